@@ -1,0 +1,85 @@
+import { z } from '@hono/zod-openapi';
+import { DenialReasonSchema, EntitlementSchema, EntitlementTypeSchema, VendorIdSchema } from './entitlement';
+
+/** The answer to "may this customer use this feature now (for this much)?". */
+export const CheckResultSchema = z
+  .object({
+    object: z.literal('entitlement_check'),
+    vendor: VendorIdSchema,
+    customerId: z.string(),
+    featureKey: z.string(),
+    hasAccess: z.boolean(),
+    reason: DenialReasonSchema.nullable(),
+    type: EntitlementTypeSchema.nullable().openapi({
+      description: 'Null when the customer has no entitlement to the feature.',
+    }),
+    unlimited: z.boolean(),
+    limit: z.number().nullable(),
+    usage: z.number().nullable(),
+    remaining: z.number().nullable(),
+    value: z.union([z.string(), z.number(), z.boolean()]).nullable(),
+    requestedUsage: z.number().nullable(),
+    softLimit: z
+      .boolean()
+      .nullable()
+      .openapi({
+        description:
+          'For metered features checked with `requestedUsage`: whether the vendor lets usage run past the balance.',
+      }),
+    overage: z
+      .number()
+      .nullable()
+      .openapi({
+        description:
+          'How far `requestedUsage` goes past the remaining balance when a soft limit lets it through.',
+      }),
+    entitlement: EntitlementSchema.nullable(),
+  })
+  .openapi('CheckResult');
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+/** One item of a batch check. */
+export const BatchCheckItemSchema = z
+  .object({
+    customerId: z.string().min(1).max(255),
+    vendor: VendorIdSchema.optional(),
+    featureKey: z.string().min(1).max(255),
+    requestedUsage: z.number().nonnegative().optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi('BatchCheckItem');
+
+export const BatchCheckRequestSchema = z
+  .object({ checks: z.array(BatchCheckItemSchema).min(1).max(100) })
+  .strict()
+  .openapi('BatchCheckRequest', {
+    example: {
+      checks: [{ customerId: 'c1', vendor: 'chargebee', featureKey: 'user-licenses', requestedUsage: 5 }],
+    },
+  });
+export type BatchCheckRequest = z.infer<typeof BatchCheckRequestSchema>;
+
+/** A batch item that could not be answered: the batch still succeeds, this item carries its problem. */
+export const BatchCheckErrorSchema = z
+  .object({
+    object: z.literal('entitlement_check_error'),
+    customerId: z.string(),
+    featureKey: z.string(),
+    vendor: VendorIdSchema.nullable(),
+    error: z.object({
+      status: z.number().int(),
+      code: z.string(),
+      title: z.string(),
+      detail: z.string(),
+    }),
+  })
+  .openapi('BatchCheckError');
+
+export const BatchCheckResponseSchema = z
+  .object({
+    object: z.literal('batch_check'),
+    results: z.array(z.union([CheckResultSchema, BatchCheckErrorSchema])),
+  })
+  .openapi('BatchCheckResponse');
+export type BatchCheckResponse = z.infer<typeof BatchCheckResponseSchema>;

@@ -1,0 +1,131 @@
+import { z } from '@hono/zod-openapi';
+
+/** Vendors the gateway speaks to. Adding one here makes the adapter registry fail to compile until it exists. */
+export const vendorIds = ['zenskar', 'paygentic', 'chargebee'] as const;
+export const VendorIdSchema = z.enum(vendorIds).openapi('VendorId', { example: 'chargebee' });
+export type VendorId = z.infer<typeof VendorIdSchema>;
+
+/** The normalized kinds of entitlement; every vendor type maps onto exactly one. */
+export const entitlementTypes = ['boolean', 'numeric', 'metered', 'enum', 'config'] as const;
+export const EntitlementTypeSchema = z.enum(entitlementTypes).openapi('EntitlementType', {
+  description:
+    '`boolean`: on/off. `numeric`: a quantity limit that is not metered by the vendor. `metered`: a balance the vendor decrements with usage. `enum`: one level out of a list. `config`: a free-form configuration object.',
+});
+export type EntitlementType = z.infer<typeof EntitlementTypeSchema>;
+
+/** Why access is denied; always set when `hasAccess` is false, always null when it is true. */
+export const denialReasons = ['not_entitled', 'inactive', 'expired', 'disabled', 'limit_exceeded'] as const;
+export const DenialReasonSchema = z.enum(denialReasons).openapi('DenialReason');
+export type DenialReason = z.infer<typeof DenialReasonSchema>;
+
+const scalarValue = z.union([z.string(), z.number(), z.boolean()]).nullable();
+
+/** One vendor row behind a normalized entitlement (a subscription, a grant, a product entitlement). */
+export const GrantSchema = z
+  .object({
+    source: z.string().openapi({
+      description:
+        'What kind of vendor record granted this: `subscription`, `customer`, `grant`, `billable`, `rollover`, `adjustment`, `product_entitlement`, …',
+      example: 'subscription',
+    }),
+    sourceId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The vendor id of that source record.', example: 's2' }),
+    vendorId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The vendor id of the row itself, if it has one.' }),
+    hasAccess: z.boolean(),
+    limit: z.number().nullable(),
+    usage: z.number().nullable(),
+    value: scalarValue,
+    status: z.string().nullable(),
+    activeFrom: z.string().nullable().openapi({ format: 'date-time' }),
+    activeTo: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('Grant');
+export type Grant = z.infer<typeof GrantSchema>;
+
+/** The one normalized shape for "customer C's entitlement to feature F", whatever the vendor. */
+export const EntitlementSchema = z
+  .object({
+    object: z.literal('entitlement'),
+    vendor: VendorIdSchema,
+    customerId: z.string(),
+    featureKey: z.string().openapi({ example: 'user-licenses' }),
+    featureName: z.string().nullable().openapi({ example: 'User Licenses' }),
+    type: EntitlementTypeSchema,
+    hasAccess: z.boolean(),
+    reason: DenialReasonSchema.nullable(),
+    unlimited: z.boolean(),
+    limit: z
+      .number()
+      .nullable()
+      .openapi({ description: 'The granted quantity; null when unlimited or not a quantity.' }),
+    usage: z.number().nullable().openapi({ description: 'Usage the vendor reports, when it reports any.' }),
+    remaining: z
+      .number()
+      .nullable()
+      .openapi({ description: '`limit - usage` (or the vendor balance); null when unlimited or unknown.' }),
+    value: scalarValue.openapi({
+      description: 'The effective value (a level for enums, the vendor value string otherwise).',
+    }),
+    config: z.record(z.string(), z.unknown()).nullable(),
+    unit: z.string().nullable(),
+    activeFrom: z.string().nullable().openapi({ format: 'date-time' }),
+    activeTo: z.string().nullable().openapi({ format: 'date-time' }),
+    grants: z.array(GrantSchema),
+    raw: z
+      .array(z.unknown())
+      .optional()
+      .openapi({ description: 'The vendor rows behind this entitlement, only with `include=raw`.' }),
+  })
+  .openapi('Entitlement', {
+    example: {
+      object: 'entitlement',
+      vendor: 'chargebee',
+      customerId: 'c1',
+      featureKey: 'user-licenses',
+      featureName: 'User Licenses',
+      type: 'numeric',
+      hasAccess: true,
+      reason: null,
+      unlimited: false,
+      limit: 13,
+      usage: null,
+      remaining: 13,
+      value: '13',
+      config: null,
+      unit: 'licence',
+      activeFrom: null,
+      activeTo: null,
+      grants: [
+        {
+          source: 'subscription',
+          sourceId: 's1',
+          vendorId: null,
+          hasAccess: true,
+          limit: 3,
+          usage: null,
+          value: '3',
+          status: 'active',
+          activeFrom: null,
+          activeTo: null,
+        },
+        {
+          source: 'subscription',
+          sourceId: 's2',
+          vendorId: null,
+          hasAccess: true,
+          limit: 10,
+          usage: null,
+          value: '10',
+          status: 'active',
+          activeFrom: null,
+          activeTo: null,
+        },
+      ],
+    },
+  });
+export type Entitlement = z.infer<typeof EntitlementSchema>;

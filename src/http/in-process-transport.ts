@@ -1,0 +1,27 @@
+import type { Transport } from './types';
+
+/** Something that answers `Request`s: a Hono app, a Worker. */
+export interface FetchHandler {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/**
+ * A transport that hands each request to an in-process handler chosen by the URL's origin. Sandbox
+ * mode uses it to put the vendor simulators behind the real adapters with no sockets, on Node and
+ * in workerd alike.
+ */
+export function createInProcessTransport(handlersByOrigin: Record<string, FetchHandler>): Transport {
+  return async (url, init) => {
+    const origin = new URL(url).origin;
+    const handler = handlersByOrigin[origin];
+    if (!handler) throw new TypeError(`no in-process handler for ${origin}`);
+    init.signal.throwIfAborted();
+    const request = new Request(url, {
+      method: init.method,
+      headers: init.headers,
+      signal: init.signal,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    return handler.fetch(request);
+  };
+}
