@@ -33,7 +33,23 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** Told once per logical call how it went (per-request logs and `Server-Timing`). */
+  observer?: UpstreamObserver;
 }
+
+/** The outcome of one logical vendor call, for per-request logs and `Server-Timing`. */
+export interface UpstreamCallReport {
+  vendor: VendorId;
+  operation: string;
+  attempts: number;
+  durationMs: number;
+  /** Final vendor status; undefined for network errors and timeouts. */
+  status?: number;
+  /** The gateway error code when the call failed. */
+  errorCode?: string;
+}
+
+export type UpstreamObserver = (report: UpstreamCallReport) => void;
 
 /** What the vendor's error body said, as parsed by the vendor's own error parser. */
 export interface VendorErrorDetails {

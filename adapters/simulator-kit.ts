@@ -1,0 +1,170 @@
+import type { Context, MiddlewareHandler } from 'hono';
+
+/**
+ * Shared plumbing of the vendor simulators: request recording (tests assert the outgoing vendor
+ * requests), in-flight tracking (tests assert concurrency), artificial latency and fault injection
+ * (the resilience suite). Vendor behaviour itself lives in each vendor's simulator.
+ */
+
+/** One request as the simulator received it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Every query parameter with all its values, in arrival order. */
+  query: Record<string, string[]>;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** A misbehaviour to serve instead of (or before) the normal answer. */
+export type Fault =
+  /** Answer with this status and body (text as given, so it may be non-JSON). */
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  /** Wait before answering normally (longer than the gateway's deadline = a timeout). */
+  | { kind: 'delay'; ms: number }
+  /** A 200 whose body is not JSON. */
+  | { kind: 'malformed-json' }
+  /** A 200 that starts a JSON body and then drops the connection. */
+  | { kind: 'truncated-body' }
+  /** Drop the connection before any response. */
+  | { kind: 'connection-reset' }
+  /** Send headers at once, then the body only after `ms`. */
+  | { kind: 'slow-body'; ms: number };
+
+/** Which requests a fault applies to, and how many times. */
+export interface FaultRule {
+  fault: Fault;
+  /** Applies to paths starting with this string or matching this pattern; all paths when absent. */
+  path?: string | RegExp;
+  /** How many matching requests get the fault; Infinity for all. Default 1. */
+  times?: number;
+}
+
+export interface SimulatorKit {
+  readonly recorded: RecordedRequest[];
+  /** Requests being served right now, and the most ever served at once. */
+  readonly inFlight: { current: number; peak: number };
+  inject(rule: FaultRule): void;
+  /** Adds latency to every normal answer (lets tests observe concurrency). */
+  setLatency(ms: number): void;
+  /** Forgets recorded requests, faults, latency and the in-flight peak. */
+  reset(): void;
+  middleware: MiddlewareHandler;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function matches(rule: FaultRule, path: string): boolean {
+  if (rule.path === undefined) return true;
+  return typeof rule.path === 'string' ? path.startsWith(rule.path) : rule.path.test(path);
+}
+
+/** Destroys the underlying socket when served by @hono/node-server; in process, fails like a network error. */
+function dropConnection(c: Context): never {
+  const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+  incoming?.socket?.destroy();
+  throw new TypeError('simulated connection reset');
+}
+
+function streamThenFail(prefix: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(prefix);
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      setTimeout(() => controller.error(new Error('simulated truncation')), 5);
+    },
+  });
+}
+
+function slowStream(body: string, ms: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(body);
+  return new ReadableStream({
+    async start(controller) {
+      await sleep(ms);
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+export function createSimulatorKit(): SimulatorKit {
+  const recorded: RecordedRequest[] = [];
+  const inFlight = { current: 0, peak: 0 };
+  let rules: Array<FaultRule & { remaining: number }> = [];
+  let latencyMs = 0;
+
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const url = new URL(c.req.url);
+    const query: Record<string, string[]> = {};
+    for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    const record: RecordedRequest = {
+      method: c.req.method,
+      path: url.pathname,
+      query,
+      headers,
+      startedAt: Date.now(),
+      endedAt: null,
+    };
+    recorded.push(record);
+    inFlight.current += 1;
+    inFlight.peak = Math.max(inFlight.peak, inFlight.current);
+    try {
+      const rule = rules.find((candidate) => candidate.remaining > 0 && matches(candidate, url.pathname));
+      if (rule) rule.remaining -= 1;
+      const fault = rule?.fault;
+      if (fault?.kind === 'connection-reset') dropConnection(c);
+      if (fault?.kind === 'status') {
+        return new Response(fault.body ?? '', {
+          status: fault.status,
+          headers: { 'content-type': 'application/json', ...fault.headers },
+        });
+      }
+      if (fault?.kind === 'malformed-json') {
+        return new Response('{"list": [ {"oops"', {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (fault?.kind === 'truncated-body') {
+        return new Response(streamThenFail('{"list":[{"partial":'), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (fault?.kind === 'delay') await sleep(fault.ms);
+      if (latencyMs > 0) await sleep(latencyMs);
+      await next();
+      if (fault?.kind === 'slow-body') {
+        const body = await c.res.text();
+        c.res = new Response(slowStream(body, fault.ms), { status: c.res.status, headers: c.res.headers });
+      }
+    } finally {
+      inFlight.current -= 1;
+      record.endedAt = Date.now();
+    }
+  };
+
+  return {
+    recorded,
+    inFlight,
+    inject(rule) {
+      rules.push({ ...rule, remaining: rule.times ?? 1 });
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    reset() {
+      recorded.length = 0;
+      rules = [];
+      latencyMs = 0;
+      inFlight.peak = inFlight.current;
+    },
+    middleware,
+  };
+}
