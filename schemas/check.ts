@@ -19,20 +19,14 @@ export const CheckResultSchema = z
     remaining: z.number().nullable(),
     value: z.union([z.string(), z.number(), z.boolean()]).nullable(),
     requestedUsage: z.number().nullable(),
-    softLimit: z
-      .boolean()
-      .nullable()
-      .openapi({
-        description:
-          'For metered features checked with `requestedUsage`: whether the vendor lets usage run past the balance.',
-      }),
-    overage: z
-      .number()
-      .nullable()
-      .openapi({
-        description:
-          'How far `requestedUsage` goes past the remaining balance when a soft limit lets it through.',
-      }),
+    softLimit: z.boolean().nullable().openapi({
+      description:
+        'For metered features checked with `requestedUsage`: whether the vendor lets usage run past the balance.',
+    }),
+    overage: z.number().nullable().openapi({
+      description:
+        'How far `requestedUsage` goes past the remaining balance when a soft limit lets it through.',
+    }),
     entitlement: EntitlementSchema.nullable(),
   })
   .openapi('CheckResult');

@@ -1,0 +1,76 @@
+import { z } from '@hono/zod-openapi';
+import { EntitlementTypeSchema, VendorIdSchema } from './entitlement';
+
+/**
+ * Request schemas (strict: an unknown or misspelled parameter is a 400, not silently ignored).
+ * Query values arrive as strings; coercions here are applied by the validator.
+ */
+
+const rfc3339 = z.iso
+  .datetime({ offset: true })
+  .openapi({
+    description: 'RFC 3339 instant to evaluate at (default: now).',
+    example: '2026-01-01T00:00:00Z',
+  });
+
+/** A repeatable query parameter: one value arrives as a string, several as an array. */
+const repeatable = (inner: z.ZodString) =>
+  z
+    .union([inner, z.array(inner)])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .openapi({ type: 'array', items: { type: 'string' } });
+
+export const CustomerParamsSchema = z
+  .object({
+    customerId: z
+      .string()
+      .min(1)
+      .max(255)
+      .openapi({ param: { name: 'customerId', in: 'path' }, example: 'c1' }),
+  })
+  .strict();
+
+export const FeatureParamsSchema = CustomerParamsSchema.extend({
+  featureKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: 'featureKey', in: 'path' }, example: 'user-licenses' }),
+}).strict();
+
+export const ListEntitlementsQuerySchema = z
+  .object({
+    vendor: VendorIdSchema.optional().openapi({
+      description: 'Required when the tenant has more than one vendor.',
+    }),
+    limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
+    cursor: z.string().min(1).max(4096).optional(),
+    featureKey: repeatable(z.string().min(1).max(255))
+      .optional()
+      .openapi({ description: 'Only these features (repeatable).' }),
+    type: EntitlementTypeSchema.optional(),
+    hasAccess: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .optional(),
+    at: rfc3339.optional(),
+    include: z
+      .enum(['raw'])
+      .optional()
+      .openapi({ description: '`raw` adds the vendor rows behind each entitlement.' }),
+  })
+  .strict();
+
+export const CheckQuerySchema = z
+  .object({
+    vendor: VendorIdSchema.optional(),
+    at: rfc3339.optional(),
+    requestedUsage: z.coerce
+      .number()
+      .nonnegative()
+      .optional()
+      .openapi({ description: 'How much the caller is about to use.', example: 5 }),
+  })
+  .strict();
+
+export const VendorQuerySchema = z.object({ vendor: VendorIdSchema.optional() }).strict();

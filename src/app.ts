@@ -1,0 +1,123 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { GatewayEnv, GatewayRuntime, PlatformServices } from './context';
+import { GatewayError, isGatewayError } from './errors/gateway-error';
+import { problemResponse } from './errors/problem';
+import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
+import { registerCheckEntitlement } from './routes/entitlements/check-entitlement';
+import { registerListEntitlements } from './routes/entitlements/list-entitlements';
+import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
+import { authenticate } from './routes/middleware/authenticate';
+import { observe } from './routes/middleware/observe';
+import { requestId } from './routes/middleware/request-id';
+import { createOpenApiApp } from './routes/openapi-app';
+import { registerDocs } from './routes/system/docs';
+import { registerHealth } from './routes/system/health';
+
+/** How the platform entry gives each request its background-work hook. */
+export type PlatformResolver = (c: Context<GatewayEnv>) => PlatformServices;
+
+/** Largest accepted request body: a full 100-item batch is far below it. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** Turns any thrown value into a problem; unknown errors are logged with their stack and answered generically. */
+function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
+  if (isGatewayError(error)) {
+    if (error.status >= 500) {
+      runtime.logger.warn('request_failed', {
+        requestId: c.get('requestId'),
+        code: error.code,
+        vendor: error.vendor,
+        detail: error.message,
+        upstream: 'failure' in error ? error.failure : undefined,
+      });
+    }
+    return problemResponse(c, error);
+  }
+  if (error instanceof HTTPException) {
+    // Framework-raised errors (malformed JSON, wrong content type, body too large): the message is the framework's, safe to show.
+    const status = error.status;
+    const code =
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 401
+            ? 'unauthorized'
+            : status < 500
+              ? 'validation_failed'
+              : 'internal_error';
+    const detail =
+      code === 'internal_error'
+        ? 'The gateway failed to answer this request.'
+        : error.message || 'The request could not be read.';
+    if (code === 'internal_error')
+      runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error });
+    return problemResponse(
+      c,
+      new GatewayError(
+        code,
+        detail,
+        code === 'validation_failed' ? { errors: [{ path: 'body', message: detail }] } : {},
+      ),
+    );
+  }
+  runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error });
+  return problemResponse(
+    c,
+    new GatewayError(
+      'internal_error',
+      'The gateway failed to answer this request. The request id identifies it in the logs.',
+    ),
+  );
+}
+
+/**
+ * The runtime-free gateway app. Node and Workers entries build a `GatewayRuntime` (config, cache,
+ * upstream transport) and a platform resolver, and hand them here.
+ */
+export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver): OpenAPIHono<GatewayEnv> {
+  const app = createOpenApiApp();
+
+  app.use('*', requestId);
+  app.use('*', async (c, next) => {
+    c.set('platform', platformFor(c));
+    await next();
+  });
+  app.use('*', observe(runtime.logger));
+
+  registerHealth(app, runtime);
+  registerDocs(app);
+
+  // Everything under /v1 needs a gateway key, except vendor webhooks, which the vendors sign instead.
+  const requireKey = authenticate(runtime.config.tenants);
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path.startsWith('/v1/webhooks/')) return next();
+    return requireKey(c, next);
+  });
+  app.use(
+    batchCheckRoute.path,
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new GatewayError(
+          'payload_too_large',
+          `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+        );
+      },
+    }),
+  );
+
+  registerListEntitlements(app, runtime);
+  registerRefreshEntitlements(app, runtime);
+  registerCheckEntitlement(app, runtime);
+  registerBatchCheck(app, runtime);
+
+  app.notFound((c) =>
+    problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+  app.onError((error, c) => toProblem(error, c, runtime));
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { Clock, VendorAdapter } from '../adapters/spec';
+import type { VendorId } from '../schemas/entitlement';
+import type { GatewayConfig, TenantConfig } from './config';
+import type { UpstreamCallReport } from './http/types';
+import type { Logger } from './logger';
+import type { CursorCodec } from './services/cursor';
+import type { EntitlementService } from './services/entitlement-service';
+
+/** What the request pipeline needs from the platform it runs on (Node or Workers). */
+export interface PlatformServices {
+  /** Keeps background work (cache refresh, Redis close) alive after the response. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Per-request services, built once the tenant is known. */
+export interface RequestServices {
+  entitlements: EntitlementService;
+}
+
+/** Per-app services shared by every request. */
+export interface GatewayRuntime {
+  config: GatewayConfig;
+  logger: Logger;
+  clock: Clock;
+  cursors: CursorCodec;
+  adapterFor(tenant: TenantConfig, vendor: VendorId): VendorAdapter;
+  /** Builds the request's services (its cache view, its service) for a tenant. */
+  openRequest(input: {
+    tenant: TenantConfig;
+    platform: PlatformServices;
+    forceRefresh: boolean;
+  }): RequestServices & {
+    /** Invalidates a customer's cached data at a vendor in every tier. */
+    invalidateCustomer(vendor: VendorId, customerId: string): Promise<void>;
+    /** Loads a customer's snapshot from the vendor and stores it. */
+    reload(vendor: VendorId, customerId: string): Promise<{ entitlementCount: number; fetchedAt: string }>;
+  };
+  /** Readiness of optional dependencies (Redis). */
+  readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;
+}
+
+/** Hono variables set by the middleware. */
+export interface GatewayVariables {
+  requestId: string;
+  tenant: TenantConfig;
+  platform: PlatformServices;
+  upstreamCalls: UpstreamCallReport[];
+  /** The vendor the request concerned, for the access log. */
+  vendor?: VendorId;
+  /** What the cache did, for the access log and headers. */
+  cacheStatus?: string;
+}
+
+export interface GatewayEnv {
+  Variables: GatewayVariables;
+}

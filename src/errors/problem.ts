@@ -1,0 +1,106 @@
+import type { Context } from 'hono';
+import type { Problem } from '../../schemas/problem';
+import { ProblemSchema } from '../../schemas/problem';
+import { type ErrorCode, errorCatalog, problemTypeUri } from './codes';
+import type { GatewayError } from './gateway-error';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Builds the RFC 9457 body of a typed error. */
+export function problemBody(error: GatewayError, requestId: string): Problem {
+  const entry = errorCatalog[error.code];
+  return {
+    type: problemTypeUri(error.code),
+    title: entry.title,
+    status: entry.status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+    ...(error.vendor === undefined ? {} : { vendor: error.vendor }),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+  };
+}
+
+/** Writes a typed error as an `application/problem+json` response. */
+export function problemResponse(c: Context, error: GatewayError): Response {
+  const body = problemBody(error, c.get('requestId') ?? 'unknown');
+  const headers = new Headers({ 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
+  for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
+  return new Response(JSON.stringify(body), { status: body.status, headers });
+}
+
+/** The OpenAPI name of the response component of one error code. */
+export function errorComponentName(code: ErrorCode): string {
+  return `Error_${code}`;
+}
+
+/** One OpenAPI response component per error code, generated from the table. */
+export function errorResponseComponents(): Record<
+  string,
+  { description: string; content: Record<string, { schema: { $ref: string }; example: Problem }> }
+> {
+  const components: ReturnType<typeof errorResponseComponents> = {};
+  for (const [code, entry] of Object.entries(errorCatalog) as Array<
+    [ErrorCode, (typeof errorCatalog)[ErrorCode]]
+  >) {
+    components[errorComponentName(code)] = {
+      description: `${entry.title} (\`${code}\`, HTTP ${entry.status}; fault: ${entry.fault}).`,
+      content: {
+        [PROBLEM_CONTENT_TYPE]: {
+          schema: { $ref: '#/components/schemas/Problem' },
+          example: {
+            type: problemTypeUri(code),
+            title: entry.title,
+            status: entry.status,
+            detail: entry.title,
+            code,
+            requestId: '01J9Z3M4Q2V7X8Y9Z0A1B2C3D4',
+          },
+        },
+      },
+    };
+  }
+  return components;
+}
+
+/**
+ * The `responses` entries of a route for the error codes it can send, grouped by status, with one
+ * named example per code.
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus: Record<number, ErrorCode[]> = {};
+  for (const code of codes) (byStatus[errorCatalog[code].status] ??= []).push(code);
+  const responses: Record<
+    string,
+    {
+      description: string;
+      content: Record<string, { schema: typeof ProblemSchema; examples: Record<string, { value: Problem }> }>;
+    }
+  > = {};
+  for (const [status, group] of Object.entries(byStatus)) {
+    responses[status] = {
+      description: group.map((code) => `\`${code}\`: ${errorCatalog[code].title}`).join('; '),
+      content: {
+        [PROBLEM_CONTENT_TYPE]: {
+          schema: ProblemSchema,
+          examples: Object.fromEntries(
+            group.map((code) => [
+              code,
+              {
+                value: {
+                  type: problemTypeUri(code),
+                  title: errorCatalog[code].title,
+                  status: errorCatalog[code].status,
+                  detail: errorCatalog[code].title,
+                  code,
+                  requestId: '01J9Z3M4Q2V7X8Y9Z0A1B2C3D4',
+                },
+              },
+            ]),
+          ),
+        },
+      },
+    };
+  }
+  return responses;
+}

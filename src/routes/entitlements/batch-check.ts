@@ -1,0 +1,35 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { BatchCheckRequestSchema, BatchCheckResponseSchema } from '../../../schemas/check';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { errorResponses } from '../../errors/problem';
+import { applyCacheHeaders } from '../cache-headers';
+import { openRequestServices } from '../request-services';
+
+export const batchCheckRoute = createRoute({
+  method: 'post',
+  path: '/v1/check',
+  operationId: 'batchCheck',
+  tags: ['Entitlements'],
+  summary: 'Check many features at once',
+  description:
+    '1–100 checks answered in order. Each item succeeds or fails on its own: a failing item carries its problem in `error` and the batch is still a 200.',
+  security: [{ bearerAuth: [] }],
+  request: { body: { required: true, content: { 'application/json': { schema: BatchCheckRequestSchema } } } },
+  responses: {
+    200: {
+      description: 'One result per check, in request order.',
+      content: { 'application/json': { schema: BatchCheckResponseSchema } },
+    },
+    ...errorResponses('validation_failed', 'unauthorized', 'payload_too_large', 'unsupported_media_type'),
+  },
+});
+
+export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(batchCheckRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { entitlements } = openRequestServices(c, runtime);
+    const response = await entitlements.batch(body);
+    applyCacheHeaders(c, entitlements.cacheReports);
+    return c.json(response, 200);
+  });
+}

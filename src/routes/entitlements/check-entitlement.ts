@@ -1,0 +1,47 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { CheckResultSchema } from '../../../schemas/check';
+import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { errorResponses } from '../../errors/problem';
+import { applyCacheHeaders } from '../cache-headers';
+import { openRequestServices } from '../request-services';
+
+export const checkEntitlementRoute = createRoute({
+  method: 'get',
+  path: '/v1/customers/{customerId}/entitlements/{featureKey}',
+  operationId: 'checkEntitlement',
+  tags: ['Entitlements'],
+  summary: 'Check one feature',
+  description:
+    'Whether the customer may use the feature now (or at `at`), optionally for `requestedUsage` more units. A feature the customer has no entitlement to answers 200 with `hasAccess:false, reason:"not_entitled"`; an unknown customer is a 404.',
+  security: [{ bearerAuth: [] }],
+  request: { params: FeatureParamsSchema, query: CheckQuerySchema },
+  responses: {
+    200: { description: 'The check result.', content: { 'application/json': { schema: CheckResultSchema } } },
+    ...errorResponses(
+      'validation_failed',
+      'vendor_required',
+      'vendor_not_configured',
+      'unauthorized',
+      'customer_not_found',
+      'vendor_auth_failed',
+      'vendor_bad_response',
+      'vendor_request_rejected',
+      'vendor_unavailable',
+      'vendor_rate_limited',
+      'vendor_timeout',
+    ),
+  },
+});
+
+export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(checkEntitlementRoute, async (c) => {
+    const { customerId, featureKey } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const { entitlements } = openRequestServices(c, runtime);
+    if (query.vendor) c.set('vendor', query.vendor);
+    const result = await entitlements.check(customerId, featureKey, query);
+    applyCacheHeaders(c, entitlements.cacheReports);
+    return c.json(result, 200);
+  });
+}

@@ -1,0 +1,60 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { EntitlementListSchema } from '../../../schemas/page';
+import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { errorResponses } from '../../errors/problem';
+import { applyCacheHeaders } from '../cache-headers';
+import { openRequestServices } from '../request-services';
+
+export const listEntitlementsRoute = createRoute({
+  method: 'get',
+  path: '/v1/customers/{customerId}/entitlements',
+  operationId: 'listEntitlements',
+  tags: ['Entitlements'],
+  summary: "List a customer's entitlements",
+  description:
+    'One normalized entitlement per feature, ordered by `featureKey`, paged with an opaque signed cursor. Served from the cached snapshot of the customer (all vendor pages); `Cache-Control: no-cache` forces a reload.',
+  security: [{ bearerAuth: [] }],
+  request: { params: CustomerParamsSchema, query: ListEntitlementsQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of entitlements.',
+      content: { 'application/json': { schema: EntitlementListSchema } },
+    },
+    ...errorResponses(
+      'validation_failed',
+      'invalid_cursor',
+      'vendor_required',
+      'vendor_not_configured',
+      'unauthorized',
+      'customer_not_found',
+      'vendor_auth_failed',
+      'vendor_bad_response',
+      'vendor_request_rejected',
+      'vendor_unavailable',
+      'vendor_rate_limited',
+      'vendor_timeout',
+    ),
+  },
+});
+
+export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(listEntitlementsRoute, async (c) => {
+    const { customerId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const { entitlements } = openRequestServices(c, runtime);
+    if (query.vendor) c.set('vendor', query.vendor);
+    const page = await entitlements.list(customerId, {
+      ...(query.vendor === undefined ? {} : { vendor: query.vendor }),
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      featureKeys: query.featureKey ?? [],
+      ...(query.type === undefined ? {} : { type: query.type }),
+      ...(query.hasAccess === undefined ? {} : { hasAccess: query.hasAccess }),
+      ...(query.at === undefined ? {} : { at: query.at }),
+      includeRaw: query.include === 'raw',
+    });
+    applyCacheHeaders(c, entitlements.cacheReports);
+    return c.json(page, 200);
+  });
+}

@@ -1,0 +1,56 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query';
+import { RefreshResultSchema } from '../../../schemas/refresh';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { errorResponses } from '../../errors/problem';
+import { openRequestServices } from '../request-services';
+
+export const refreshEntitlementsRoute = createRoute({
+  method: 'post',
+  path: '/v1/customers/{customerId}/entitlements/refresh',
+  operationId: 'refreshEntitlements',
+  tags: ['Entitlements'],
+  summary: "Drop and reload a customer's cached entitlements",
+  description: 'Deletes the snapshot from every cache tier, then loads it again from the vendor.',
+  security: [{ bearerAuth: [] }],
+  request: { params: CustomerParamsSchema, query: VendorQuerySchema },
+  responses: {
+    200: { description: 'Reloaded.', content: { 'application/json': { schema: RefreshResultSchema } } },
+    ...errorResponses(
+      'validation_failed',
+      'vendor_required',
+      'vendor_not_configured',
+      'unauthorized',
+      'customer_not_found',
+      'vendor_auth_failed',
+      'vendor_bad_response',
+      'vendor_request_rejected',
+      'vendor_unavailable',
+      'vendor_rate_limited',
+      'vendor_timeout',
+    ),
+  },
+});
+
+export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(refreshEntitlementsRoute, async (c) => {
+    const { customerId } = c.req.valid('param');
+    const { vendor: requested } = c.req.valid('query');
+    const scope = openRequestServices(c, runtime);
+    const vendor = scope.entitlements.resolveVendor(requested);
+    c.set('vendor', vendor);
+    await scope.invalidateCustomer(vendor, customerId);
+    const result = await scope.reload(vendor, customerId);
+    c.header('cache-control', 'private, no-store');
+    return c.json(
+      {
+        object: 'entitlement_refresh' as const,
+        vendor,
+        customerId,
+        entitlementCount: result.entitlementCount,
+        fetchedAt: result.fetchedAt,
+      },
+      200,
+    );
+  });
+}

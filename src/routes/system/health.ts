@@ -1,0 +1,45 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'health',
+  tags: ['System'],
+  summary: 'Liveness',
+  responses: {
+    200: { description: 'The process is up.', content: { 'application/json': { schema: HealthSchema } } },
+  },
+});
+
+export const readinessRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  operationId: 'readiness',
+  tags: ['System'],
+  summary: 'Readiness',
+  description:
+    'Configuration parsed and Redis (when configured) reachable. Redis down is reported but the gateway still serves (from memory and the vendors).',
+  responses: {
+    200: { description: 'Ready.', content: { 'application/json': { schema: ReadinessSchema } } },
+    503: { description: 'Not ready.', content: { 'application/json': { schema: ReadinessSchema } } },
+  },
+});
+
+export function registerHealth(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(healthRoute, (c) => {
+    c.header('cache-control', 'no-store');
+    return c.json({ status: 'ok' as const }, 200);
+  });
+  app.openapi(readinessRoute, async (c) => {
+    const { ready, checks } = await runtime.readiness(c.get('platform'));
+    c.header('cache-control', 'no-store');
+    const body = {
+      status: ready ? ('ready' as const) : ('not_ready' as const),
+      mode: runtime.config.mode,
+      checks,
+    };
+    return ready ? c.json(body, 200) : c.json(body, 503);
+  });
+}

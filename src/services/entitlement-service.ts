@@ -1,0 +1,359 @@
+import type {
+  CustomerSnapshot,
+  LoadContext,
+  NormalizedEntitlements,
+  VendorAdapter,
+} from '../../adapters/spec';
+import type { BatchCheckRequest, BatchCheckResponse, CheckResult } from '../../schemas/check';
+import type { Entitlement, EntitlementType, VendorId } from '../../schemas/entitlement';
+import type { EntitlementList } from '../../schemas/page';
+import { type TenantConfig, tenantVendors } from '../config';
+import { errorCatalog } from '../errors/codes';
+import { GatewayError, isGatewayError } from '../errors/gateway-error';
+import type { CursorCodec } from './cursor';
+
+/** How a snapshot was obtained, for `Cache-Status` and `Age`. */
+export interface CacheReport {
+  status: 'hit' | 'stale' | 'miss' | 'refresh' | 'stale-if-error';
+  ageSeconds: number;
+  /** Seconds of freshness left (negative when stale). */
+  ttlSeconds: number;
+}
+
+/** A loaded snapshot and how it was obtained. */
+export interface SnapshotResult {
+  snapshot: CustomerSnapshot;
+  cache: CacheReport;
+}
+
+/** Where snapshots come from: the cache in front of the adapter (or the adapter directly). */
+export type SnapshotLoader = (request: {
+  vendor: VendorId;
+  adapter: VendorAdapter;
+  customerId: string;
+  /** Set only for vendors that evaluate time themselves. */
+  vendorAt: string | undefined;
+  forceRefresh: boolean;
+}) => Promise<SnapshotResult>;
+
+/** Query of the list route, validated. */
+export interface ListQuery {
+  vendor?: VendorId;
+  limit: number;
+  cursor?: string;
+  featureKeys: string[];
+  type?: EntitlementType;
+  hasAccess?: boolean;
+  at?: string;
+  includeRaw: boolean;
+}
+
+/** Parameters of a single check. */
+export interface CheckQuery {
+  vendor?: VendorId;
+  at?: string;
+  requestedUsage?: number;
+}
+
+export interface ServiceDependencies {
+  tenant: TenantConfig;
+  adapterFor(vendor: VendorId): VendorAdapter;
+  loadSnapshot: SnapshotLoader;
+  cursors: CursorCodec;
+  now(): number;
+  /** Whether the client asked to bypass fresh cache entries (`Cache-Control: no-cache`). */
+  forceRefresh: boolean;
+  /** The adapter call context (side cache) for one vendor. */
+  loadContext(vendor: VendorId): LoadContext;
+  /** Told about an unexpected (non-typed) error inside one batch item, which is answered as `internal_error`. */
+  onUnexpectedError(error: unknown): void;
+}
+
+interface NormalizationMemo {
+  evaluatedAt: number;
+  result: NormalizedEntitlements;
+}
+
+// Normalizing a snapshot is pure; the result stays valid until `changesAt`. Memoized per snapshot
+// object, so an in-process cache hit skips re-mapping on the hot path.
+const normalizationMemo = new WeakMap<CustomerSnapshot, NormalizationMemo>();
+
+function normalizeAt(
+  adapter: VendorAdapter,
+  snapshot: CustomerSnapshot,
+  at: number,
+  memoize: boolean,
+): NormalizedEntitlements {
+  if (memoize) {
+    const memo = normalizationMemo.get(snapshot);
+    if (memo && at >= memo.evaluatedAt && (memo.result.changesAt === null || at < memo.result.changesAt))
+      return memo.result;
+  }
+  const result = adapter.normalize(snapshot, new Date(at));
+  if (memoize) normalizationMemo.set(snapshot, { evaluatedAt: at, result });
+  return result;
+}
+
+/** Binary search: index of the first entitlement whose featureKey sorts after `key`. */
+function indexAfter(entitlements: readonly Entitlement[], key: string): number {
+  let low = 0;
+  let high = entitlements.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((entitlements[middle] as Entitlement).featureKey <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function withoutRaw(entitlement: Entitlement): Entitlement {
+  const { raw: _raw, ...rest } = entitlement;
+  return rest;
+}
+
+/** The cache reports of several loads, summarized as the least fresh one (what `Cache-Status` must say). */
+export function combineCacheReports(reports: CacheReport[]): CacheReport | null {
+  const rank: Record<CacheReport['status'], number> = {
+    hit: 0,
+    stale: 1,
+    'stale-if-error': 2,
+    refresh: 3,
+    miss: 4,
+  };
+  let worst: CacheReport | null = null;
+  for (const report of reports) {
+    if (
+      !worst ||
+      rank[report.status] > rank[worst.status] ||
+      (rank[report.status] === rank[worst.status] && report.ageSeconds > worst.ageSeconds)
+    )
+      worst = report;
+  }
+  return worst;
+}
+
+/**
+ * Answers every entitlement question of one request for one tenant from customer snapshots: list
+ * pages (keyset pagination on `featureKey`), single checks and batch checks.
+ */
+export class EntitlementService {
+  /** Cache reports of every snapshot this request used. */
+  readonly cacheReports: CacheReport[] = [];
+  /** Snapshots already requested by this request: a batch naming one customer 100 times loads it once. */
+  private readonly snapshots = new Map<string, Promise<SnapshotResult>>();
+
+  constructor(private readonly deps: ServiceDependencies) {}
+
+  /** The vendor a request targets: the one asked for, or the tenant's only vendor. */
+  resolveVendor(requested: VendorId | undefined): VendorId {
+    const configured = tenantVendors(this.deps.tenant);
+    if (requested !== undefined) {
+      if (!configured.includes(requested)) {
+        throw new GatewayError(
+          'vendor_not_configured',
+          `This tenant has no ${requested} connection. Configured vendors: ${configured.join(', ') || 'none'}.`,
+          {
+            errors: [{ path: 'vendor', message: `must be one of: ${configured.join(', ')}` }],
+          },
+        );
+      }
+      return requested;
+    }
+    const [only, ...others] = configured;
+    if (only === undefined)
+      throw new GatewayError('vendor_not_configured', 'This tenant has no vendor connection.');
+    if (others.length > 0) {
+      throw new GatewayError(
+        'vendor_required',
+        `This tenant has several vendors (${configured.join(', ')}): say which one with \`vendor\`.`,
+        {
+          errors: [{ path: 'vendor', message: `required: one of ${configured.join(', ')}` }],
+        },
+      );
+    }
+    return only;
+  }
+
+  /** The customer's entitlements at `at` (default now), one per feature, sorted by featureKey. */
+  async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
+    const adapter = this.deps.adapterFor(vendor);
+    const problem = adapter.validateCustomerId(customerId);
+    if (problem !== null) {
+      throw new GatewayError('validation_failed', `Invalid customer id for ${vendor}: ${problem}`, {
+        vendor,
+        errors: [{ path: 'customerId', message: problem }],
+      });
+    }
+    const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
+    const memoKey = JSON.stringify([vendor, customerId, vendorAt ?? null]);
+    let pending = this.snapshots.get(memoKey);
+    if (pending === undefined) {
+      pending = this.deps.loadSnapshot({
+        vendor,
+        adapter,
+        customerId,
+        vendorAt,
+        forceRefresh: this.deps.forceRefresh,
+      });
+      this.snapshots.set(memoKey, pending);
+      pending.then(
+        (result) => this.cacheReports.push(result.cache),
+        () => undefined,
+      );
+    }
+    const { snapshot } = await pending;
+    const evaluateAt = at === undefined ? this.deps.now() : Date.parse(at);
+    return normalizeAt(adapter, snapshot, evaluateAt, at === undefined).entitlements;
+  }
+
+  /** One page of a customer's entitlements. */
+  async list(customerId: string, query: ListQuery): Promise<EntitlementList> {
+    const vendor = this.resolveVendor(query.vendor);
+    const binding = {
+      tenant: this.deps.tenant.id,
+      vendor,
+      scope: customerId,
+      query: JSON.stringify([
+        [...new Set(query.featureKeys)].sort(),
+        query.type ?? null,
+        query.hasAccess ?? null,
+        query.at ?? null,
+      ]),
+    };
+    // Verify the cursor before any vendor call: a bad cursor costs nothing upstream.
+    const position =
+      query.cursor === undefined ? null : await this.deps.cursors.decode(binding, query.cursor);
+    if (position !== null && !('after' in position))
+      throw new GatewayError('invalid_cursor', 'The cursor does not belong to this listing.');
+    const all = await this.entitlements(vendor, customerId, query.at);
+    const wanted = query.featureKeys.length > 0 ? new Set(query.featureKeys) : null;
+    const matching = all.filter(
+      (entitlement) =>
+        (wanted === null || wanted.has(entitlement.featureKey)) &&
+        (query.type === undefined || entitlement.type === query.type) &&
+        (query.hasAccess === undefined || entitlement.hasAccess === query.hasAccess),
+    );
+    const start = position === null ? 0 : indexAfter(matching, position.after);
+    const page = matching.slice(start, start + query.limit);
+    const last = page.at(-1);
+    const hasMore = start + page.length < matching.length;
+    return {
+      object: 'list',
+      data: query.includeRaw ? page : page.map(withoutRaw),
+      nextCursor:
+        hasMore && last ? await this.deps.cursors.encode(binding, { after: last.featureKey }) : null,
+      totalCount: matching.length,
+    };
+  }
+
+  /** May the customer use `featureKey` (for `requestedUsage` more)? */
+  async check(customerId: string, featureKey: string, query: CheckQuery): Promise<CheckResult> {
+    const vendor = this.resolveVendor(query.vendor);
+    const entitlements = await this.entitlements(vendor, customerId, query.at);
+    const index = indexAfter(entitlements, featureKey) - 1;
+    const found =
+      index >= 0 && entitlements[index]?.featureKey === featureKey
+        ? (entitlements[index] as Entitlement)
+        : null;
+    const requestedUsage = query.requestedUsage ?? null;
+    if (found === null) {
+      return {
+        object: 'entitlement_check',
+        vendor,
+        customerId,
+        featureKey,
+        hasAccess: false,
+        reason: 'not_entitled',
+        type: null,
+        unlimited: false,
+        limit: null,
+        usage: null,
+        remaining: null,
+        value: null,
+        requestedUsage,
+        softLimit: null,
+        overage: null,
+        entitlement: null,
+      };
+    }
+    let hasAccess = found.hasAccess;
+    let reason = found.reason;
+    let softLimit: boolean | null = null;
+    let overage: number | null = null;
+    const quantified = found.type === 'numeric' || found.type === 'metered';
+    if (
+      hasAccess &&
+      requestedUsage !== null &&
+      quantified &&
+      !found.unlimited &&
+      found.remaining !== null &&
+      requestedUsage > found.remaining
+    ) {
+      const adapter = this.deps.adapterFor(vendor);
+      softLimit =
+        found.type === 'metered' && adapter.isSoftLimit
+          ? await adapter.isSoftLimit(found, this.deps.loadContext(vendor))
+          : false;
+      if (softLimit) {
+        overage = requestedUsage - Math.max(found.remaining, 0);
+      } else {
+        hasAccess = false;
+        reason = 'limit_exceeded';
+      }
+    }
+    return {
+      object: 'entitlement_check',
+      vendor,
+      customerId,
+      featureKey,
+      hasAccess,
+      reason,
+      type: found.type,
+      unlimited: found.unlimited,
+      limit: found.limit,
+      usage: found.usage,
+      remaining: found.remaining,
+      value: found.value,
+      requestedUsage,
+      softLimit,
+      overage,
+      entitlement: withoutRaw(found),
+    };
+  }
+
+  /** Answers each item independently and in order; one failing item does not fail the batch. */
+  async batch(request: BatchCheckRequest): Promise<BatchCheckResponse> {
+    const results = await Promise.all(
+      request.checks.map(async (item) => {
+        try {
+          return await this.check(item.customerId, item.featureKey, {
+            ...(item.vendor === undefined ? {} : { vendor: item.vendor }),
+            ...(item.at === undefined ? {} : { at: item.at }),
+            ...(item.requestedUsage === undefined ? {} : { requestedUsage: item.requestedUsage }),
+          });
+        } catch (caught) {
+          let error: GatewayError;
+          if (isGatewayError(caught)) {
+            error = caught;
+          } else {
+            this.deps.onUnexpectedError(caught);
+            error = new GatewayError('internal_error', 'The gateway failed to answer this item.');
+          }
+          return {
+            object: 'entitlement_check_error' as const,
+            customerId: item.customerId,
+            featureKey: item.featureKey,
+            vendor: error.vendor ?? item.vendor ?? null,
+            error: {
+              status: error.status,
+              code: error.code,
+              title: errorCatalog[error.code].title,
+              detail: error.message,
+            },
+          };
+        }
+      }),
+    );
+    return { object: 'batch_check', results };
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, SANDBOX_API_KEY, sha256Hex } from '../../../src/config';
+
+const secret = 'sk_live_SUPERSECRETVALUE123456';
+
+async function configError(env: Record<string, string>): Promise<ConfigError> {
+  try {
+    await parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs in sandbox mode with no vendor configured', async () => {
+    const config = await parseConfig({});
+    expect(config.mode).toBe('sandbox');
+    expect(config.tenants[0]?.apiKeyHashes).toEqual([await sha256Hex(SANDBOX_API_KEY)]);
+  });
+
+  it('applies defaults and coercions', async () => {
+    const config = await parseConfig({
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa, key-two-bbbbbbbbbbbbbb',
+      CURSOR_SECRET: 'c'.repeat(32),
+      CHARGEBEE_SITE: 'acme-test',
+      CHARGEBEE_API_KEY: secret,
+      CACHE_TTL_SECONDS: '30',
+      PORT: '8080',
+    });
+    expect(config.mode).toBe('configured');
+    expect(config.port).toBe(8080);
+    expect(config.cache.defaults).toEqual({ ttlSeconds: 30, staleSeconds: 600 });
+    expect(config.tenants[0]?.apiKeyHashes).toHaveLength(2);
+    expect(config.tenants[0]?.vendors.chargebee).toMatchObject({
+      site: 'acme-test',
+      baseUrl: 'https://acme-test.chargebee.com/api/v2',
+      entitlementSource: 'auto',
+    });
+    expect(config.limits.chargebee.requestsPerMinute).toBe(150);
+  });
+
+  it('names the bad variable and never prints the secret value', async () => {
+    const error = await configError({
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      CURSOR_SECRET: 'c'.repeat(32),
+      PAYGENTIC_API_KEY: secret,
+      PAYGENTIC_BASE_URL: `not a url ${secret}`,
+      CACHE_TTL_SECONDS: `-5${secret}`,
+    });
+    expect(error.message).toContain('PAYGENTIC_BASE_URL');
+    expect(error.message).toContain('CACHE_TTL_SECONDS');
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain('SUPERSECRET');
+  });
+
+  it('requires the variables that go together, naming them', async () => {
+    const error = await configError({
+      ZENSKAR_API_KEY: secret,
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      CURSOR_SECRET: 'c'.repeat(32),
+    });
+    expect(error.message).toContain('ZENSKAR_ORGANISATION');
+    expect(error.message).not.toContain(secret);
+    const missingKeys = await configError({ CHARGEBEE_SITE: 'acme', CHARGEBEE_API_KEY: secret });
+    expect(missingKeys.message).toContain('GATEWAY_API_KEYS');
+    expect(missingKeys.message).toContain('CURSOR_SECRET');
+  });
+
+  it('validates GATEWAY_CONFIG and names the bad path without echoing it', async () => {
+    const notJson = await configError({ GATEWAY_CONFIG: `{"tenants": [${secret}` });
+    expect(notJson.message).toContain('GATEWAY_CONFIG');
+    expect(notJson.message).not.toContain(secret);
+    const badTenant = await configError({
+      CURSOR_SECRET: 'c'.repeat(32),
+      GATEWAY_CONFIG: JSON.stringify({
+        tenants: [{ id: 'acme', apiKeyHashes: [secret], vendors: { paygentic: { apiKey: secret } } }],
+      }),
+    });
+    expect(badTenant.message).toContain('GATEWAY_CONFIG.tenants.0.apiKeyHashes.0');
+    expect(badTenant.message).not.toContain(secret);
+  });
+
+  it('collects every secret for log redaction', async () => {
+    const config = await parseConfig({
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      CURSOR_SECRET: 'c'.repeat(32),
+      PAYGENTIC_API_KEY: secret,
+      PAYGENTIC_WEBHOOK_SECRET: 'whsec_abcdefgh',
+    });
+    expect(config.secrets).toEqual(
+      expect.arrayContaining([secret, 'key-one-aaaaaaaaaaaaaa', 'c'.repeat(32), 'whsec_abcdefgh']),
+    );
+  });
+});
