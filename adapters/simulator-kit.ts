@@ -98,7 +98,11 @@ export function createSimulatorKit(): SimulatorKit {
   const middleware: MiddlewareHandler = async (c, next) => {
     const url = new URL(c.req.url);
     const query: Record<string, string[]> = {};
-    for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
+    for (const [key, value] of url.searchParams) {
+      const values = query[key] ?? [];
+      values.push(value);
+      query[key] = values;
+    }
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, key) => {
       headers[key] = value;

@@ -6,12 +6,10 @@ import { EntitlementTypeSchema, VendorIdSchema } from './entitlement';
  * Query values arrive as strings; coercions here are applied by the validator.
  */
 
-const rfc3339 = z.iso
-  .datetime({ offset: true })
-  .openapi({
-    description: 'RFC 3339 instant to evaluate at (default: now).',
-    example: '2026-01-01T00:00:00Z',
-  });
+const rfc3339 = z.iso.datetime({ offset: true }).openapi({
+  description: 'RFC 3339 instant to evaluate at (default: now).',
+  example: '2026-01-01T00:00:00Z',
+});
 
 /** A repeatable query parameter: one value arrives as a string, several as an array. */
 const repeatable = (inner: z.ZodString) =>

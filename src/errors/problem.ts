@@ -69,7 +69,10 @@ export function errorResponseComponents(): Record<
  */
 export function errorResponses(...codes: ErrorCode[]) {
   const byStatus: Record<number, ErrorCode[]> = {};
-  for (const code of codes) (byStatus[errorCatalog[code].status] ??= []).push(code);
+  for (const code of codes) {
+    const status = errorCatalog[code].status;
+    byStatus[status] = [...(byStatus[status] ?? []), code];
+  }
   const responses: Record<
     string,
     {
