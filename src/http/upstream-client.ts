@@ -1,19 +1,79 @@
 import type { VendorId } from '../../schemas/entitlement';
 import type { ErrorCode } from '../errors/codes';
 import { UpstreamError } from '../errors/gateway-error';
+import { type Logger, redactText, silentLogger } from '../logger';
+import { CircuitBreaker, type CircuitState, countsAsBreakerFailure } from './circuit-breaker';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { defaultLimitsFor, type LimitsFor } from './connection-limits';
+import { TokenBucket } from './rate-budget';
+import { parseRetryAfter, retryAfterSeconds } from './retry-after';
+import {
+  type AttemptFailure,
+  backoffDelayMs,
+  defaultRetryPolicy,
+  isIdempotentMethod,
+  isRetryableFailure,
+  type RetryPolicy,
+} from './retry-policy';
+import {
+  type Clock,
+  linkedController,
+  raceAbort,
+  type Sleep,
+  startTimer,
+  systemClock,
+  systemSleep,
+} from './timers';
 import type {
   Transport,
+  TransportResponse,
+  UpstreamCallReport,
   UpstreamClient,
   UpstreamJsonResponse,
   UpstreamRequest,
+  VendorErrorDetails,
   VendorErrorParser,
 } from './types';
 
-/** Options of the upstream client. */
+/** Options of the upstream client. Every duration is in milliseconds. */
 export interface UpstreamClientOptions {
+  /** Sends one HTTP request: undici on Node, `fetch` on Workers, in-process in sandbox mode. */
   transport: Transport;
-  /** Per-attempt deadline in milliseconds. */
+  /** Time allowed for one attempt, response body included. Default 3000. */
   attemptTimeoutMs?: number;
+  /** Time allowed for a whole logical call: queueing, budget waits, attempts and backoff. Default 8000. */
+  deadlineMs?: number;
+  /** Attempts per logical call (GETs only retry). Default 3. */
+  maxAttempts?: number;
+  /** Backoff ceiling before the first retry; doubles per retry. Default 100. */
+  baseDelayMs?: number;
+  /** Upper bound of the backoff ceiling. Default 2000. */
+  maxDelayMs?: number;
+  /** Rate budget and concurrency cap per connection. Default: `defaultConnectionLimits` per vendor. */
+  limitsFor?: LimitsFor;
+  /** Consecutive failed attempts that open a connection's circuit. Default 5. */
+  failureThreshold?: number;
+  /** How long an open circuit answers without calling the vendor. Default 30000. */
+  openMs?: number;
+  /** Time source (tests inject a virtual one). */
+  clock?: Clock;
+  /** Waiting primitive (tests inject a virtual one). */
+  sleep?: Sleep;
+  /** Uniform random number in [0, 1) for backoff jitter. */
+  random?: () => number;
+  /** Where failed attempts and circuit changes are logged. Default: silent. */
+  logger?: Logger;
+  /**
+   * Secret values to scrub from logged vendor bodies. Credential header values of each request
+   * (Authorization, API-key headers) are scrubbed automatically on top of these.
+   */
+  secrets?: readonly string[];
+}
+
+/** The upstream client plus what readiness checks and tests need to see. */
+export interface ResilientUpstreamClient extends UpstreamClient {
+  /** The circuit state of a connection; `closed` for a connection never used. */
+  breakerState(connectionKey: string): CircuitState;
 }
 
 /** Maps a vendor's non-2xx status to the gateway's code for it. */
@@ -42,17 +102,20 @@ function detailFor(code: ErrorCode, vendor: VendorId, status: number | undefined
   }
 }
 
-/** Builds the typed error for a vendor failure; the vendor's own words stay in `failure`, out of `detail`. */
-export function upstreamError(
+/** What an upstream error records about the failure (`UpstreamFailure` minus the operation). */
+interface FailureFields {
+  vendorStatus?: number;
+  vendorCode?: string;
+  vendorMessage?: string;
+  attempts: number;
+  retryAfterSeconds?: number;
+}
+
+function buildUpstreamError(
   code: ErrorCode,
-  request: UpstreamRequest,
-  failure: {
-    vendorStatus?: number;
-    vendorCode?: string;
-    vendorMessage?: string;
-    attempts: number;
-    retryAfterSeconds?: number;
-  },
+  request: Pick<UpstreamRequest, 'vendor' | 'operation'>,
+  failure: FailureFields,
+  detail: string,
   cause?: unknown,
 ): UpstreamError {
   const retryable =
@@ -60,9 +123,34 @@ export function upstreamError(
   return new UpstreamError(
     code,
     request.vendor,
-    detailFor(code, request.vendor, failure.vendorStatus),
+    detail,
     { ...failure, operation: request.operation },
-    { retryable, cause },
+    {
+      retryable,
+      cause,
+      ...(failure.retryAfterSeconds === undefined
+        ? {}
+        : { headers: { 'Retry-After': String(failure.retryAfterSeconds) } }),
+    },
+  );
+}
+
+/**
+ * Builds the typed error for a vendor failure; the vendor's own words stay in `failure`, out of
+ * `detail`. When `failure.retryAfterSeconds` is set the error also carries a `Retry-After` header.
+ */
+export function upstreamError(
+  code: ErrorCode,
+  request: Pick<UpstreamRequest, 'vendor' | 'operation'>,
+  failure: FailureFields,
+  cause?: unknown,
+): UpstreamError {
+  return buildUpstreamError(
+    code,
+    request,
+    failure,
+    detailFor(code, request.vendor, failure.vendorStatus),
+    cause,
   );
 }
 
@@ -74,52 +162,483 @@ function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false 
   }
 }
 
-/** A single-attempt upstream client: deadline, JSON parsing and status mapping. */
-export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const attemptTimeoutMs = options.attemptTimeoutMs ?? 5_000;
-  return {
-    async requestJson(
-      request: UpstreamRequest,
-      parseVendorError: VendorErrorParser,
-    ): Promise<UpstreamJsonResponse> {
-      const signal = request.signal
-        ? AbortSignal.any([request.signal, AbortSignal.timeout(attemptTimeoutMs)])
-        : AbortSignal.timeout(attemptTimeoutMs);
-      let status: number;
-      let text: string;
-      let headers: UpstreamJsonResponse['headers'];
+/** The outcome of one attempt. */
+type AttemptResult =
+  | { kind: 'success'; status: number; headers: TransportResponse['headers']; body: unknown }
+  | { kind: 'failed'; failure: AttemptFailure; vendor: VendorErrorDetails; text: string | undefined }
+  /** The caller's signal aborted: not the vendor's fault, nothing to record. */
+  | { kind: 'aborted' };
+
+/** The overall deadline of a logical call fired while the call was waiting (queue, budget, backoff). */
+class DeadlineExceeded extends Error {
+  constructor() {
+    super('upstream call deadline exceeded');
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/** The per-attempt timer fired. */
+class AttemptTimedOut extends Error {
+  constructor() {
+    super('upstream attempt timed out');
+    this.name = 'AttemptTimedOut';
+  }
+}
+
+/**
+ * An attempt is only started (or a wait only accepted) when at least this much of the deadline is
+ * left afterwards: a request with a few milliseconds to live can only time out, and it would still
+ * cost a budget token.
+ */
+const MIN_ATTEMPT_WINDOW_MS = 50;
+/** Vendor bodies are logged up to this many characters. */
+const LOGGED_BODY_CHARS = 512;
+const credentialHeaderPattern = /(authorization|api[-_]?key|secret|password|token|signature|cookie)/i;
+
+/**
+ * Credential values in a request's headers, so a vendor that echoes them back in an error body does
+ * not put them in our logs. Basic credentials are decoded too: Chargebee's key is the user name.
+ */
+function credentialValues(headers: Record<string, string> | undefined): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!credentialHeaderPattern.test(name)) continue;
+    values.push(value);
+    const scheme = /^(Basic|Bearer)\s+(.+)$/i.exec(value.trim());
+    const token = scheme?.[2];
+    if (token === undefined) continue;
+    values.push(token);
+    if (scheme?.[1]?.toLowerCase() === 'basic') {
       try {
-        const response = await options.transport(request.url, {
-          method: request.method,
-          headers: { accept: 'application/json', ...request.headers },
-          ...(request.body === undefined ? {} : { body: request.body }),
-          signal,
-        });
-        status = response.status;
-        headers = response.headers;
-        text = await response.text();
-      } catch (error) {
-        const timedOut = signal.aborted && !request.signal?.aborted;
-        throw upstreamError(
-          timedOut ? 'vendor_timeout' : 'vendor_unavailable',
-          request,
-          { attempts: 1 },
-          error,
+        values.push(
+          ...atob(token)
+            .split(':')
+            .filter((part) => part.length > 0),
         );
+      } catch {
+        // Not base64: the raw token is already scrubbed.
       }
-      const parsed = tryParseJson(text);
+    }
+  }
+  return values;
+}
+
+/** Host and path plus the query's parameter names only: query values (offsets, filters, keys) stay out of logs. */
+function loggableUrl(url: string): { host: string; path: string; queryKeys: string[] } {
+  try {
+    const parsed = new URL(url);
+    return {
+      host: parsed.host,
+      path: parsed.pathname,
+      queryKeys: [...new Set(parsed.searchParams.keys())].sort(),
+    };
+  } catch {
+    return { host: '', path: '[unparseable url]', queryKeys: [] };
+  }
+}
+
+/** The caller's headers plus `accept: application/json`, unless the caller chose an Accept (any casing). */
+function withAcceptJson(headers: Record<string, string> | undefined): Record<string, string> {
+  const chosen = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'accept');
+  return chosen ? { ...headers } : { accept: 'application/json', ...headers };
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string'
+      ? `${error.name} ${code}: ${error.message}`
+      : `${error.name}: ${error.message}`;
+  }
+  return String(error);
+}
+
+interface Connection {
+  bucket: TokenBucket;
+  limiter: ConcurrencyLimiter;
+  breaker: CircuitBreaker;
+}
+
+/**
+ * The production upstream client: per-attempt and overall deadlines, retries of idempotent GETs
+ * with capped full-jitter backoff and `Retry-After`, and per connection a token-bucket request
+ * budget, a concurrency cap and a circuit breaker. It resolves with a 2xx JSON body and throws an
+ * `UpstreamError` for every vendor failure; when the caller's `request.signal` aborts it rejects
+ * with that signal's reason instead.
+ */
+export function createUpstreamClient(options: UpstreamClientOptions): ResilientUpstreamClient {
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 3_000;
+  const deadlineMs = options.deadlineMs ?? 8_000;
+  const policy: RetryPolicy = {
+    maxAttempts: Math.max(1, options.maxAttempts ?? defaultRetryPolicy.maxAttempts),
+    baseDelayMs: options.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
+  };
+  // Scaled down for very short deadlines so that a first attempt always gets to run.
+  const minAttemptWindowMs = Math.min(MIN_ATTEMPT_WINDOW_MS, attemptTimeoutMs, Math.floor(deadlineMs / 4));
+  const failureThreshold = options.failureThreshold ?? 5;
+  const openMs = options.openMs ?? 30_000;
+  const limitsFor = options.limitsFor ?? defaultLimitsFor;
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? systemSleep;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? silentLogger;
+  const configuredSecrets = options.secrets ?? [];
+  const connections = new Map<string, Connection>();
+
+  function connectionFor(request: UpstreamRequest): Connection {
+    const existing = connections.get(request.connectionKey);
+    if (existing) return existing;
+    const limits = limitsFor(request.connectionKey, request.vendor);
+    const connection: Connection = {
+      bucket: new TokenBucket(limits, clock.now()),
+      limiter: new ConcurrencyLimiter(limits.maxConcurrent),
+      breaker: new CircuitBreaker({
+        failureThreshold,
+        openMs,
+        onStateChange: (from, to) => {
+          const fields = { vendor: request.vendor, connectionKey: request.connectionKey, from, to, openMs };
+          if (to === 'open') logger.warn('upstream_circuit_opened', fields);
+          else logger.info('upstream_circuit_closed', fields);
+        },
+      }),
+    };
+    connections.set(request.connectionKey, connection);
+    return connection;
+  }
+
+  function circuitOpenError(request: UpstreamRequest, attempts: number, waitMs: number): UpstreamError {
+    const seconds = retryAfterSeconds(waitMs);
+    return buildUpstreamError(
+      'vendor_unavailable',
+      request,
+      { attempts, retryAfterSeconds: seconds },
+      `${request.vendor} has been failing; the gateway is pausing calls to it. Retry in ${seconds} s.`,
+    );
+  }
+
+  function budgetExhaustedError(request: UpstreamRequest, attempts: number, waitMs: number): UpstreamError {
+    const seconds = retryAfterSeconds(waitMs);
+    return buildUpstreamError(
+      'vendor_rate_limited',
+      request,
+      { attempts, retryAfterSeconds: seconds },
+      `The gateway's request budget for ${request.vendor} is used up. Retry in ${seconds} s.`,
+    );
+  }
+
+  function errorForFailure(
+    request: UpstreamRequest,
+    result: Extract<AttemptResult, { kind: 'failed' }>,
+    attempts: number,
+  ): UpstreamError {
+    const { failure } = result;
+    switch (failure.kind) {
+      case 'network':
+        return upstreamError('vendor_unavailable', request, { attempts }, failure.error);
+      case 'timeout':
+        return upstreamError('vendor_timeout', request, { attempts });
+      case 'malformed_body':
+        return upstreamError('vendor_bad_response', request, { vendorStatus: failure.status, attempts });
+      case 'truncated_body':
+        return upstreamError(
+          'vendor_bad_response',
+          request,
+          { vendorStatus: failure.status, attempts },
+          failure.error,
+        );
+      case 'status': {
+        const code = codeForVendorStatus(failure.status);
+        const asksToWait =
+          failure.retryAfterMs !== undefined &&
+          (code === 'vendor_rate_limited' || code === 'vendor_unavailable');
+        return upstreamError(code, request, {
+          vendorStatus: failure.status,
+          ...(result.vendor.code === undefined ? {} : { vendorCode: result.vendor.code }),
+          ...(result.vendor.message === undefined ? {} : { vendorMessage: result.vendor.message }),
+          attempts,
+          ...(asksToWait ? { retryAfterSeconds: retryAfterSeconds(failure.retryAfterMs ?? 0) } : {}),
+        });
+      }
+    }
+  }
+
+  function readVendorError(
+    parseVendorError: VendorErrorParser,
+    status: number,
+    text: string | undefined,
+  ): VendorErrorDetails {
+    const parsed = text === undefined ? { ok: false as const } : tryParseJson(text);
+    try {
+      return parseVendorError(status, parsed.ok ? parsed.value : undefined, text ?? '');
+    } catch (error) {
+      // An adapter's parser choking on an odd body must not hide the vendor's status.
+      logger.warn('upstream_error_parser_failed', { status, error: describeCause(error) });
+      return {};
+    }
+  }
+
+  async function performAttempt(
+    request: UpstreamRequest,
+    callSignal: AbortSignal,
+    timeoutMs: number,
+    parseVendorError: VendorErrorParser,
+  ): Promise<AttemptResult> {
+    const attempt = linkedController(callSignal);
+    const timer = startTimer(sleep, timeoutMs, () => attempt.abort(new AttemptTimedOut()));
+    // Our timer or the call's deadline cut the attempt short, unless the caller gave up.
+    const interrupted = (): AttemptResult =>
+      request.signal?.aborted
+        ? { kind: 'aborted' }
+        : { kind: 'failed', failure: { kind: 'timeout' }, vendor: {}, text: undefined };
+    try {
+      let response: TransportResponse;
+      try {
+        const pending = options.transport(request.url, {
+          method: request.method,
+          headers: withAcceptJson(request.headers),
+          ...(request.body === undefined ? {} : { body: request.body }),
+          signal: attempt.signal,
+        });
+        // A transport that ignores its signal may still answer after we gave up: read and drop that
+        // answer so its connection goes back to the pool instead of hanging until GC.
+        pending.then(
+          (late) => {
+            if (attempt.signal.aborted) late.text().catch(() => undefined);
+          },
+          () => undefined,
+        );
+        response = await raceAbort(pending, attempt.signal);
+      } catch (error) {
+        if (attempt.signal.aborted) return interrupted();
+        return { kind: 'failed', failure: { kind: 'network', error }, vendor: {}, text: undefined };
+      }
+      const status = response.status;
+      let text: string | undefined;
+      let readError: unknown;
+      try {
+        text = await raceAbort(response.text(), attempt.signal);
+      } catch (error) {
+        if (attempt.signal.aborted) return interrupted();
+        readError = error;
+      }
       if (status >= 200 && status < 300) {
+        if (text === undefined) {
+          return {
+            kind: 'failed',
+            failure: { kind: 'truncated_body', status, error: readError },
+            vendor: {},
+            text,
+          };
+        }
+        const parsed = tryParseJson(text);
         if (!parsed.ok)
-          throw upstreamError('vendor_bad_response', request, { vendorStatus: status, attempts: 1 });
-        return { status, headers, body: parsed.value, attempts: 1 };
+          return { kind: 'failed', failure: { kind: 'malformed_body', status }, vendor: {}, text };
+        return { kind: 'success', status, headers: response.headers, body: parsed.value };
       }
-      const details = parseVendorError(status, parsed.ok ? parsed.value : undefined, text);
-      throw upstreamError(codeForVendorStatus(status), request, {
-        vendorStatus: status,
-        ...(details.code === undefined ? {} : { vendorCode: details.code }),
-        ...(details.message === undefined ? {} : { vendorMessage: details.message }),
-        attempts: 1,
-      });
+      // A non-2xx whose body broke off is still that status; the body only feeds the logs.
+      return {
+        kind: 'failed',
+        failure: {
+          kind: 'status',
+          status,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock.now()),
+        },
+        vendor: readVendorError(parseVendorError, status, text),
+        text,
+      };
+    } finally {
+      timer.cancel();
+      attempt.dispose();
+    }
+  }
+
+  function logFailedAttempt(
+    request: UpstreamRequest,
+    result: Extract<AttemptResult, { kind: 'failed' }>,
+    error: UpstreamError,
+    context: {
+      attempt: number;
+      durationMs: number;
+      nextDelayMs: number | undefined;
+      stopReason: string | undefined;
+      secrets: readonly string[];
+    },
+  ): void {
+    const { failure } = result;
+    logger.warn('upstream_attempt_failed', {
+      vendor: request.vendor,
+      operation: request.operation,
+      connectionKey: request.connectionKey,
+      method: request.method,
+      ...loggableUrl(request.url),
+      attempt: context.attempt,
+      maxAttempts: policy.maxAttempts,
+      failure: failure.kind,
+      errorCode: error.code,
+      status:
+        failure.kind === 'status' || failure.kind === 'malformed_body' || failure.kind === 'truncated_body'
+          ? failure.status
+          : undefined,
+      vendorCode: result.vendor.code,
+      retryAfterMs: failure.kind === 'status' ? failure.retryAfterMs : undefined,
+      durationMs: context.durationMs,
+      willRetry: context.nextDelayMs !== undefined,
+      nextDelayMs: context.nextDelayMs,
+      stopReason: context.stopReason,
+      cause:
+        failure.kind === 'network' || failure.kind === 'truncated_body'
+          ? redactText(describeCause(failure.error), context.secrets)
+          : undefined,
+      // Redact before truncating, so a secret cut in half at the limit is still caught whole.
+      body:
+        result.text === undefined
+          ? undefined
+          : redactText(result.text.slice(0, 8 * LOGGED_BODY_CHARS), context.secrets).slice(
+              0,
+              LOGGED_BODY_CHARS,
+            ),
+    });
+  }
+
+  async function requestJson(
+    request: UpstreamRequest,
+    parseVendorError: VendorErrorParser,
+  ): Promise<UpstreamJsonResponse> {
+    const startedAt = clock.now();
+    const deadlineAt = startedAt + deadlineMs;
+    const remaining = () => deadlineAt - clock.now();
+    const call = linkedController(request.signal);
+    const deadlineTimer = startTimer(sleep, deadlineMs, () => call.abort(new DeadlineExceeded()));
+    const secrets = [...configuredSecrets, ...credentialValues(request.headers)];
+    let attempts = 0;
+    let finalStatus: number | undefined;
+    let errorCode: string | undefined;
+    // Once the vendor has answered, the final error describes its last answer; the gateway's own
+    // limits (breaker, budget, deadline) then only decide whether to try again.
+    let lastError: UpstreamError | undefined;
+    let bodyFailures = 0;
+
+    try {
+      const connection = connectionFor(request);
+      for (;;) {
+        const release = await connection.limiter.acquire(call.signal);
+        let result: AttemptResult;
+        let attemptStartedAt: number;
+        try {
+          // A slot granted this late could only start an attempt doomed to time out.
+          if (remaining() < minAttemptWindowMs) throw new DeadlineExceeded();
+          const permit = connection.breaker.tryAcquire(clock.now());
+          if (!permit.allowed) throw lastError ?? circuitOpenError(request, attempts, permit.retryAfterMs);
+          const reservation = connection.bucket.reserve(clock.now(), remaining() - minAttemptWindowMs);
+          if (!reservation.granted) {
+            connection.breaker.release(permit.probe);
+            logger.debug('upstream_budget_exhausted', {
+              vendor: request.vendor,
+              operation: request.operation,
+              connectionKey: request.connectionKey,
+              retryAfterMs: reservation.retryAfterMs,
+            });
+            throw lastError ?? budgetExhaustedError(request, attempts, reservation.retryAfterMs);
+          }
+          if (reservation.waitMs > 0) {
+            try {
+              await sleep(reservation.waitMs, call.signal);
+            } catch (error) {
+              connection.bucket.refund(clock.now());
+              connection.breaker.release(permit.probe);
+              throw error;
+            }
+          }
+          attempts += 1;
+          attemptStartedAt = clock.now();
+          result = await performAttempt(
+            request,
+            call.signal,
+            Math.min(attemptTimeoutMs, remaining()),
+            parseVendorError,
+          );
+          if (result.kind === 'aborted') connection.breaker.release(permit.probe);
+          else if (result.kind === 'failed' && countsAsBreakerFailure(result.failure)) {
+            connection.breaker.failure(permit.probe, clock.now());
+          } else connection.breaker.success(permit.probe);
+        } finally {
+          // Released before any backoff, so a call waiting to retry never blocks other calls.
+          release();
+        }
+
+        if (result.kind === 'aborted') throw request.signal?.reason;
+        if (result.kind === 'success') {
+          finalStatus = result.status;
+          return { status: result.status, headers: result.headers, body: result.body, attempts };
+        }
+
+        const { failure } = result;
+        if (failure.kind !== 'network' && failure.kind !== 'timeout') finalStatus = failure.status;
+        const error = errorForFailure(request, result, attempts);
+        let nextDelayMs: number | undefined;
+        let stopReason: string | undefined;
+        if (!isIdempotentMethod(request.method)) stopReason = 'not_idempotent';
+        else if (!isRetryableFailure(failure, bodyFailures)) stopReason = 'not_retryable';
+        else if (attempts >= policy.maxAttempts) stopReason = 'attempts_exhausted';
+        else {
+          const vendorWaitMs = failure.kind === 'status' ? failure.retryAfterMs : undefined;
+          const waitMs = vendorWaitMs ?? backoffDelayMs(attempts - 1, policy, random);
+          if (waitMs + minAttemptWindowMs > remaining()) {
+            stopReason = vendorWaitMs === undefined ? 'deadline' : 'retry_after_exceeds_deadline';
+          } else nextDelayMs = waitMs;
+        }
+        if (failure.kind === 'malformed_body' || failure.kind === 'truncated_body') bodyFailures += 1;
+        logFailedAttempt(request, result, error, {
+          attempt: attempts,
+          durationMs: clock.now() - attemptStartedAt,
+          nextDelayMs,
+          stopReason,
+          secrets,
+        });
+        if (nextDelayMs === undefined) throw error;
+        lastError = error;
+        if (nextDelayMs > 0) await sleep(nextDelayMs, call.signal);
+      }
+    } catch (error) {
+      if (error instanceof UpstreamError) {
+        errorCode = error.code;
+        throw error;
+      }
+      if (request.signal?.aborted) {
+        errorCode = 'aborted';
+        throw request.signal.reason;
+      }
+      if (error instanceof DeadlineExceeded || call.signal.aborted) {
+        const timeout = lastError ?? upstreamError('vendor_timeout', request, { attempts });
+        errorCode = timeout.code;
+        throw timeout;
+      }
+      errorCode = 'internal_error';
+      throw error;
+    } finally {
+      deadlineTimer.cancel();
+      call.dispose();
+      const report: UpstreamCallReport = {
+        vendor: request.vendor,
+        operation: request.operation,
+        attempts,
+        durationMs: clock.now() - startedAt,
+        ...(finalStatus === undefined ? {} : { status: finalStatus }),
+        ...(errorCode === undefined ? {} : { errorCode }),
+      };
+      try {
+        request.observer?.(report);
+      } catch (observerError) {
+        logger.error('upstream_observer_failed', { error: describeCause(observerError) });
+      }
+    }
+  }
+
+  return {
+    requestJson,
+    breakerState(connectionKey) {
+      return connections.get(connectionKey)?.breaker.state(clock.now()) ?? 'closed';
     },
   };
 }
