@@ -1,0 +1,197 @@
+import {
+  type PaygenticEntitlementDetail,
+  type PaygenticEntitlementList,
+  paygenticEntitlementDetailSchema,
+  paygenticEntitlementListSchema,
+  paygenticErrorSchema,
+} from '../../schemas/vendors/paygentic';
+import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
+import { upstreamError } from '../../src/http/upstream-client';
+import type { PaygenticConnection } from '../spec';
+
+/** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, seed 003). */
+export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
+
+/** The largest page `GET /v1/entitlements` serves (`limit` 1–100). */
+export const paygenticMaxPageSize = 100;
+
+/** Upstream operation names, for logs, metrics and `Server-Timing`. */
+export const paygenticOperations = {
+  listEntitlements: 'list_entitlements',
+  getEntitlement: 'get_entitlement',
+} as const;
+
+/** The auth header of every Paygentic call: `Authorization: Bearer <apiKey>`. */
+export function paygenticAuthHeaders(apiKey: string): Record<string, string> {
+  return { authorization: `Bearer ${apiKey}` };
+}
+
+/**
+ * Joins the connection's base URL and a versioned API path. Paygentic puts the version in each path
+ * (`/v1/entitlements`, `/v0/features`), so the base is the host, optionally with a proxy prefix that
+ * is kept as is.
+ */
+export function paygenticUrl(baseUrl: string, path: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** Query of one `GET /v1/entitlements` page. */
+export interface ListEntitlementsQuery {
+  customerId: string;
+  limit: number;
+  offset: number;
+  /** RFC 3339 instant Paygentic evaluates access and balances at; absent = now. */
+  at?: string | undefined;
+}
+
+/** `GET {baseUrl}/v1/entitlements?customerId=…&limit=…&offset=…[&at=…]`. */
+export function buildListEntitlementsUrl(baseUrl: string, query: ListEntitlementsQuery): string {
+  const url = paygenticUrl(baseUrl, '/v1/entitlements');
+  url.searchParams.set('customerId', query.customerId);
+  url.searchParams.set('limit', String(query.limit));
+  url.searchParams.set('offset', String(query.offset));
+  if (query.at !== undefined) url.searchParams.set('at', query.at);
+  return url.toString();
+}
+
+/** `GET {baseUrl}/v1/entitlements/{entitlementId}`; the id is one encoded path segment. */
+export function buildEntitlementUrl(baseUrl: string, entitlementId: string): string {
+  return paygenticUrl(baseUrl, `/v1/entitlements/${encodeURIComponent(entitlementId)}`).toString();
+}
+
+const maxLoggedMessageLength = 300;
+
+/**
+ * Reads Paygentic's `Error` / `ValidationError` bodies into the code and message kept for logs. The
+ * raw text of a non-JSON body is deliberately ignored: it may be an HTML error page of any size.
+ */
+export const parsePaygenticError: VendorErrorParser = (_status, body) => {
+  const parsed = paygenticErrorSchema().safeParse(body);
+  if (!parsed.success) return {};
+  const { error, message, errors } = parsed.data;
+  const fields = (errors ?? []).map((item) => item.field).filter((field): field is string => !!field);
+  let text = message ?? undefined;
+  if (text !== undefined && fields.length > 0) text = `${text} (fields: ${fields.join(', ')})`;
+  return {
+    ...(error ? { code: error } : {}),
+    ...(text === undefined ? {} : { message: text.slice(0, maxLoggedMessageLength) }),
+  };
+};
+
+/** Where a Paygentic call goes and who pays for it. */
+export interface PaygenticClientOptions {
+  connection: PaygenticConnection;
+  upstream: UpstreamClient;
+  connectionKey: string;
+}
+
+/** Per-call options. */
+export interface PaygenticCallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** The two Paygentic reads the adapter makes, with vendor errors turned into gateway errors. */
+export interface PaygenticClient {
+  /**
+   * One page of a customer's entitlements. Throws `customer_not_found` when Paygentic answers 404
+   * (the spec declares none for this call, but a real server may send one), an `UpstreamError`
+   * `vendor_bad_response` for a 2xx body that is not the documented envelope, and the upstream
+   * client's typed errors otherwise.
+   */
+  listEntitlements(
+    query: ListEntitlementsQuery,
+    options?: PaygenticCallOptions,
+  ): Promise<PaygenticEntitlementList>;
+  /**
+   * One entitlement with its live fields, or null when Paygentic no longer knows the id (404).
+   */
+  getEntitlement(
+    entitlementId: string,
+    options?: PaygenticCallOptions,
+  ): Promise<PaygenticEntitlementDetail | null>;
+}
+
+function schemaIssues(issues: ReadonlyArray<{ path: PropertyKey[]; code: string }>): string {
+  // Paths and issue codes only: zod's messages never include received values, but the paths are all
+  // a log reader needs, and keeping vendor data out of logs is the safer default.
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.code}`)
+    .join('; ');
+}
+
+/** Builds the Paygentic client over the shared upstream helper. */
+export function createPaygenticClient(options: PaygenticClientOptions): PaygenticClient {
+  const { connection, upstream, connectionKey } = options;
+  const headers = paygenticAuthHeaders(connection.apiKey);
+
+  const request = (operation: string, url: string, signal: AbortSignal | undefined): UpstreamRequest => ({
+    vendor: 'paygentic',
+    connectionKey,
+    operation,
+    method: 'GET',
+    url,
+    headers,
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+  return {
+    async listEntitlements(query, callOptions = {}) {
+      const upstreamRequest = request(
+        paygenticOperations.listEntitlements,
+        buildListEntitlementsUrl(connection.baseUrl, query),
+        callOptions.signal,
+      );
+      let response: Awaited<ReturnType<UpstreamClient['requestJson']>>;
+      try {
+        response = await upstream.requestJson(upstreamRequest, parsePaygenticError);
+      } catch (error) {
+        if (error instanceof UpstreamError && error.failure.vendorStatus === 404) {
+          throw new GatewayError('customer_not_found', `Paygentic has no customer ${query.customerId}.`, {
+            vendor: 'paygentic',
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      const parsed = paygenticEntitlementListSchema().safeParse(response.body);
+      if (!parsed.success) {
+        throw upstreamError('vendor_bad_response', upstreamRequest, {
+          vendorStatus: response.status,
+          vendorMessage: `list envelope did not match: ${schemaIssues(parsed.error.issues)}`,
+          attempts: response.attempts,
+        });
+      }
+      return parsed.data;
+    },
+
+    async getEntitlement(entitlementId, callOptions = {}) {
+      const upstreamRequest = request(
+        paygenticOperations.getEntitlement,
+        buildEntitlementUrl(connection.baseUrl, entitlementId),
+        callOptions.signal,
+      );
+      let response: Awaited<ReturnType<UpstreamClient['requestJson']>>;
+      try {
+        response = await upstream.requestJson(upstreamRequest, parsePaygenticError);
+      } catch (error) {
+        if (error instanceof UpstreamError && error.failure.vendorStatus === 404) return null;
+        throw error;
+      }
+      const parsed = paygenticEntitlementDetailSchema().safeParse(response.body);
+      if (!parsed.success) {
+        throw upstreamError('vendor_bad_response', upstreamRequest, {
+          vendorStatus: response.status,
+          vendorMessage: `entitlement body did not match: ${schemaIssues(parsed.error.issues)}`,
+          attempts: response.attempts,
+        });
+      }
+      return parsed.data;
+    },
+  };
+}
