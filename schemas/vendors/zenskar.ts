@@ -82,7 +82,8 @@ export const zenskarCustomerEntitlementRowSchema = lazy(() =>
 export type ZenskarCustomerEntitlementRow = z.infer<ReturnType<typeof zenskarCustomerEntitlementRowSchema>>;
 
 /**
- * The page envelope of the customer list: `{results, next, previous, total_count}`. `results` items
+ * The page envelope of the customer list: `{results, next, previous, total_count}` (`previous` is
+ * not read: the gateway only pages forward). `results` items
  * are validated one by one with {@link zenskarCustomerEntitlementRowSchema} so the received objects
  * can be kept untouched for `include=raw`.
  */
@@ -90,7 +91,6 @@ export const zenskarCustomerEntitlementPageSchema = lazy(() =>
   z.looseObject({
     results: z.array(z.unknown()),
     next: z.string().nullish(),
-    previous: z.string().nullish(),
     total_count: z.number().nullish(),
   }),
 );
@@ -133,7 +133,6 @@ export const zenskarBalancePageSchema = lazy(() =>
   z.looseObject({
     results: z.array(z.unknown()),
     next: z.string().nullish(),
-    previous: z.string().nullish(),
     total: z.number().nullish(),
     total_count: z.number().nullish(),
   }),

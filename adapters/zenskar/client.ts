@@ -1,0 +1,323 @@
+import type { z } from 'zod';
+import type { BalanceQuery, BalanceRangeField, BalanceSortKey, RangeOperator } from '../../schemas/balance';
+import {
+  type ZenskarBalanceRow,
+  type ZenskarCustomerEntitlementRow,
+  zenskarBalancePageSchema,
+  zenskarBalanceRowSchema,
+  zenskarCustomerEntitlementPageSchema,
+  zenskarCustomerEntitlementRowSchema,
+  zenskarErrorBodySchema,
+} from '../../schemas/vendors/zenskar';
+import { GatewayError } from '../../src/errors/gateway-error';
+import type {
+  UpstreamClient,
+  UpstreamRequest,
+  VendorErrorDetails,
+  VendorErrorParser,
+} from '../../src/http/types';
+import { upstreamError } from '../../src/http/upstream-client';
+import type { ZenskarConnection } from '../spec';
+
+/** Zenskar's documented maximum page size (both listings accept 1-100). */
+export const ZENSKAR_MAX_PAGE_SIZE = 100;
+
+/** Operation names in logs, metrics and errors. */
+export const zenskarOperations = {
+  listCustomerEntitlements: 'list_customer_entitlements',
+  listBalances: 'list_customer_entitlement_balances',
+} as const;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `text` is a hyphenated UUID, the form of every Zenskar customer, entitlement and contract id. */
+export function isZenskarUuid(text: string): boolean {
+  return uuidPattern.test(text);
+}
+
+/**
+ * The two headers every Zenskar call needs. The organisation header is spelled the British way, as
+ * the vendor does.
+ */
+export function zenskarAuthHeaders(
+  connection: Pick<ZenskarConnection, 'apiKey' | 'organisation'>,
+): Record<string, string> {
+  return { 'x-api-key': connection.apiKey, organisation: connection.organisation };
+}
+
+function endpoint(baseUrl: string, path: string): URL {
+  // `new URL(path, base)` would drop a base path such as a proxy prefix, so join the strings.
+  return new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
+}
+
+/**
+ * `GET {baseUrl}/entitlements/customer/{customer_id}?limit=…&cursor=…`. The customer id is encoded
+ * as one path segment so it can never change the path; the cursor is the vendor's `next`, verbatim.
+ */
+export function customerEntitlementsUrl(
+  baseUrl: string,
+  customerId: string,
+  cursor: string | null,
+  limit: number = ZENSKAR_MAX_PAGE_SIZE,
+): string {
+  const url = endpoint(baseUrl, `/entitlements/customer/${encodeURIComponent(customerId)}`);
+  url.searchParams.set('limit', String(limit));
+  if (cursor !== null) url.searchParams.set('cursor', cursor);
+  return url.toString();
+}
+
+const rangeFieldNames: Record<BalanceRangeField, string> = {
+  quantity: 'quantity',
+  usage: 'quantity_used',
+  createdAt: 'created_at',
+  activeFrom: 'active_from',
+  expiresAt: 'expiry_at',
+};
+
+const rangeOperatorSuffixes: Record<RangeOperator, string> = {
+  eq: '',
+  gt: '__gt',
+  gte: '__gte',
+  lt: '__lt',
+  lte: '__lte',
+  neq: '__neq',
+};
+
+const sortKeyNames: Record<BalanceSortKey, string> = {
+  id: 'id',
+  createdAt: 'created_at',
+  quantity: 'quantity',
+  usage: 'quantity_used',
+  activeFrom: 'active_from',
+  expiresAt: 'expiry_at',
+};
+
+function setIdFilter(
+  params: URLSearchParams,
+  name: string,
+  ids: readonly string[],
+  gatewayName: string,
+): void {
+  const unique = [...new Set(ids)];
+  const invalid = unique.filter((id) => !isZenskarUuid(id));
+  if (invalid.length > 0) {
+    // Zenskar would answer 422; saying which filter is wrong is more useful than a vendor rejection.
+    throw new GatewayError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
+      vendor: 'zenskar',
+      errors: [{ path: gatewayName, message: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' }],
+    });
+  }
+  if (unique.length === 1) params.set(name, unique[0] ?? '');
+  else if (unique.length > 1) params.set(`${name}__in`, unique.join(','));
+}
+
+/**
+ * Translates a gateway {@link BalanceQuery} into Zenskar's query string for
+ * `GET /entitlements/customers_balances` (seed 000): one id → `customer`, several → `customer__in`
+ * (same for `entitlement` and `contract_id`); ranges as `<field>` for `eq` and `<field>__<op>`
+ * otherwise; `sort_key`/`sort_type` as bare values; `populate` as a comma list; the vendor cursor
+ * verbatim. Throws `validation_failed` for ids that are not UUIDs and `unsupported_filter` when one
+ * range filter is given twice (Zenskar keeps only one value per parameter).
+ */
+export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string | null): URLSearchParams {
+  const params = new URLSearchParams();
+  setIdFilter(params, 'customer', query.customerIds, 'customerId');
+  setIdFilter(params, 'entitlement', query.featureIds, 'featureId');
+  setIdFilter(params, 'contract_id', query.contractIds, 'contractId');
+  for (const range of query.ranges) {
+    const name = `${rangeFieldNames[range.field]}${rangeOperatorSuffixes[range.operator]}`;
+    const value = String(range.value);
+    const existing = params.get(name);
+    if (existing !== null && existing !== value) {
+      throw new GatewayError(
+        'unsupported_filter',
+        `Zenskar accepts one value per range filter; ${range.field} ${range.operator} was given twice.`,
+        { vendor: 'zenskar', errors: [{ path: range.field, message: `only one "${range.operator}" value` }] },
+      );
+    }
+    params.set(name, value);
+  }
+  const search = query.search?.trim();
+  if (search) params.set('search', search);
+  if (query.sort) {
+    params.set('sort_key', sortKeyNames[query.sort.key]);
+    params.set('sort_type', query.sort.direction);
+  }
+  if (query.populate.length > 0) params.set('populate', [...new Set(query.populate)].join(','));
+  params.set('limit', String(Math.min(ZENSKAR_MAX_PAGE_SIZE, Math.max(1, Math.trunc(query.limit)))));
+  if (vendorCursor !== null) params.set('cursor', vendorCursor);
+  return params;
+}
+
+/** `GET {baseUrl}/entitlements/customers_balances?…` for a gateway balance query. */
+export function balancesUrl(baseUrl: string, query: BalanceQuery, vendorCursor: string | null): string {
+  const url = endpoint(baseUrl, '/entitlements/customers_balances');
+  url.search = zenskarBalanceParams(query, vendorCursor).toString();
+  return url.toString();
+}
+
+const MAX_VENDOR_MESSAGE = 300;
+
+/**
+ * Reads Zenskar's three error shapes for logs: `{detail: "…"}`, the 422 `{detail: [{loc, msg,
+ * type}]}` and the authorizer's `{"Message": "…"}`; anything else keeps a bounded slice of the text.
+ */
+export const parseZenskarError: VendorErrorParser = (status, body, text): VendorErrorDetails => {
+  const parsed = body === undefined ? undefined : zenskarErrorBodySchema().safeParse(body);
+  if (parsed?.success) {
+    const { detail, Message, message } = parsed.data;
+    if (Array.isArray(detail)) {
+      const issues = detail.map(
+        (issue) => `${(issue.loc ?? []).join('.')}: ${issue.msg ?? issue.type ?? 'invalid'}`,
+      );
+      return {
+        code: detail[0]?.type ?? 'validation_error',
+        message: issues.join('; ').slice(0, MAX_VENDOR_MESSAGE),
+      };
+    }
+    if (typeof detail === 'string') return { message: detail.slice(0, MAX_VENDOR_MESSAGE) };
+    if (Message) return { code: 'authorizer_denied', message: Message.slice(0, MAX_VENDOR_MESSAGE) };
+    if (message) return { message: message.slice(0, MAX_VENDOR_MESSAGE) };
+  }
+  const trimmed = text.trim();
+  return trimmed === ''
+    ? { message: `HTTP ${status} with an empty body` }
+    : { message: trimmed.slice(0, MAX_VENDOR_MESSAGE) };
+};
+
+/** A row that passed the wire schema, with the object exactly as the vendor sent it. */
+export interface ZenskarReceived<T> {
+  row: T;
+  raw: unknown;
+}
+
+/** One validated page of a Zenskar listing. */
+export interface ZenskarPage<T> {
+  items: Array<ZenskarReceived<T>>;
+  /** The vendor's `next`; null when absent, null or empty (the last page). */
+  next: string | null;
+  totalCount: number | null;
+}
+
+/** What the adapter asks of Zenskar. */
+export interface ZenskarClient {
+  /** One page of `GET /entitlements/customer/{id}` at the maximum page size. */
+  listCustomerEntitlements(
+    customerId: string,
+    cursor: string | null,
+    signal?: AbortSignal,
+  ): Promise<ZenskarPage<ZenskarCustomerEntitlementRow>>;
+  /** One page of `GET /entitlements/customers_balances`. */
+  listBalances(
+    query: BalanceQuery,
+    vendorCursor: string | null,
+    signal?: AbortSignal,
+  ): Promise<ZenskarPage<ZenskarBalanceRow>>;
+}
+
+/** Options of {@link createZenskarClient}. */
+export interface ZenskarClientOptions {
+  connection: ZenskarConnection;
+  upstream: UpstreamClient;
+  connectionKey: string;
+}
+
+function describeIssues(error: z.ZodError, prefix: string): string {
+  // Paths and messages only: vendor values stay out of logs and errors.
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    .join('; ');
+}
+
+interface Envelope {
+  results: unknown[];
+  next?: string | null | undefined;
+}
+
+function validatePage<E extends Envelope, T>(
+  request: UpstreamRequest,
+  body: unknown,
+  attempts: number,
+  envelope: { safeParse(value: unknown): z.ZodSafeParseResult<E> },
+  rowSchema: { safeParse(value: unknown): z.ZodSafeParseResult<T> },
+): { items: Array<ZenskarReceived<T>>; next: string | null; envelope: E } {
+  const page = envelope.safeParse(body);
+  if (!page.success) {
+    throw upstreamError('vendor_bad_response', request, {
+      vendorStatus: 200,
+      vendorMessage: describeIssues(page.error, 'body'),
+      attempts,
+    });
+  }
+  const items: Array<ZenskarReceived<T>> = [];
+  page.data.results.forEach((raw, index) => {
+    const row = rowSchema.safeParse(raw);
+    if (!row.success) {
+      throw upstreamError('vendor_bad_response', request, {
+        vendorStatus: 200,
+        vendorMessage: describeIssues(row.error, `results.${index}`),
+        attempts,
+      });
+    }
+    items.push({ row: row.data, raw });
+  });
+  const next = page.data.next;
+  return {
+    items,
+    next: next === undefined || next === null || next === '' ? null : next,
+    envelope: page.data,
+  };
+}
+
+/** The Zenskar HTTP client: URLs, auth headers, the error parser and wire validation. */
+export function createZenskarClient(options: ZenskarClientOptions): ZenskarClient {
+  const { connection, upstream, connectionKey } = options;
+  const headers = zenskarAuthHeaders(connection);
+
+  const request = (operation: string, url: string, signal: AbortSignal | undefined): UpstreamRequest => ({
+    vendor: 'zenskar',
+    connectionKey,
+    operation,
+    method: 'GET',
+    url,
+    headers,
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+  return {
+    async listCustomerEntitlements(customerId, cursor, signal) {
+      const call = request(
+        zenskarOperations.listCustomerEntitlements,
+        customerEntitlementsUrl(connection.baseUrl, customerId, cursor),
+        signal,
+      );
+      const response = await upstream.requestJson(call, parseZenskarError);
+      const { items, next, envelope } = validatePage(
+        call,
+        response.body,
+        response.attempts,
+        zenskarCustomerEntitlementPageSchema(),
+        zenskarCustomerEntitlementRowSchema(),
+      );
+      return { items, next, totalCount: envelope.total_count ?? null };
+    },
+    async listBalances(query, vendorCursor, signal) {
+      const call = request(
+        zenskarOperations.listBalances,
+        balancesUrl(connection.baseUrl, query, vendorCursor),
+        signal,
+      );
+      const response = await upstream.requestJson(call, parseZenskarError);
+      const { items, next, envelope } = validatePage(
+        call,
+        response.body,
+        response.attempts,
+        zenskarBalancePageSchema(),
+        zenskarBalanceRowSchema(),
+      );
+      // The documented example says `total`, the customer list `total_count`: read either.
+      return { items, next, totalCount: envelope.total ?? envelope.total_count ?? null };
+    },
+  };
+}
