@@ -1,0 +1,54 @@
+/**
+ * The version segment of every cache key. Bump it whenever the shape of a stored value changes
+ * (a snapshot field renamed, a namespace's value type changed): old entries then simply stop being
+ * read and expire on their own, instead of being parsed as the new shape by a newer deployment
+ * that shares the same Redis.
+ */
+export const CACHE_KEY_VERSION = 'v1';
+
+/** Fixed prefix of every gateway key, so a shared Redis can tell our keys apart. */
+const KEY_PREFIX = 'eg';
+
+/** Who an entry belongs to; the namespace is added by the cache namespace that stores it. */
+export interface CacheKeyParts {
+  /** Tenant id: keeps tenants apart even when their customer ids coincide. */
+  tenant: string;
+  /** Vendor id (`zenskar`, `paygentic`, `chargebee`). */
+  vendor: string;
+  /** The entry's own id within its namespace (a customer id, a catalogue name, …). */
+  id: string;
+}
+
+/** Everything that identifies one cache entry. */
+export interface CacheKeyInput extends CacheKeyParts {
+  /** Key version; defaults to {@link CACHE_KEY_VERSION}. Tests pass a unique one to isolate runs. */
+  version?: string;
+  /** What kind of value is stored (`snapshot`, `catalog`, `webhook-event`, …). */
+  namespace: string;
+}
+
+/**
+ * Builds the one key format of the gateway: `eg:<version>:<tenant>:<vendor>:<namespace>:<id>`.
+ *
+ * Every segment is percent-encoded, so a `:` (or a `%`) inside an id or a tenant name cannot make
+ * two different entries share a key: a key always has exactly six `:`-separated segments and the
+ * encoding is injective.
+ */
+export function cacheKey(input: CacheKeyInput): string {
+  const segments = [
+    input.version ?? CACHE_KEY_VERSION,
+    input.tenant,
+    input.vendor,
+    input.namespace,
+    input.id,
+  ].map(encodeURIComponent);
+  return `${KEY_PREFIX}:${segments.join(':')}`;
+}
+
+/**
+ * The key of the cross-process load lock of `key`. The extra segment cannot collide with a data key,
+ * which always has six segments.
+ */
+export function lockKeyOf(key: string): string {
+  return `${key}:lock`;
+}

@@ -1,0 +1,127 @@
+/** Bounds of the in-process tier. */
+export interface MemoryLruOptions {
+  /** Most entries kept; the least recently used go first. */
+  maxEntries: number;
+  /** Most approximate bytes kept (sum of each entry's size plus its key length). */
+  maxBytes: number;
+  /**
+   * Entries larger than this are not kept in memory at all (they are still stored in Redis), so one
+   * giant customer cannot flush every other entry out of the tier. Defaults to `maxBytes`.
+   */
+  maxEntryBytes?: number;
+}
+
+interface Slot<V> {
+  value: V;
+  bytes: number;
+}
+
+function assertPositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * A least-recently-used map bounded by entry count and by total bytes.
+ *
+ * It relies on `Map` keeping insertion order: a read deletes and re-inserts the key so the first key
+ * is always the least recently used one (a real LRU, not the FIFO that only re-orders on write).
+ * Sizes are given by the caller once, at write, because measuring a value (its JSON length) is the
+ * expensive part and the caller already has the serialized form for Redis.
+ *
+ * One instance lives per process on Node and per isolate on Workers; it holds no I/O objects, so
+ * sharing it across Worker requests is allowed.
+ */
+export class MemoryLru<V> {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly maxEntryBytes: number;
+  private readonly slots = new Map<string, Slot<V>>();
+  private totalBytes = 0;
+  private evictionCount = 0;
+
+  constructor(options: MemoryLruOptions) {
+    assertPositiveInteger('maxEntries', options.maxEntries);
+    assertPositiveInteger('maxBytes', options.maxBytes);
+    this.maxEntries = options.maxEntries;
+    this.maxBytes = options.maxBytes;
+    this.maxEntryBytes = Math.min(options.maxEntryBytes ?? options.maxBytes, options.maxBytes);
+    assertPositiveInteger('maxEntryBytes', this.maxEntryBytes);
+  }
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Approximate bytes held. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Entries dropped to make room since creation (not counting deletes and overwrites). */
+  get evictions(): number {
+    return this.evictionCount;
+  }
+
+  /** Reads a value and marks it most recently used. */
+  get(key: string): V | undefined {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    this.slots.delete(key);
+    this.slots.set(key, slot);
+    return slot.value;
+  }
+
+  /** Reads a value without changing its recency. */
+  peek(key: string): V | undefined {
+    return this.slots.get(key)?.value;
+  }
+
+  /**
+   * Stores a value of approximately `valueBytes` bytes as the most recently used, evicting the least
+   * recently used entries until both bounds hold. A value over `maxEntryBytes` is not stored, and
+   * any older value under the same key is removed so it cannot be served in its place.
+   *
+   * @returns whether the value was stored.
+   */
+  set(key: string, value: V, valueBytes: number): boolean {
+    const bytes = Math.max(0, Math.ceil(valueBytes)) + key.length;
+    this.delete(key);
+    if (bytes > this.maxEntryBytes) return false;
+    this.slots.set(key, { value, bytes });
+    this.totalBytes += bytes;
+    this.evict();
+    return true;
+  }
+
+  /** Removes a key; returns whether it was present. */
+  delete(key: string): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    this.slots.delete(key);
+    this.totalBytes -= slot.bytes;
+    return true;
+  }
+
+  /** Removes everything. */
+  clear(): void {
+    this.slots.clear();
+    this.totalBytes = 0;
+  }
+
+  /** Keys from least to most recently used (for diagnostics and tests). */
+  keys(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  private evict(): void {
+    while (this.slots.size > this.maxEntries || this.totalBytes > this.maxBytes) {
+      const oldest = this.slots.keys().next();
+      if (oldest.done) return;
+      this.delete(oldest.value);
+      this.evictionCount += 1;
+    }
+  }
+}

@@ -1,0 +1,561 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createEntry } from '../../../src/cache/cache-entry';
+import { lockKeyOf } from '../../../src/cache/cache-key';
+import { createCacheState } from '../../../src/cache/cache-state';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '../../../src/cache/redis-client';
+import { createTieredCache, type TieredCacheOptions } from '../../../src/cache/tiered-cache';
+import {
+  type ManualClock,
+  manualClock,
+  recordingLogger,
+  scriptedLoader,
+  trackingWaitUntil,
+} from '../../unit/cache/cache-test-support';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// A key version of its own keeps parallel runs (and other test files) out of each other's keys.
+const VERSION = `it-tiered-${process.pid}-${Date.now().toString(36)}`;
+const FRESH_MS = 60_000;
+const STALE_MS = 240_000;
+const NEGATIVE_MS = 10_000;
+
+interface Snapshot {
+  customerId: string;
+  plan: string;
+}
+type Namespaces = { snapshot: Snapshot };
+
+let admin: Redis;
+const openClients: Redis[] = [];
+let nextId = 0;
+
+function customer(): { tenant: string; vendor: string; id: string } {
+  nextId += 1;
+  return { tenant: 'acme', vendor: 'chargebee', id: `cus:${nextId}` };
+}
+
+async function sharedClient(url = REDIS_URL): Promise<Redis> {
+  const client = createRedisClient(url, { mode: 'shared', logger: recordingLogger() });
+  openClients.push(client);
+  if (url === REDIS_URL) expect(await waitForRedisReady(client, 3000)).toBe(true);
+  return client;
+}
+
+/** One gateway instance: its own memory tier, breaker, metrics and Redis client. */
+async function instance(
+  overrides: Partial<Omit<TieredCacheOptions<Namespaces>, 'state' | 'namespaces' | 'waitUntil'>> & {
+    clock?: ManualClock;
+  } = {},
+) {
+  const { clock: givenClock, ...cacheOverrides } = overrides;
+  const clock = givenClock ?? manualClock(Date.now());
+  const logger = recordingLogger();
+  const background = trackingWaitUntil();
+  const redis = cacheOverrides.redis === undefined ? await sharedClient() : cacheOverrides.redis;
+  const state = createCacheState({
+    clock,
+    logger,
+    redisBreakerOpenMs: 5000,
+    redisBreakerFailureThreshold: 3,
+  });
+  const cache = createTieredCache<Namespaces>({
+    keyVersion: VERSION,
+    ...cacheOverrides,
+    state,
+    redis,
+    waitUntil: background.waitUntil,
+    namespaces: { snapshot: { freshMs: FRESH_MS, staleMs: STALE_MS, negativeTtlMs: NEGATIVE_MS } },
+  });
+  return { clock, logger, background, state, cache, redis };
+}
+
+async function storedEntry(key: string): Promise<Record<string, unknown> | null> {
+  const json = await admin.get(key);
+  return json === null ? null : (JSON.parse(json) as Record<string, unknown>);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+beforeAll(async () => {
+  admin = new Redis(REDIS_URL);
+  await admin.ping();
+});
+
+afterAll(async () => {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await admin.scan(cursor, 'MATCH', `eg:${VERSION}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  if (keys.length > 0) await admin.del(...keys);
+  await Promise.all(openClients.map((client) => closeRedisClient(client)));
+  await admin.quit();
+});
+
+describe('tiered cache over a real Redis', () => {
+  it('both tiers miss: loads once and writes Redis as JSON with PX at staleUntil', async () => {
+    const { cache, state } = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+
+    const result = await cache.snapshot.swr(who, loader.load);
+
+    expect(result).toMatchObject({ status: 'miss', tier: 'loader', value: { plan: 'pro' } });
+    const key = cache.snapshot.key(who);
+    expect(await storedEntry(key)).toEqual({
+      value: { customerId: who.id, plan: 'pro' },
+      freshUntil: result.freshUntil,
+      staleUntil: result.staleUntil,
+      storedAt: result.storedAt,
+    });
+    const pttl = await admin.pttl(key);
+    expect(pttl).toBeGreaterThan(FRESH_MS + STALE_MS - 2_000);
+    expect(pttl).toBeLessThanOrEqual(FRESH_MS + STALE_MS);
+    expect(await admin.get(lockKeyOf(key))).toBeNull(); // the load lock was released
+    expect(state.memory.peek(key)?.entry.value).toEqual({ customerId: who.id, plan: 'pro' });
+  });
+
+  it('L1 hit: a fresh memory entry is served without Redis (it survives a Redis-side delete)', async () => {
+    const { cache, clock } = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    await cache.snapshot.swr(who, loader.load);
+    await admin.del(cache.snapshot.key(who)); // only memory has it now
+    clock.advance(500);
+
+    const hit = await cache.snapshot.swr(who, loader.load);
+
+    expect(hit).toMatchObject({ status: 'hit', tier: 'memory', value: { plan: 'pro' } });
+    expect(loader.calls()).toBe(1);
+  });
+
+  it('L1 miss + L2 hit: serves from Redis and backfills memory', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    await a.cache.snapshot.swr(who, loader.load);
+    const key = b.cache.snapshot.key(who);
+    expect(b.state.memory.peek(key)).toBeUndefined();
+
+    const fromRedis = await b.cache.snapshot.swr(who, loader.load);
+    expect(fromRedis).toMatchObject({ status: 'hit', tier: 'redis', value: { plan: 'pro' } });
+    expect(b.state.memory.peek(key)?.entry.storedAt).toBe(fromRedis.storedAt); // backfilled
+
+    await admin.del(key); // prove the next answer comes from b's memory, not Redis
+    const fromMemory = await b.cache.snapshot.swr(who, loader.load);
+    expect(fromMemory).toMatchObject({ status: 'hit', tier: 'memory', value: { plan: 'pro' } });
+    expect(loader.calls()).toBe(1);
+    expect(b.state.metrics).toMatchObject({ redisHits: 1, memoryHits: 1, loads: 0 });
+  });
+
+  it('serves stale and refreshes exactly once, writing the new value to Redis', async () => {
+    const { cache, clock, background } = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    const first = await cache.snapshot.swr(who, loader.load);
+    loader.answer({ customerId: who.id, plan: 'enterprise' });
+    clock.advance(FRESH_MS + 1_000);
+
+    const stale = await Promise.all(Array.from({ length: 20 }, () => cache.snapshot.swr(who, loader.load)));
+    expect(stale.every((result) => result.status === 'stale' && result.value?.plan === 'pro')).toBe(true);
+    expect(stale[0]?.ttlSeconds).toBe(-1);
+    expect(background.tasks).toHaveLength(1);
+    await background.settle();
+
+    expect(loader.calls()).toBe(2);
+    const stored = await storedEntry(cache.snapshot.key(who));
+    expect(stored?.['value']).toEqual({ customerId: who.id, plan: 'enterprise' });
+    expect(stored?.['storedAt']).toBe(first.storedAt + FRESH_MS + 1_000);
+    expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'hit',
+      value: { plan: 'enterprise' },
+    });
+  });
+
+  it('a stale instance whose peer is refreshing takes the peer result instead of loading', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'v1' });
+    await a.cache.snapshot.swr(who, loader.load);
+    await b.cache.snapshot.swr(who, loader.load); // backfills b
+    loader.answer({ customerId: who.id, plan: 'v2' });
+    loader.delay(100);
+    a.clock.advance(FRESH_MS + 1);
+    b.clock.advance(FRESH_MS + 1);
+
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({ status: 'stale' });
+    await until(async () => (await admin.exists(lockKeyOf(a.cache.snapshot.key(who)))) === 1); // a holds the lock
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({ status: 'stale' });
+    await Promise.all([a.background.settle(), b.background.settle()]);
+
+    expect(loader.calls()).toBe(2); // the first load and a's refresh; b waited for a
+    expect(b.state.metrics.lockWaits).toBe(1);
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'hit',
+      tier: 'memory',
+      value: { plan: 'v2' },
+    });
+  });
+
+  it('a failing refresh keeps the stale entry in both tiers; past staleUntil the error surfaces', async () => {
+    const { cache, clock, background, logger } = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    const first = await cache.snapshot.swr(who, loader.load);
+    loader.fail(new Error('vendor unavailable'));
+    clock.advance(FRESH_MS + 10_000);
+
+    const stale = await cache.snapshot.swr(who, loader.load);
+    await background.settle();
+
+    expect(stale).toMatchObject({ status: 'stale', value: { plan: 'pro' } });
+    expect(logger.events()).toContain('cache_background_refresh_failed');
+    expect((await storedEntry(cache.snapshot.key(who)))?.['storedAt']).toBe(first.storedAt);
+    expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'stale',
+      value: { plan: 'pro' },
+    });
+    await background.settle();
+
+    clock.advance(STALE_MS);
+    await expect(cache.snapshot.swr(who, loader.load)).rejects.toThrow('vendor unavailable');
+  });
+
+  it('stores negative entries in Redis with their own short TTL and lets them expire', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>(null);
+
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({ status: 'miss', value: null });
+    const key = a.cache.snapshot.key(who);
+    expect((await storedEntry(key))?.['value']).toBeNull();
+    const pttl = await admin.pttl(key);
+    expect(pttl).toBeGreaterThan(NEGATIVE_MS - 2_000);
+    expect(pttl).toBeLessThanOrEqual(NEGATIVE_MS);
+
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'hit',
+      tier: 'redis',
+      value: null,
+    });
+    loader.answer({ customerId: who.id, plan: 'created' });
+    b.clock.advance(NEGATIVE_MS + 1);
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'miss',
+      value: { plan: 'created' },
+    });
+    expect(loader.calls()).toBe(2);
+  });
+
+  it('forceRefresh reloads a fresh entry everywhere; a failing forced refresh serves it flagged', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    await a.cache.snapshot.swr(who, loader.load);
+    loader.answer({ customerId: who.id, plan: 'upgraded' });
+
+    const forced = await b.cache.snapshot.swr(who, loader.load, { forceRefresh: true });
+    expect(forced).toMatchObject({ status: 'refresh', tier: 'loader', value: { plan: 'upgraded' } });
+    expect((await storedEntry(b.cache.snapshot.key(who)))?.['value']).toEqual({
+      customerId: who.id,
+      plan: 'upgraded',
+    });
+
+    loader.fail(new Error('vendor down'));
+    const fallback = await b.cache.snapshot.swr(who, loader.load, { forceRefresh: true });
+    expect(fallback).toMatchObject({ status: 'stale', staleIfError: true, value: { plan: 'upgraded' } });
+  });
+
+  it('keeps answering when Redis drops mid-test: errors counted, breaker opens, then recovers', async () => {
+    const { cache, clock, state, redis, logger } = await instance();
+    if (redis === null) throw new Error('expected a client');
+    const warm = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: 'x', plan: 'pro' });
+    await cache.snapshot.swr(warm, loader.load);
+
+    redis.disconnect();
+    const cold = await cache.snapshot.swr(customer(), loader.load);
+    expect(cold).toMatchObject({ status: 'miss', tier: 'loader', value: { plan: 'pro' } });
+    expect(state.metrics.redisErrors).toBe(3); // GET, lock SET NX, entry SET
+    expect(state.breaker.state).toBe('open');
+    expect(logger.events()).toContain('cache_redis_breaker_open');
+
+    await cache.snapshot.swr(customer(), loader.load);
+    expect(state.metrics.redisErrors).toBe(3); // the breaker now skips Redis instead of failing on it
+    expect(state.metrics.redisSkipped).toBeGreaterThanOrEqual(3);
+    clock.advance(3_000); // past memoryTrustMs: memory is served because Redis cannot be asked
+    expect(await cache.snapshot.swr(warm, loader.load)).toMatchObject({ status: 'hit', tier: 'memory' });
+    expect(await cache.health()).toMatchObject({ redis: 'down', breaker: 'open' });
+
+    // disconnect() reports `end` only once the socket has closed; connect() before that is refused.
+    if (redis.status !== 'end') await new Promise((resolve) => redis.once('end', resolve));
+    await redis.connect();
+    expect(await waitForRedisReady(redis, 3000)).toBe(true);
+    clock.advance(5_000);
+    expect(await cache.health()).toMatchObject({ redis: 'up', breaker: 'closed' }); // the PING was the probe
+    expect(loader.calls()).toBe(3);
+  });
+
+  it('a cache pointed at a closed port answers from the loader and memory, counting errors', async () => {
+    const port = await closedPort();
+    const client = createRedisClient(`redis://127.0.0.1:${port}`, {
+      mode: 'shared',
+      logger: recordingLogger(),
+    });
+    openClients.push(client);
+    const { cache, state } = await instance({ redis: client });
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+
+    const started = Date.now();
+    expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'miss',
+      value: { plan: 'pro' },
+    });
+    expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({ status: 'hit', tier: 'memory' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(state.metrics.redisErrors).toBeGreaterThanOrEqual(3);
+    expect(state.breaker.state).toBe('open');
+    expect((await cache.health()).redis).toBe('down');
+    expect((await cache.delete(cache.snapshot.key(who))).redis).toBe('unavailable');
+  });
+
+  it('times out a Redis that accepts connections but never answers', async () => {
+    const sockets: Socket[] = [];
+    const blackhole: Server = createServer((socket) => {
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const address = blackhole.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const client = createRedisClient(`redis://127.0.0.1:${address.port}`, {
+      mode: 'per-request',
+      logger: recordingLogger(),
+    });
+    try {
+      const { cache, state, logger } = await instance({
+        redis: client,
+        redisCommandTimeoutMs: 100,
+        redisConnectTimeoutMs: 300,
+      });
+      const who = customer();
+      const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+
+      const started = Date.now();
+      const result = await cache.snapshot.swr(who, loader.load);
+      const elapsed = Date.now() - started;
+
+      expect(result).toMatchObject({ status: 'miss', value: { plan: 'pro' } });
+      expect(state.metrics.redisTimeouts).toBe(3);
+      expect(state.breaker.state).toBe('open');
+      expect(elapsed).toBeGreaterThanOrEqual(450); // 300 (connecting) + 100 + 100
+      expect(elapsed).toBeLessThan(1_500);
+      expect(logger.events()).toContain('cache_redis_timeout');
+    } finally {
+      client.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackhole.close(() => resolve()));
+    }
+  });
+
+  it('200 concurrent cold callers in one process make exactly one loader call', async () => {
+    const { cache, state } = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+    loader.delay(30);
+
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => cache.snapshot.swr(who, loader.load)),
+    );
+
+    expect(loader.calls()).toBe(1);
+    expect(results.every((result) => result.status === 'miss' && result.value?.plan === 'pro')).toBe(true);
+    expect(state.metrics.loads).toBe(1);
+  });
+
+  it('200 concurrent cold callers on each of two instances sharing Redis make exactly one loader call', async () => {
+    const a = await instance();
+    const b = await instance();
+    for (const delayMs of [50, 0]) {
+      const who = customer();
+      const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+      loader.delay(delayMs);
+      const calls = Array.from({ length: 400 }, (_, index) =>
+        (index % 2 === 0 ? a : b).cache.snapshot.swr(who, loader.load),
+      );
+
+      const results = await Promise.all(calls);
+
+      expect(loader.calls()).toBe(1);
+      expect(new Set(results.map((result) => result.storedAt)).size).toBe(1);
+      expect(results.every((result) => result.value?.plan === 'pro')).toBe(true);
+      expect(await admin.get(lockKeyOf(a.cache.snapshot.key(who)))).toBeNull();
+    }
+    expect(a.state.metrics.loads + b.state.metrics.loads).toBe(2);
+  });
+
+  it('after taking the lock, re-reads Redis so a peer that finished just before is not loaded again', async () => {
+    const { cache, redis } = await instance();
+    if (redis === null) throw new Error('expected a client');
+    const who = customer();
+    const key = cache.snapshot.key(who);
+    const peerEntry = createEntry(
+      { customerId: who.id, plan: 'from-peer' },
+      { freshMs: FRESH_MS, staleMs: STALE_MS, negativeTtlMs: NEGATIVE_MS },
+      Date.now(),
+    );
+    await admin.set(key, JSON.stringify(peerEntry), 'PX', 60_000);
+    // The race, made deterministic: our first read happened just before the peer stored its value
+    // and released its lock.
+    vi.spyOn(redis, 'get').mockResolvedValueOnce(null);
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'own' });
+
+    const result = await cache.snapshot.swr(who, loader.load);
+
+    expect(loader.calls()).toBe(0);
+    expect(result).toMatchObject({
+      status: 'miss',
+      tier: 'redis',
+      collapsed: true,
+      value: { plan: 'from-peer' },
+    });
+    expect(await admin.get(lockKeyOf(key))).toBeNull();
+  });
+
+  it('waits for a lock held by a stuck peer only lockWaitMs, then loads, leaving the foreign lock alone', async () => {
+    const { cache, state, logger } = await instance({ lockWaitMs: 200 });
+    const who = customer();
+    const lockKey = lockKeyOf(cache.snapshot.key(who));
+    await admin.set(lockKey, 'another-instance', 'PX', 10_000);
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+
+    const started = Date.now();
+    const result = await cache.snapshot.swr(who, loader.load);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(result).toMatchObject({ status: 'miss', tier: 'loader' });
+    expect(loader.calls()).toBe(1);
+    expect(state.metrics).toMatchObject({ lockWaits: 1, lockWaitTimeouts: 1 });
+    expect(logger.events()).toContain('cache_lock_wait_timeout');
+    expect(await admin.get(lockKey)).toBe('another-instance'); // compare-and-delete did not touch it
+  });
+
+  it('takes the value a peer stores while holding the lock, without loading', async () => {
+    const { cache } = await instance();
+    const who = customer();
+    const key = cache.snapshot.key(who);
+    await admin.set(lockKeyOf(key), 'peer', 'PX', 10_000);
+    const peerEntry = createEntry(
+      { customerId: who.id, plan: 'from-peer' },
+      { freshMs: FRESH_MS, staleMs: STALE_MS, negativeTtlMs: NEGATIVE_MS },
+      Date.now(),
+    );
+    setTimeout(() => {
+      void admin.set(key, JSON.stringify(peerEntry), 'PX', 60_000).then(() => admin.del(lockKeyOf(key)));
+    }, 60);
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'own' });
+
+    const result = await cache.snapshot.swr(who, loader.load);
+
+    expect(result).toMatchObject({
+      status: 'miss',
+      tier: 'redis',
+      collapsed: true,
+      value: { plan: 'from-peer' },
+    });
+    expect(loader.calls()).toBe(0);
+  });
+
+  it('loads itself when the peer holding the lock fails (lock released, no value)', async () => {
+    const { cache, state } = await instance();
+    const who = customer();
+    const lockKey = lockKeyOf(cache.snapshot.key(who));
+    await admin.set(lockKey, 'peer', 'PX', 10_000);
+    setTimeout(() => void admin.del(lockKey), 60);
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'own' });
+
+    const started = Date.now();
+    const result = await cache.snapshot.swr(who, loader.load);
+
+    expect(result).toMatchObject({ status: 'miss', tier: 'loader', value: { plan: 'own' } });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(state.metrics.lockWaitTimeouts).toBe(0);
+    expect(await admin.get(lockKey)).toBeNull();
+  });
+
+  it('delete removes every tier; another instance drops its memory copy once memoryTrustMs has passed', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const other = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'old' });
+    await a.cache.snapshot.swr(who, loader.load);
+    await a.cache.snapshot.swr(other, loader.load);
+    await b.cache.snapshot.swr(who, loader.load); // b has it in memory now
+    const key = a.cache.snapshot.key(who);
+
+    expect(await a.cache.delete(key)).toEqual({ memoryDeleted: 1, redis: 'deleted', redisDeleted: 1 });
+    expect(await admin.exists(key)).toBe(0);
+    expect(a.state.memory.peek(key)).toBeUndefined();
+
+    loader.answer({ customerId: who.id, plan: 'new' });
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      tier: 'memory',
+      value: { plan: 'old' },
+    });
+    b.clock.advance(2_000);
+    expect(await b.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'miss',
+      value: { plan: 'new' },
+    });
+
+    const many = await a.cache.deleteMany([key, a.cache.snapshot.key(other)]);
+    expect(many).toEqual({ memoryDeleted: 1, redis: 'deleted', redisDeleted: 2 });
+  });
+
+  it('treats an unreadable Redis value as a miss and overwrites it', async () => {
+    const { cache, logger } = await instance();
+    const who = customer();
+    const key = cache.snapshot.key(who);
+    await admin.set(key, '{"not":"an entry"}', 'PX', 60_000);
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'pro' });
+
+    expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'miss',
+      value: { plan: 'pro' },
+    });
+    expect(logger.events()).toContain('cache_entry_unreadable');
+    expect((await storedEntry(key))?.['value']).toEqual({ customerId: who.id, plan: 'pro' });
+  });
+
+  it('reports Redis health with a PING', async () => {
+    const { cache } = await instance();
+    const health = await cache.health();
+    expect(health.redis).toBe('up');
+    expect(health.breaker).toBe('closed');
+    expect(health.redisLatencyMs).toBeGreaterThanOrEqual(0);
+  });
+});

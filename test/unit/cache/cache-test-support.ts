@@ -1,0 +1,96 @@
+import type { Clock } from '../../../adapters/spec';
+import type { Logger } from '../../../src/logger';
+
+/** A clock the test moves by hand. */
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  set(epochMs: number): void;
+}
+
+export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
+  let current = start;
+  return {
+    now: () => current,
+    advance(ms) {
+      current += ms;
+    },
+    set(epochMs) {
+      current = epochMs;
+    },
+  };
+}
+
+/** One log line captured by {@link recordingLogger}. */
+export interface LoggedLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line for assertions. */
+export function recordingLogger(): Logger & { lines: LoggedLine[]; events(): string[] } {
+  const lines: LoggedLine[] = [];
+  const log =
+    (level: LoggedLine['level']) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, event, fields });
+    };
+  return {
+    lines,
+    events: () => lines.map((line) => line.event),
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+  };
+}
+
+/** A `waitUntil` that keeps the promises so the test can await background work. */
+export function trackingWaitUntil(): {
+  waitUntil: (promise: Promise<unknown>) => void;
+  tasks: Promise<unknown>[];
+  settle(): Promise<void>;
+} {
+  const tasks: Promise<unknown>[] = [];
+  return {
+    tasks,
+    waitUntil: (promise) => {
+      tasks.push(promise);
+    },
+    async settle() {
+      await Promise.all(tasks);
+    },
+  };
+}
+
+/** A loader whose calls are counted and whose next answers the test scripts. */
+export function scriptedLoader<T>(initial: T | null): {
+  load: () => Promise<T | null>;
+  calls: () => number;
+  answer(value: T | null): void;
+  fail(error: Error): void;
+  delay(ms: number): void;
+} {
+  let calls = 0;
+  let next: { value: T | null } | { error: Error } = { value: initial };
+  let delayMs = 0;
+  return {
+    calls: () => calls,
+    answer(value) {
+      next = { value };
+    },
+    fail(error) {
+      next = { error };
+    },
+    delay(ms) {
+      delayMs = ms;
+    },
+    async load() {
+      calls += 1;
+      const outcome = next;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    },
+  };
+}
