@@ -13,8 +13,10 @@ import { authenticate } from './routes/middleware/authenticate';
 import { observe } from './routes/middleware/observe';
 import { requestId } from './routes/middleware/request-id';
 import { createOpenApiApp } from './routes/openapi-app';
+import { releaseRequestServices } from './routes/request-services';
 import { registerDocs } from './routes/system/docs';
 import { registerHealth } from './routes/system/health';
+import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
 
 /** How the platform entry gives each request its background-work hook. */
 export type PlatformResolver = (c: Context<GatewayEnv>) => PlatformServices;
@@ -87,6 +89,13 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
     await next();
   });
   app.use('*', observe(runtime.logger));
+  app.use('*', async (c, next) => {
+    try {
+      await next();
+    } finally {
+      releaseRequestServices(c);
+    }
+  });
 
   registerHealth(app, runtime);
   registerDocs(app);
@@ -114,6 +123,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
   registerRefreshEntitlements(app, runtime);
   registerCheckEntitlement(app, runtime);
   registerBatchCheck(app, runtime);
+  registerReceiveWebhook(app, runtime);
 
   app.notFound((c) =>
     problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),

@@ -1,4 +1,4 @@
-import type { Clock, VendorAdapter } from '../adapters/spec';
+import type { Clock, LoadContext, VendorAdapter } from '../adapters/spec';
 import type { VendorId } from '../schemas/entitlement';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { UpstreamCallReport } from './http/types';
@@ -34,6 +34,16 @@ export interface GatewayRuntime {
     invalidateCustomer(vendor: VendorId, customerId: string): Promise<void>;
     /** Loads a customer's snapshot from the vendor and stores it. */
     reload(vendor: VendorId, customerId: string): Promise<{ entitlementCount: number; fetchedAt: string }>;
+    /** Drops a vendor's cached catalogue (feature definitions). */
+    invalidateCatalog(vendor: VendorId): Promise<void>;
+    /** Claims a webhook event id: true the first time it is seen (across instances when Redis is up). */
+    claimEvent(vendor: VendorId, eventId: string): Promise<boolean>;
+    /** Releases a claim after a failed processing, so the vendor's retry is processed. */
+    releaseEvent(vendor: VendorId, eventId: string): Promise<void>;
+    /** The adapter call context (side cache) of a vendor, for webhook resolution. */
+    loadContext(vendor: VendorId): LoadContext;
+    /** Releases per-request resources once the response is ready (a Worker's Redis client). */
+    release(): void;
   };
   /** Readiness of optional dependencies (Redis). */
   readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;

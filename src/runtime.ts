@@ -10,6 +10,18 @@ import { CursorCodec } from './services/cursor';
 import { EntitlementService, type SnapshotLoader } from './services/entitlement-service';
 import { observedUpstream } from './services/upstream-observation';
 
+/** What the cache offers one request of one tenant. */
+export interface RequestCachePort {
+  loadSnapshot: SnapshotLoader;
+  loadContext(vendor: VendorId): LoadContext;
+  /** Deletes one entry from every tier. */
+  invalidate(vendor: VendorId, namespace: 'snapshot' | 'catalog', id: string): Promise<void>;
+  claimEvent(vendor: VendorId, eventId: string): Promise<boolean>;
+  releaseEvent(vendor: VendorId, eventId: string): Promise<void>;
+  /** Called once the request is answered (closes a per-request Redis client). */
+  release(): void;
+}
+
 /** What an entry gives the runtime. */
 export interface RuntimeOptions {
   config: GatewayConfig;
@@ -19,7 +31,13 @@ export interface RuntimeOptions {
   upstream: UpstreamClient;
   /** Adapter factories by vendor: the registry in production, fakes in some tests. */
   adapterFactories: typeof adapterFactories;
+  /** Opens the cache view of one request. */
+  openCache(tenant: TenantConfig, platform: PlatformServices): RequestCachePort;
+  readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
+
+/** The catalogue entry ids adapters use (see each adapter's `remember('catalog', …)`). */
+const CATALOG_IDS = ['features'];
 
 /** Adapters live as long as the runtime: per process on Node, per isolate on Workers. */
 function createAdapterPool(upstream: UpstreamClient, clock: Clock, factories: typeof adapterFactories) {
@@ -51,49 +69,30 @@ export function createRuntime(options: RuntimeOptions): GatewayRuntime {
   const adapterFor = createAdapterPool(upstream, clock, options.adapterFactories);
   const cursors = new CursorCodec(config.cursorSecret);
 
-  const loadContext = (): LoadContext => ({ remember: (_namespace, _key, load) => load() });
-
-  const loadSnapshot: SnapshotLoader = async ({ vendor, adapter, customerId, vendorAt }) => {
-    const snapshot = await adapter.loadCustomer(customerId, {
-      ...loadContext(),
-      ...(vendorAt === undefined ? {} : { at: vendorAt }),
-    });
-    return {
-      snapshot,
-      cache: { status: 'miss', ageSeconds: 0, ttlSeconds: config.cache.perVendor[vendor].ttlSeconds },
-    };
-  };
-
   return {
     config,
     logger,
     clock,
     cursors,
     adapterFor,
-    openRequest({
-      tenant,
-      forceRefresh,
-    }: {
-      tenant: TenantConfig;
-      platform: PlatformServices;
-      forceRefresh: boolean;
-    }) {
+    openRequest({ tenant, platform, forceRefresh }) {
+      const cache = options.openCache(tenant, platform);
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: (vendor) => adapterFor(tenant, vendor),
-        loadSnapshot,
+        loadSnapshot: cache.loadSnapshot,
         cursors,
         now: () => clock.now(),
         forceRefresh,
-        loadContext,
+        loadContext: (vendor) => cache.loadContext(vendor),
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
       });
       return {
         entitlements,
-        async invalidateCustomer() {},
-        async reload(vendor: VendorId, customerId: string) {
+        invalidateCustomer: (vendor, customerId) => cache.invalidate(vendor, 'snapshot', customerId),
+        async reload(vendor, customerId) {
           const adapter = adapterFor(tenant, vendor);
-          const { snapshot } = await loadSnapshot({
+          const { snapshot } = await cache.loadSnapshot({
             vendor,
             adapter,
             customerId,
@@ -105,13 +104,15 @@ export function createRuntime(options: RuntimeOptions): GatewayRuntime {
             fetchedAt: snapshot.fetchedAt,
           };
         },
+        async invalidateCatalog(vendor) {
+          await Promise.all(CATALOG_IDS.map((id) => cache.invalidate(vendor, 'catalog', id)));
+        },
+        claimEvent: cache.claimEvent,
+        releaseEvent: cache.releaseEvent,
+        loadContext: (vendor) => cache.loadContext(vendor),
+        release: () => cache.release(),
       };
     },
-    async readiness() {
-      return {
-        ready: true,
-        checks: { config: 'ok', redis: config.redisUrl === null ? 'disabled' : 'unknown' },
-      };
-    },
+    readiness: options.readiness,
   };
 }

@@ -6,24 +6,28 @@ import { type CacheReport, combineCacheReports } from '../services/entitlement-s
 export const CACHE_NAME = 'entitlements-gateway';
 
 /**
- * RFC 9211 `Cache-Status` for how the answer was produced:
- * - fresh entry: `hit; ttl=<fresh seconds left>`
- * - stale entry served while refreshing in the background: `fwd=stale; ttl=<negative>`
- * - loaded from the vendor: `fwd=miss; stored`; forced by `Cache-Control: no-cache`: `fwd=request; stored`
- * - stale entry served because the vendor failed: `fwd=stale; detail=stale-if-error`
+ * RFC 9211 `Cache-Status` for how the answer was produced (`detail` names the tier):
+ * - fresh entry: `hit; ttl=<fresh seconds left>; detail=memory|redis`
+ * - stale entry served while it is refreshed in the background: `fwd=stale; ttl=<negative>;
+ *   detail=stale-while-revalidate` (the entry was stale, so the cache went forward for it; the
+ *   answer did not wait)
+ * - stale entry served because the vendor failed: `fwd=stale; ttl=<negative>; detail=stale-if-error`
+ * - loaded from the vendor: `fwd=miss; stored` (`collapsed` when another caller's load answered it)
+ * - forced by `Cache-Control: no-cache` or the refresh route: `fwd=request; stored`
  */
 export function cacheStatusValue(report: CacheReport): string {
+  const collapsed = report.collapsed ? '; collapsed' : '';
   switch (report.status) {
     case 'hit':
-      return `${CACHE_NAME}; hit; ttl=${report.ttlSeconds}`;
+      return `${CACHE_NAME}; hit; ttl=${report.ttlSeconds}${report.tier && report.tier !== 'loader' ? `; detail=${report.tier}` : ''}`;
     case 'stale':
-      return `${CACHE_NAME}; fwd=stale; ttl=${report.ttlSeconds}`;
+      return `${CACHE_NAME}; fwd=stale; ttl=${report.ttlSeconds}; detail=stale-while-revalidate`;
     case 'stale-if-error':
       return `${CACHE_NAME}; fwd=stale; ttl=${report.ttlSeconds}; detail=stale-if-error`;
     case 'refresh':
-      return `${CACHE_NAME}; fwd=request; stored`;
+      return `${CACHE_NAME}; fwd=request; stored${collapsed}`;
     default:
-      return `${CACHE_NAME}; fwd=miss; stored`;
+      return `${CACHE_NAME}; fwd=miss; stored${collapsed}`;
   }
 }
 

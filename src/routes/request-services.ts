@@ -4,6 +4,15 @@ import type { GatewayEnv, GatewayRuntime } from '../context';
 type RequestScope = ReturnType<GatewayRuntime['openRequest']>;
 const scopes = new WeakMap<Request, RequestScope>();
 
+/** Releases what the request opened (called by the app once the handler has answered). */
+export function releaseRequestServices(c: Context<GatewayEnv>): void {
+  const scope = scopes.get(c.req.raw);
+  if (scope !== undefined) {
+    scopes.delete(c.req.raw);
+    scope.release();
+  }
+}
+
 /** The request's services, built on first use (after authentication has set the tenant). */
 export function openRequestServices(c: Context<GatewayEnv>, runtime: GatewayRuntime): RequestScope {
   let scope = scopes.get(c.req.raw);

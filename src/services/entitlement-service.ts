@@ -18,6 +18,10 @@ export interface CacheReport {
   ageSeconds: number;
   /** Seconds of freshness left (negative when stale). */
   ttlSeconds: number;
+  /** The answer came from a load another caller (or instance) ran. */
+  collapsed?: boolean;
+  /** Which tier answered. */
+  tier?: 'memory' | 'redis' | 'loader';
 }
 
 /** A loaded snapshot and how it was obtained. */

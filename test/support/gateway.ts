@@ -3,20 +3,39 @@ import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
 import type { Transport } from '../../src/http/types';
-import { createUpstreamClient } from '../../src/http/upstream-client';
 import { createJsonLogger } from '../../src/logger';
-import { createRuntime } from '../../src/runtime';
+import { createPlatformRuntime } from '../../src/platform-runtime';
 
 /** Keys and secrets the test gateways are configured with. */
 export const TEST_KEY = 'test-key-aaaaaaaaaaaaaaaa';
 export const OTHER_TENANT_KEY = 'other-key-bbbbbbbbbbbbbbbb';
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789abcdef';
 
-/** A gateway app in process, with captured log lines. */
+/** A clock tests can move. */
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function createTestClock(start = Date.now()): TestClock {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
+
+/**
+ * A gateway app in process, wired exactly like the Node entry (resilient upstream client, tiered
+ * cache, Redis when `REDIS_URL` is in `env`), with captured log lines.
+ */
 export async function createTestGateway(options: {
   env: Record<string, string | undefined>;
   adapterFactories: typeof adapterFactories;
   transport?: Transport;
+  clock?: TestClock;
 }) {
   const config = await parseConfig({ CURSOR_SECRET: TEST_CURSOR_SECRET, ...options.env });
   const logs: string[] = [];
@@ -31,15 +50,25 @@ export async function createTestGateway(options: {
     (async () => {
       throw new TypeError('no transport in this test');
     });
-  const runtime = createRuntime({
+  const platform = createPlatformRuntime({
     config,
     logger,
-    clock: { now: () => Date.now() },
-    upstream: createUpstreamClient({ transport }),
+    transport,
     adapterFactories: options.adapterFactories,
+    redis: { mode: 'shared' },
+    background: (promise) => background.add(promise),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-  const app = createApp(runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
-  return { app, runtime, config, logs, background };
+  const app = createApp(platform.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  return {
+    app,
+    runtime: platform.runtime,
+    platform,
+    config,
+    logs,
+    background,
+    close: () => platform.close(),
+  };
 }
 
 /** `Authorization` header for a key. */

@@ -68,7 +68,7 @@ describe('authentication', () => {
   it('keeps each tenant on its own data and cursors', async () => {
     const { app, chargebee } = await twoTenantGateway();
     chargebee.customers.set('c1', [{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
-    const first = await (
+    const first = (await (
       await call(
         app,
         'GET',
@@ -76,7 +76,7 @@ describe('authentication', () => {
         undefined,
         bearer(TEST_KEY),
       )
-    ).json();
+    ).json()) as { nextCursor: string };
     expect(first.nextCursor).toEqual(expect.any(String));
     const foreign = await call(
       app,
@@ -234,7 +234,7 @@ describe('unknown errors', () => {
       bearer(TEST_KEY),
     );
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { results: unknown[] };
     expect(body.results[0]).toMatchObject({ object: 'entitlement_check', hasAccess: true });
     expect(body.results[1]).toMatchObject({
       object: 'entitlement_check_error',

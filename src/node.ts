@@ -1,0 +1,69 @@
+import { serve } from '@hono/node-server';
+import { adapterFactories } from '../adapters/registry';
+import { createApp } from './app';
+import { BackgroundTasks } from './background-tasks';
+import { ConfigError, type GatewayConfig, parseConfig } from './config';
+import { createUndiciTransport } from './http/undici-transport';
+import { createJsonLogger } from './logger';
+import { createPlatformRuntime } from './platform-runtime';
+import { sandboxBanner, startSandbox } from './sandbox/sandbox';
+
+/**
+ * The Node entry: parse configuration once, serve the app with @hono/node-server, drain background
+ * work and close connections on SIGTERM/SIGINT.
+ */
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = await parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
+  const background = new BackgroundTasks(logger);
+  const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
+  const transport = createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs });
+  const platformRuntime = createPlatformRuntime({
+    config: sandbox?.config ?? config,
+    logger,
+    transport: sandbox?.transport ?? transport,
+    adapterFactories,
+    redis: { mode: 'shared' },
+    background: (promise) => background.add(promise),
+  });
+  const app = createApp(platformRuntime.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  const hostname = process.env.HOST ?? '0.0.0.0';
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {
+    logger.info('listening', {
+      port: info.port,
+      hostname,
+      mode: config.mode,
+      redis: config.redisUrl === null ? 'disabled' : 'enabled',
+    });
+    if (sandbox) console.log(sandboxBanner(`http://127.0.0.1:${info.port}`));
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting_down', { signal });
+    const forced = setTimeout(() => process.exit(1), 15_000);
+    forced.unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await background.drain();
+    await platformRuntime.close();
+    await transport.close();
+    clearTimeout(forced);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,161 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { VendorId } from '../../../schemas/entitlement';
+import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
+import type { TenantConfig } from '../../config';
+import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { GatewayError } from '../../errors/gateway-error';
+import { errorResponses } from '../../errors/problem';
+import {
+  verifyBasicCredentials,
+  verifySharedSecretHmac,
+  verifySvixSignature,
+} from '../../services/webhook-verification';
+import { openRequestServices } from '../request-services';
+
+/** Deliveries larger than this are refused before any signature work. */
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export const receiveWebhookRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/{vendor}',
+  operationId: 'receiveWebhook',
+  tags: ['Webhooks'],
+  summary: 'Receive a vendor event',
+  description:
+    'Verifies the sender (Chargebee: HTTP Basic credentials; Paygentic: Svix signature with a 5-minute timestamp tolerance; Zenskar: HMAC-SHA256 of the body with the shared secret), drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Authenticated by the vendor signature, not by a gateway key.',
+  request: { params: WebhookParamsSchema, query: WebhookQuerySchema },
+  responses: {
+    200: {
+      description: 'Verified and processed (or a duplicate, ignored).',
+      content: { 'application/json': { schema: WebhookReceiptSchema } },
+    },
+    ...errorResponses(
+      'invalid_webhook',
+      'validation_failed',
+      'webhook_verification_failed',
+      'payload_too_large',
+      'vendor_unavailable',
+      'vendor_timeout',
+    ),
+  },
+});
+
+async function verifiedBy(
+  c: Context<GatewayEnv>,
+  vendor: VendorId,
+  tenant: TenantConfig,
+  rawBody: string,
+  now: number,
+): Promise<boolean> {
+  const secrets = tenant.webhooks;
+  switch (vendor) {
+    case 'chargebee':
+      return (
+        secrets.chargebee !== undefined &&
+        verifyBasicCredentials(c.req.header('authorization'), secrets.chargebee)
+      );
+    case 'paygentic': {
+      if (secrets.paygentic === undefined) return false;
+      const headers = {
+        id: c.req.header('svix-id'),
+        timestamp: c.req.header('svix-timestamp'),
+        signature: c.req.header('svix-signature'),
+      };
+      return (await verifySvixSignature(headers, rawBody, secrets.paygentic.secret, now)).ok;
+    }
+    case 'zenskar':
+      return (
+        secrets.zenskar !== undefined &&
+        verifySharedSecretHmac(c.req.header(secrets.zenskar.header), rawBody, secrets.zenskar.secret)
+      );
+  }
+}
+
+export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+  app.openapi(receiveWebhookRoute, async (c) => {
+    const { vendor } = c.req.valid('param');
+    const { tenant: tenantId } = c.req.valid('query');
+    c.set('vendor', vendor);
+    const declaredLength = Number(c.req.header('content-length') ?? '0');
+    if (declaredLength > MAX_WEBHOOK_BYTES)
+      throw new GatewayError(
+        'payload_too_large',
+        `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes.`,
+      );
+    const rawBody = await c.req.text();
+    if (rawBody.length > MAX_WEBHOOK_BYTES)
+      throw new GatewayError(
+        'payload_too_large',
+        `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes.`,
+      );
+
+    const candidates = runtime.config.tenants.filter(
+      (tenant) => (tenantId === undefined || tenant.id === tenantId) && tenant.webhooks[vendor] !== undefined,
+    );
+    let tenant: TenantConfig | null = null;
+    for (const candidate of candidates) {
+      if (await verifiedBy(c, vendor, candidate, rawBody, runtime.clock.now())) {
+        tenant = candidate;
+        break;
+      }
+    }
+    if (tenant === null) {
+      runtime.logger.warn('webhook_rejected', {
+        vendor,
+        requestId: c.get('requestId'),
+        configuredTenants: candidates.length,
+      });
+      throw new GatewayError('webhook_verification_failed', `The ${vendor} webhook could not be verified.`, {
+        vendor,
+      });
+    }
+    c.set('tenant', tenant);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      throw new GatewayError('invalid_webhook', 'The webhook body is not JSON.', { vendor });
+    }
+    const scope = openRequestServices(c, runtime);
+    const adapter = runtime.adapterFor(tenant, vendor);
+    if (!adapter.resolveWebhook)
+      throw new GatewayError('invalid_webhook', `${vendor} webhooks are not supported.`, { vendor });
+    const targets = await adapter.resolveWebhook(body, scope.loadContext(vendor));
+
+    const first = await scope.claimEvent(vendor, targets.eventId);
+    if (first) {
+      try {
+        await Promise.all(
+          targets.customerIds.map((customerId) => scope.invalidateCustomer(vendor, customerId)),
+        );
+        if (targets.catalogChanged) await scope.invalidateCatalog(vendor);
+      } catch (error) {
+        await scope.releaseEvent(vendor, targets.eventId);
+        throw error;
+      }
+    }
+    runtime.logger.info('webhook_processed', {
+      vendor,
+      tenant: tenant.id,
+      eventId: targets.eventId,
+      eventType: targets.eventType,
+      duplicate: !first,
+      customers: targets.customerIds.length,
+      catalog: targets.catalogChanged,
+    });
+    return c.json(
+      {
+        object: 'webhook_receipt' as const,
+        vendor,
+        eventId: targets.eventId,
+        eventType: targets.eventType,
+        duplicate: !first,
+        invalidatedCustomers: first ? targets.customerIds.length : 0,
+        catalogInvalidated: first && targets.catalogChanged,
+      },
+      200,
+    );
+  });
+}
