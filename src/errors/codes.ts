@@ -16,7 +16,6 @@ export const errorCatalog = {
   webhook_verification_failed: { status: 401, title: 'Webhook verification failed', fault: 'client' },
   not_found: { status: 404, title: 'Not found', fault: 'client' },
   customer_not_found: { status: 404, title: 'Customer not found', fault: 'client' },
-  method_not_allowed: { status: 405, title: 'Method not allowed', fault: 'client' },
   payload_too_large: { status: 413, title: 'Payload too large', fault: 'client' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
@@ -26,7 +25,6 @@ export const errorCatalog = {
   vendor_request_rejected: { status: 502, title: 'Vendor rejected the request', fault: 'upstream' },
   vendor_unavailable: { status: 503, title: 'Vendor unavailable', fault: 'upstream' },
   vendor_rate_limited: { status: 503, title: 'Vendor rate limit reached', fault: 'upstream' },
-  not_ready: { status: 503, title: 'Not ready', fault: 'gateway' },
   vendor_timeout: { status: 504, title: 'Vendor timed out', fault: 'upstream' },
 } as const satisfies Record<
   string,
