@@ -11,6 +11,18 @@ const rfc3339 = z.iso.datetime({ offset: true }).openapi({
   example: '2026-01-01T00:00:00Z',
 });
 
+/**
+ * A page size in plain decimal digits: `z.coerce.number()` would also accept `0x10`, `1e2` or ` 7`.
+ */
+export const pageSize = (max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'Expected a whole number.')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback)
+    .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback, example: fallback });
+
 /** A repeatable query parameter: one value arrives as a string, several as an array. */
 const repeatable = (inner: z.ZodString) =>
   z
@@ -41,8 +53,9 @@ export const ListEntitlementsQuerySchema = z
     vendor: VendorIdSchema.optional().openapi({
       description: 'Required when the tenant has more than one vendor.',
     }),
-    limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
-    cursor: z.string().min(1).max(4096).optional(),
+    limit: pageSize(100, 50),
+    // Any string: the cursor codec answers every malformed one with `invalid_cursor`.
+    cursor: z.string().optional().openapi({ description: 'The `nextCursor` of the previous page.' }),
     featureKey: repeatable(z.string().min(1).max(255))
       .optional()
       .openapi({ description: 'Only these features (repeatable).' }),

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { GatewayEnv, GatewayRuntime, PlatformServices } from './context';
 import { GatewayError, isGatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
+import { registerListBalances } from './routes/balances/list-balances';
 import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
 import { registerCheckEntitlement } from './routes/entitlements/check-entitlement';
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
@@ -123,6 +124,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
   registerRefreshEntitlements(app, runtime);
   registerCheckEntitlement(app, runtime);
   registerBatchCheck(app, runtime);
+  registerListBalances(app, runtime);
   registerReceiveWebhook(app, runtime);
 
   app.notFound((c) =>

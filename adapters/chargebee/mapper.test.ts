@@ -586,3 +586,14 @@ describe('Chargebee mapping rules', () => {
     expect(snapshot).toEqual(copy);
   });
 });
+
+describe('Chargebee mapping rules: cases the named tests leave open', () => {
+  it('rule custom-unlisted (grant order): among unlisted values the first in grant order wins, not the first Chargebee sent', () => {
+    // Chargebee sent s2 first; grants are ordered by subscription id, so s1's value is "first".
+    const entitlement = only(
+      ceSnapshot([ceRow('s2', 'support-level', 'Raven'), ceRow('s1', 'support-level', 'Pigeon')]),
+    );
+    expect(entitlement.grants.map((grant) => grant.sourceId)).toEqual(['s1', 's2']);
+    expect(entitlement.value).toBe('Pigeon');
+  });
+});

@@ -495,3 +495,86 @@ describe('paygentic mapper: changesAt and purity', () => {
     expect(input.data.rows).toHaveLength(2);
   });
 });
+
+describe('paygentic mapper: cases the named tests leave open', () => {
+  it('unlimited is false for every feature type, with or without access', () => {
+    const { entitlements } = normalizePaygenticSnapshot(
+      snapshot([
+        row({ entitlementId: 'ent_1', featureKey: 'a', featureType: 'boolean' }),
+        row({
+          entitlementId: 'ent_2',
+          featureKey: 'b',
+          featureType: 'metered',
+          balance: 1e12,
+          usageInPeriod: 0,
+        }),
+        row({
+          entitlementId: 'ent_3',
+          featureKey: 'c',
+          featureType: 'static',
+          config: { limit: 'unlimited' },
+        }),
+        row({ entitlementId: 'ent_4', featureKey: 'd', hasAccess: false, status: 'canceled' }),
+      ]),
+      fetchedAtDate,
+    );
+    expect(entitlements.map((entitlement) => entitlement.unlimited)).toEqual([false, false, false, false]);
+  });
+
+  it('with no row with access, quantities come from every row of the primary kind (largest static limit, summed metered figures)', () => {
+    const numeric = normalizeOne([
+      row({
+        entitlementId: 'ent_1',
+        featureType: 'static',
+        config: { limit: 5 },
+        hasAccess: false,
+        status: 'canceled',
+      }),
+      row({
+        entitlementId: 'ent_2',
+        featureType: 'static',
+        config: { limit: 8 },
+        hasAccess: false,
+        status: 'expired',
+      }),
+      // Another kind: not counted.
+      row({
+        entitlementId: 'ent_3',
+        featureType: 'metered',
+        balance: 100,
+        usageInPeriod: 0,
+        hasAccess: false,
+      }),
+    ]);
+    expect(numeric).toMatchObject({ type: 'numeric', hasAccess: false, limit: 8, remaining: 8 });
+    const metered = normalizeOne([
+      row({
+        entitlementId: 'ent_4',
+        featureType: 'metered',
+        balance: 0,
+        usageInPeriod: 30,
+        hasAccess: false,
+      }),
+      row({
+        entitlementId: 'ent_5',
+        featureType: 'metered',
+        balance: 0,
+        usageInPeriod: 20,
+        hasAccess: false,
+      }),
+    ]);
+    expect(metered).toMatchObject({ type: 'metered', hasAccess: false, remaining: 0, usage: 50, limit: 50 });
+  });
+
+  it('each grant of a combined entitlement equals mapPaygenticGrant of its row alone', () => {
+    const rows = [
+      row({ entitlementId: 'ent_1', featureType: 'static', config: { limit: 5 } }),
+      row({ entitlementId: 'ent_2', featureType: 'static', config: { limit: 50 }, productId: 'prod_b' }),
+      row({ entitlementId: 'ent_3', featureType: 'metered', balance: 2, usageInPeriod: 1, hasAccess: false }),
+    ];
+    const entitlement = normalizeOne(rows);
+    expect(entitlement.grants).toEqual(rows.map((single) => mapPaygenticGrant(single)));
+    // The combined limit (50) did not leak into the 5-seat grant.
+    expect(entitlement.grants[0]).toMatchObject({ limit: 5, value: 5 });
+  });
+});

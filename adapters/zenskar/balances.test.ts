@@ -77,6 +77,8 @@ function fieldValue(row: ZenskarStoredRow, field: BalanceQuery['ranges'][number]
       return row.quantity;
     case 'usage':
       return row.quantity_used;
+    case 'remaining':
+      throw new Error('Zenskar cannot filter on remaining; no scenario may use it');
     case 'createdAt':
       return Date.parse(row.created_at);
     case 'activeFrom':
@@ -362,8 +364,23 @@ describe('zenskar listBalances over real HTTP', () => {
     });
   });
 
-  it('reports the vendor 422 for a cursor it does not know as a rejected request', async () => {
+  it('reports the vendor 422 for a cursor it no longer knows as an invalid cursor (start over)', async () => {
     await expect(adapter().listBalances?.(query({}), 'not-a-real-cursor', context)).rejects.toMatchObject({
+      code: 'invalid_cursor',
+      vendor: 'zenskar',
+      errors: [{ path: 'query.cursor' }],
+    });
+    expect(simulator.kit.recorded).toHaveLength(1);
+  });
+
+  it('keeps any other vendor 422 a rejected request', async () => {
+    const body = JSON.stringify({
+      detail: [
+        { type: 'float_parsing', loc: ['query', 'quantity__gt'], msg: 'Input should be a valid number' },
+      ],
+    });
+    simulator.kit.inject({ fault: { kind: 'status', status: 422, body } });
+    await expect(adapter().listBalances?.(query({}), 'some-cursor', context)).rejects.toMatchObject({
       code: 'vendor_request_rejected',
       vendor: 'zenskar',
       failure: { vendorStatus: 422 },
@@ -377,7 +394,7 @@ describe('zenskar balance query translation', () => {
       adapter().listBalances?.(query({ customerIds: ['acme'] }), null, context),
     ).rejects.toMatchObject({
       code: 'validation_failed',
-      errors: [{ path: 'customerId' }],
+      errors: [{ path: 'query.customerId' }],
     });
     expect(simulator.kit.recorded).toHaveLength(0);
   });
@@ -393,7 +410,39 @@ describe('zenskar balance query translation', () => {
         }),
         null,
       ),
-    ).toThrow(expect.objectContaining({ code: 'unsupported_filter' }));
+    ).toThrow(
+      expect.objectContaining({
+        code: 'unsupported_filter',
+        errors: [expect.objectContaining({ path: 'query.quantity[gt]' })],
+      }),
+    );
+    // The same value twice is one filter, which Zenskar can express.
+    expect(
+      zenskarBalanceParams(
+        query({
+          ranges: [
+            { field: 'quantity', operator: 'gt', value: 1 },
+            { field: 'quantity', operator: 'gt', value: 1 },
+          ],
+        }),
+        null,
+      ).getAll('quantity__gt'),
+    ).toEqual(['1']);
+  });
+
+  it('refuses a remaining range, which Zenskar cannot filter on, naming the parameter', async () => {
+    await expect(
+      adapter().listBalances?.(
+        query({ ranges: [{ field: 'remaining', operator: 'lte', value: 5 }] }),
+        null,
+        context,
+      ),
+    ).rejects.toMatchObject({
+      code: 'unsupported_filter',
+      vendor: 'zenskar',
+      errors: [{ path: 'query.remaining[lte]' }],
+    });
+    expect(simulator.kit.recorded).toHaveLength(0);
   });
 
   it('de-duplicates ids, clamps the page size and passes the cursor verbatim', () => {

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import type { BalanceQuery, BalanceRangeField, BalanceSortKey, RangeOperator } from '../../schemas/balance';
+import {
+  type BalanceQuery,
+  type BalanceRangeField,
+  type BalanceSortKey,
+  balanceRangeParameter,
+  type RangeOperator,
+} from '../../schemas/balance';
 import {
   type ZenskarBalanceRow,
   type ZenskarCustomerEntitlementRow,
@@ -66,9 +72,15 @@ export function customerEntitlementsUrl(
   return url.toString();
 }
 
-const rangeFieldNames: Record<BalanceRangeField, string> = {
+/**
+ * Zenskar's filter names by gateway range field (seed 000). `remaining` has none: Zenskar documents
+ * range filters on `quantity` and `quantity_used` only (its `quantity_used__lt=quantity` column
+ * comparison is UNCONFIRMED), so a remaining filter is refused rather than approximated.
+ */
+const rangeFieldNames: Record<BalanceRangeField, string | null> = {
   quantity: 'quantity',
   usage: 'quantity_used',
+  remaining: null,
   createdAt: 'created_at',
   activeFrom: 'active_from',
   expiresAt: 'expiry_at',
@@ -104,7 +116,7 @@ function setIdFilter(
     // Zenskar would answer 422; saying which filter is wrong is more useful than a vendor rejection.
     throw new GatewayError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
       vendor: 'zenskar',
-      errors: [{ path: gatewayName, message: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' }],
+      errors: [{ path: `query.${gatewayName}`, message: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' }],
     });
   }
   if (unique.length === 1) params.set(name, unique[0] ?? '');
@@ -116,8 +128,9 @@ function setIdFilter(
  * `GET /entitlements/customers_balances` (seed 000): one id → `customer`, several → `customer__in`
  * (same for `entitlement` and `contract_id`); ranges as `<field>` for `eq` and `<field>__<op>`
  * otherwise; `sort_key`/`sort_type` as bare values; `populate` as a comma list; the vendor cursor
- * verbatim. Throws `validation_failed` for ids that are not UUIDs and `unsupported_filter` when one
- * range filter is given twice (Zenskar keeps only one value per parameter).
+ * verbatim. Throws `validation_failed` for ids that are not UUIDs, and `unsupported_filter` (naming
+ * the gateway parameter) for a `remaining` range and for one range filter given twice with different
+ * values (Zenskar keeps only one value per parameter).
  */
 export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string | null): URLSearchParams {
   const params = new URLSearchParams();
@@ -125,14 +138,25 @@ export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string |
   setIdFilter(params, 'entitlement', query.featureIds, 'featureId');
   setIdFilter(params, 'contract_id', query.contractIds, 'contractId');
   for (const range of query.ranges) {
-    const name = `${rangeFieldNames[range.field]}${rangeOperatorSuffixes[range.operator]}`;
+    const parameter = balanceRangeParameter(range.field, range.operator);
+    const field = rangeFieldNames[range.field];
+    if (field === null) {
+      throw new GatewayError('unsupported_filter', `Zenskar cannot filter balances on ${parameter}.`, {
+        vendor: 'zenskar',
+        errors: [{ path: `query.${parameter}`, message: `Zenskar has no filter on ${range.field}` }],
+      });
+    }
+    const name = `${field}${rangeOperatorSuffixes[range.operator]}`;
     const value = String(range.value);
     const existing = params.get(name);
     if (existing !== null && existing !== value) {
       throw new GatewayError(
         'unsupported_filter',
-        `Zenskar accepts one value per range filter; ${range.field} ${range.operator} was given twice.`,
-        { vendor: 'zenskar', errors: [{ path: range.field, message: `only one "${range.operator}" value` }] },
+        `Zenskar accepts one value per range filter; ${parameter} was given twice with different values.`,
+        {
+          vendor: 'zenskar',
+          errors: [{ path: `query.${parameter}`, message: 'only one value is supported' }],
+        },
       );
     }
     params.set(name, value);

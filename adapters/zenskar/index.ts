@@ -44,6 +44,18 @@ function readSnapshotRows(snapshot: CustomerSnapshot<ZenskarSnapshotData>): Zens
 }
 
 /**
+ * Whether a failed balances call is Zenskar's 422 about the `cursor` parameter (FastAPI names it in
+ * `loc`, which the error parser renders as `query.cursor: …`).
+ */
+function isCursorRejection(error: unknown): boolean {
+  return (
+    error instanceof UpstreamError &&
+    error.failure.vendorStatus === 422 &&
+    /(?:^|; )query\.cursor:/.test(error.failure.vendorMessage ?? '')
+  );
+}
+
+/**
  * The Zenskar adapter (v1). Customer rows come from `GET /entitlements/customer/{id}` (every page,
  * 100 rows a page); access is decided by the gateway from the rows (`timeEvaluation: 'gateway'`);
  * `listBalances` pages `GET /entitlements/customers_balances`.
@@ -106,7 +118,26 @@ export const createZenskarAdapter: AdapterFactory<'zenskar'> = (options): Zenska
     },
 
     async listBalances(query, vendorCursor, context) {
-      const page = await client.listBalances(query, vendorCursor, context.signal);
+      let page: Awaited<ReturnType<typeof client.listBalances>>;
+      try {
+        page = await client.listBalances(query, vendorCursor, context.signal);
+      } catch (error) {
+        if (vendorCursor !== null && isCursorRejection(error)) {
+          // The gateway cursor verified, so the vendor cursor inside it is one Zenskar issued: a 422
+          // on it means Zenskar no longer honours it (cursors are server-side state that can expire).
+          // That is the caller's cue to start the listing again, not a gateway or vendor failure.
+          throw new GatewayError(
+            'invalid_cursor',
+            'Zenskar no longer accepts the position this cursor holds; repeat the first request (without `cursor`) to start over.',
+            {
+              vendor: 'zenskar',
+              errors: [{ path: 'query.cursor', message: 'expired at the vendor' }],
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
       if (page.next !== null && page.next === vendorCursor) {
         throw new UpstreamError(
           'vendor_bad_response',

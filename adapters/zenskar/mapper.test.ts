@@ -558,3 +558,28 @@ describe('zenskar balance mapping', () => {
     expect(parse({ id: 'c', quantity_used: 4 }).remaining).toBeNull();
   });
 });
+
+describe('zenskar mapping rules: cases the named tests leave open', () => {
+  it('featureName and unit are the first non-empty name/units in vendor order', () => {
+    const entitlement = only([
+      vendorRow({ name: '', units: null }),
+      vendorRow({ name: 'API calls', units: 'calls' }),
+      vendorRow({ name: 'API calls (renamed)', units: 'requests' }),
+    ]);
+    expect(entitlement).toMatchObject({ featureName: 'API calls', unit: 'calls' });
+  });
+
+  it("a grant's own access falls back to quantity - quantity_used when quantity_remaining is missing", () => {
+    const entitlement = only([
+      vendorRow({ id: 'used-up', quantity: 10, quantity_used: 10, quantity_remaining: null }),
+      vendorRow({ id: 'left', quantity: 10, quantity_used: 3, quantity_remaining: null }),
+      // Reported remaining wins over the difference when present.
+      vendorRow({ id: 'reported', quantity: 10, quantity_used: 3, quantity_remaining: 0 }),
+    ]);
+    expect(entitlement.grants.map((grant) => [grant.vendorId, grant.hasAccess])).toEqual([
+      ['used-up', false],
+      ['left', true],
+      ['reported', false],
+    ]);
+  });
+});

@@ -24,7 +24,11 @@ export function problemBody(error: GatewayError, requestId: string): Problem {
 /** Writes a typed error as an `application/problem+json` response. */
 export function problemResponse(c: Context, error: GatewayError): Response {
   const body = problemBody(error, c.get('requestId') ?? 'unknown');
-  const headers = new Headers({ 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
+  const headers = new Headers({
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'cache-control': 'no-store',
+    'x-request-id': body.requestId,
+  });
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }

@@ -27,6 +27,8 @@ export const sandboxExamples = {
   chargebeeCustomer: 'c1',
   chargebeeFeature: 'user-licenses',
   paygenticCustomer: 'cus_demoAcme',
+  /** A feature key the Paygentic demo customer holds (Paygentic keys are the merchant's own spelling). */
+  paygenticFeature: 'sso_enabled',
   zenskarCustomer: zenskarDemoCustomerIds.acme,
 } as const;
 
@@ -59,7 +61,8 @@ export function startSandbox(config: GatewayConfig): { config: GatewayConfig; tr
 /** The start-up text of sandbox mode: the key and a few requests to try. */
 export function sandboxBanner(baseUrl: string, apiKey: string = SANDBOX_API_KEY): string {
   const auth = `-H 'Authorization: Bearer ${apiKey}'`;
-  const { chargebeeCustomer, chargebeeFeature, paygenticCustomer, zenskarCustomer } = sandboxExamples;
+  const { chargebeeCustomer, chargebeeFeature, paygenticCustomer, paygenticFeature, zenskarCustomer } =
+    sandboxExamples;
   return [
     '',
     'Entitlements gateway: SANDBOX MODE (no vendor configured; built-in Zenskar, Paygentic and Chargebee simulators)',
@@ -71,7 +74,7 @@ export function sandboxBanner(baseUrl: string, apiKey: string = SANDBOX_API_KEY)
     `  curl -s ${auth} '${baseUrl}/v1/customers/${chargebeeCustomer}/entitlements/${chargebeeFeature}?vendor=chargebee&requestedUsage=5'`,
     `  curl -s ${auth} '${baseUrl}/v1/customers/${paygenticCustomer}/entitlements?vendor=paygentic&limit=5'`,
     `  curl -s ${auth} '${baseUrl}/v1/customers/${zenskarCustomer}/entitlements?vendor=zenskar'`,
-    `  curl -s ${auth} -H 'Content-Type: application/json' -X POST '${baseUrl}/v1/check' -d '{"checks":[{"customerId":"${chargebeeCustomer}","vendor":"chargebee","featureKey":"xero-integration"},{"customerId":"${paygenticCustomer}","vendor":"paygentic","featureKey":"sso"}]}'`,
+    `  curl -s ${auth} -H 'Content-Type: application/json' -X POST '${baseUrl}/v1/check' -d '{"checks":[{"customerId":"${chargebeeCustomer}","vendor":"chargebee","featureKey":"xero-integration"},{"customerId":"${paygenticCustomer}","vendor":"paygentic","featureKey":"${paygenticFeature}"}]}'`,
     '',
   ].join('\n');
 }

@@ -98,7 +98,10 @@ export class CursorCodec {
     if (body === undefined || signatureText === undefined || extra !== undefined)
       throw invalid('The cursor is malformed.');
     const signature = fromBase64Url(signatureText);
-    if (!signature) throw invalid('The cursor is malformed.');
+    // Only the canonical spelling: the last base64url character carries unused bits, so without
+    // this check several different strings would verify as the same signature (an altered cursor
+    // that is still accepted).
+    if (!signature || toBase64Url(signature) !== signatureText) throw invalid('The cursor is malformed.');
     const valid = await crypto.subtle.verify(
       'HMAC',
       await this.key(),
