@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: type check, lint/format check, then every vitest project (unit, integration with a
-// real Redis, workers inside workerd). Finds Redis by itself: REDIS_URL if set, else 127.0.0.1:6379
-// if it answers, else a throwaway redis-server on a free port when the binary is installed.
+// `npm test`: type check, lint/format check, the Worker's bundle-size and start-up budgets, then
+// every vitest project (unit, integration with a real Redis, workers inside workerd). Finds Redis by
+// itself: REDIS_URL if set, else 127.0.0.1:6379 if it answers, else a throwaway redis-server on a
+// free port when the binary is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -84,6 +85,8 @@ try {
   ok =
     run('types', bin('tsc'), ['--noEmit', '-p', '.'], env) &&
     run('lint', bin('biome'), ['check', '.'], env) &&
+    // The Worker's gzip size and start-up time against their budgets (scripts/bundle-size.mjs).
+    run('worker bundle budget', process.execPath, [join(root, 'scripts/bundle-size.mjs')], env) &&
     run('node tests', bin('vitest'), ['run'], env) &&
     (!existsSync(join(root, 'test/workers/vitest.config.ts')) ||
       run('workers tests', bin('vitest'), ['run', '--config', 'test/workers/vitest.config.ts'], env));

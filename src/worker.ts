@@ -1,6 +1,7 @@
 import { adapterFactories } from '../adapters/registry';
+import type { Clock } from '../adapters/spec';
 import { createApp } from './app';
-import { ConfigError, parseConfig } from './config';
+import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { createFetchTransport } from './http/fetch-transport';
 import { createJsonLogger } from './logger';
 import { createPlatformRuntime } from './platform-runtime';
@@ -9,26 +10,52 @@ import { startSandbox } from './sandbox/sandbox';
 /** Worker vars and secrets: the same names as the Node environment. */
 export type WorkerEnv = Record<string, string | undefined>;
 
+/** The Workers `fetch` handler of the gateway. */
+export interface GatewayWorker {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response>;
+}
+
+/**
+ * Options of {@link createWorker}. Production (the default export) uses none of them; tests inside
+ * workerd use them to drive the same entry deterministically.
+ */
+export interface WorkerOptions {
+  /** The clock of the cache and the upstream client. Default: `Date.now`. */
+  clock?: Clock;
+  /** Where JSON log lines go. Default: `console.log` (Workers Logs / `wrangler tail`). */
+  writeLog?: (line: string) => void;
+  /**
+   * Adjusts the parsed configuration before the gateway is built from it. Tests give each run its
+   * own tenant id, so runs sharing one Redis never read or invalidate each other's entries.
+   */
+  configure?: (config: GatewayConfig) => GatewayConfig;
+}
+
 type Gateway = {
   fetch: (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Response | Promise<Response>;
 };
 
-// One gateway per isolate: configuration parsed once, adapters, breakers, budgets and the in-process
-// cache tier shared by the isolate's requests. Redis clients are NOT shared: a Worker's I/O objects
-// belong to the request that made them, so the cache opens one per request.
-let gatewayPromise: Promise<Gateway> | null = null;
-
-async function buildGateway(env: WorkerEnv): Promise<Gateway> {
-  const config = await parseConfig(env);
-  const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
+async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gateway> {
+  const parsed = await parseConfig(env);
+  const config = options.configure ? options.configure(parsed) : parsed;
+  const logger = createJsonLogger({
+    level: config.logLevel,
+    secrets: config.secrets,
+    ...(options.writeLog === undefined ? {} : { write: options.writeLog }),
+  });
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const { runtime } = createPlatformRuntime({
     config: sandbox?.config ?? config,
     logger,
     transport: sandbox?.transport ?? createFetchTransport(),
     adapterFactories,
+    // A Worker's I/O objects belong to the request that made them: one Redis client per request,
+    // closed through that request's `waitUntil` (TOOLCHAIN.md, "code had hung").
     redis: { mode: 'per-request' },
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  // Background work (stale refreshes, Redis writes and the client's close) outlives the response
+  // only through the request's `waitUntil`.
   return createApp(runtime, (c) => ({ waitUntil: (promise) => c.executionCtx.waitUntil(promise) }));
 }
 
@@ -42,25 +69,37 @@ function misconfigured(requestId: string): Response {
       code: 'internal_error',
       requestId,
     }),
-    { status: 500, headers: { 'content-type': 'application/problem+json' } },
+    { status: 500, headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId } },
   );
 }
 
-export default {
-  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    gatewayPromise ??= buildGateway(env);
-    let gateway: Gateway;
-    try {
-      gateway = await gatewayPromise;
-    } catch (error) {
-      gatewayPromise = null;
-      // The message names the bad variables and never their values (ConfigError's contract).
-      console.error(
-        error instanceof ConfigError ? error.message : 'gateway start-up failed',
-        error instanceof ConfigError ? '' : error,
-      );
-      return misconfigured(crypto.randomUUID());
-    }
-    return gateway.fetch(request, env, ctx);
-  },
-} satisfies ExportedHandler<WorkerEnv>;
+/**
+ * Builds the Worker's handler. One gateway per handler, built on the first request (Worker vars and
+ * secrets only arrive with a request) and kept for the isolate's life: configuration parsed once;
+ * adapters, breakers, budgets and the in-process cache tier shared by the isolate's requests. Redis
+ * clients are NOT shared (see above).
+ */
+export function createWorker(options: WorkerOptions = {}): GatewayWorker {
+  let gatewayPromise: Promise<Gateway> | null = null;
+  return {
+    async fetch(request, env, ctx) {
+      gatewayPromise ??= buildGateway(env, options);
+      let gateway: Gateway;
+      try {
+        gateway = await gatewayPromise;
+      } catch (error) {
+        // Not cached: the next request retries (a secret may have been fixed in between).
+        gatewayPromise = null;
+        // The message names the bad variables and never their values (ConfigError's contract).
+        console.error(
+          error instanceof ConfigError ? error.message : 'gateway start-up failed',
+          error instanceof ConfigError ? '' : error,
+        );
+        return misconfigured(crypto.randomUUID());
+      }
+      return gateway.fetch(request, env, ctx);
+    },
+  };
+}
+
+export default createWorker() satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,115 @@
+import { expect } from 'vitest';
+import { chargebeeDemoCustomers, chargebeeDemoLargeCustomerId } from '../../adapters/chargebee/fixtures';
+import { paygenticDemoCustomers } from '../../adapters/paygentic/fixtures';
+import { zenskarDemoCustomers } from '../../adapters/zenskar/fixtures';
+import type { VendorId } from '../../schemas/entitlement';
+import { type Problem, ProblemSchema } from '../../schemas/problem';
+import { SANDBOX_API_KEY } from '../../src/config';
+import { type ErrorCode, problemTypeUri } from '../../src/errors/codes';
+
+/**
+ * The contract between the shared route suites and the runtime they run on. The suites only speak
+ * HTTP (`Request` in, `Response` out), so the very same assertions run against `createApp` on Node
+ * and against the Worker inside workerd.
+ */
+
+/** Sends one request to the gateway. `path` is absolute (`/v1/…`); the target adds an origin if it needs one. */
+export type GatewayCall = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** One gateway, fresh: empty cache, its own sandbox simulators. */
+export interface SharedGateway {
+  call: GatewayCall;
+  /** Releases what the gateway holds (Node: background tasks, connections). */
+  close(): Promise<void>;
+}
+
+/** A runtime the suites run on. */
+export interface SharedSuiteTarget {
+  /** Shown in test names: `node`, `workerd`. */
+  runtime: string;
+  /** Builds a fresh gateway in sandbox mode with {@link sharedRouteEnv} applied. */
+  open(): Promise<SharedGateway>;
+}
+
+/** Webhook credentials both targets configure, so the suites can check webhook authentication. */
+export const sharedWebhookCredentials = {
+  username: 'shared-suite-webhooks',
+  password: 'shared-suite-webhook-password',
+} as const;
+
+/**
+ * Variables every target applies on top of sandbox mode. `CACHE_TTL_SECONDS` is pinned so an entry
+ * cannot go stale during a suite on a slow machine (the paygentic default is 10 s).
+ */
+export const sharedRouteEnv: Readonly<Record<string, string>> = {
+  CHARGEBEE_WEBHOOK_USERNAME: sharedWebhookCredentials.username,
+  CHARGEBEE_WEBHOOK_PASSWORD: sharedWebhookCredentials.password,
+  CACHE_TTL_SECONDS: '300',
+  PAYGENTIC_CACHE_TTL_SECONDS: '300',
+};
+
+/** The sandbox's demo customers per vendor: every seeded customer of the built-in simulators. */
+export const sandboxDemoCustomers: ReadonlyArray<{ vendor: VendorId; customerId: string }> = [
+  ...chargebeeDemoCustomers.map((entry) => ({ vendor: 'chargebee' as const, customerId: entry.customer.id })),
+  { vendor: 'chargebee', customerId: chargebeeDemoLargeCustomerId },
+  ...paygenticDemoCustomers.map((entry) => ({ vendor: 'paygentic' as const, customerId: entry.customerId })),
+  ...zenskarDemoCustomers.map((entry) => ({ vendor: 'zenskar' as const, customerId: entry.id })),
+];
+
+/** `init` with the sandbox key (or `key`) as a Bearer token. */
+export function withKey(init: RequestInit = {}, key: string = SANDBOX_API_KEY): RequestInit {
+  return { ...init, headers: { ...headersOf(init), authorization: `Bearer ${key}` } };
+}
+
+/** A JSON POST with the sandbox key. */
+export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return withKey({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function headersOf(init: RequestInit): Record<string, string> {
+  return Object.fromEntries(new Headers(init.headers).entries());
+}
+
+/** The path of a customer's entitlement list with `query`. */
+export function listPath(customerId: string, query: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, value);
+  return `/v1/customers/${encodeURIComponent(customerId)}/entitlements?${search}`;
+}
+
+/** The path of a single check. */
+export function checkPath(
+  customerId: string,
+  featureKey: string,
+  query: Record<string, string | undefined>,
+): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, value);
+  return `/v1/customers/${encodeURIComponent(customerId)}/entitlements/${encodeURIComponent(featureKey)}?${search}`;
+}
+
+/**
+ * Asserts an RFC 9457 problem of `code`: status, media type, the type URI of the error table, and
+ * the request id matching `X-Request-Id`. Returns the parsed problem.
+ */
+export async function expectProblem(response: Response, status: number, code: ErrorCode): Promise<Problem> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const problem = ProblemSchema.parse(JSON.parse(text));
+  expect(problem).toMatchObject({ status, code, type: problemTypeUri(code) });
+  expect(problem.requestId).toBe(response.headers.get('x-request-id'));
+  return problem;
+}
+
+/** Reads a JSON body after asserting the status (the body is shown when the status is wrong). */
+export async function expectJson(response: Response, status = 200): Promise<unknown> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  return JSON.parse(text) as unknown;
+}
