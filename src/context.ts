@@ -55,6 +55,8 @@ export interface GatewayVariables {
   tenant: TenantConfig;
   platform: PlatformServices;
   upstreamCalls: UpstreamCallReport[];
+  /** When the request started (monotonic milliseconds), for `Server-Timing` and the access log. */
+  startedAt: number;
   /** The vendor the request concerned, for the access log. */
   vendor?: VendorId;
   /** What the cache did, for the access log and headers. */

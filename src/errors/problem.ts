@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { Problem } from '../../schemas/problem';
 import { ProblemSchema } from '../../schemas/problem';
+import type { GatewayEnv } from '../context';
+import { serverTimingValue } from '../routes/middleware/observe';
 import { type ErrorCode, errorCatalog, problemTypeUri } from './codes';
 import type { GatewayError } from './gateway-error';
 
@@ -29,6 +31,7 @@ export function problemResponse(c: Context, error: GatewayError): Response {
     'cache-control': 'no-store',
     'x-request-id': body.requestId,
   });
+  headers.set('server-timing', serverTimingValue(c as Context<GatewayEnv>));
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }

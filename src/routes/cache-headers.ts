@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { GatewayEnv } from '../context';
 import { type CacheReport, combineCacheReports } from '../services/entitlement-service';
+import { setServerTiming } from './middleware/observe';
 
 /** The RFC 9211 cache name the gateway reports under. */
 export const CACHE_NAME = 'entitlements-gateway';
@@ -35,8 +36,10 @@ export function cacheStatusValue(report: CacheReport): string {
 export function applyCacheHeaders(c: Context<GatewayEnv>, reports: CacheReport[]): void {
   const report = combineCacheReports(reports);
   c.header('cache-control', 'private, no-store');
-  if (report === null) return;
-  c.set('cacheStatus', report.status);
-  c.header('cache-status', cacheStatusValue(report));
-  c.header('age', String(Math.max(0, Math.floor(report.ageSeconds))));
+  if (report !== null) {
+    c.set('cacheStatus', report.status);
+    c.header('cache-status', cacheStatusValue(report));
+    c.header('age', String(Math.max(0, Math.floor(report.ageSeconds))));
+  }
+  setServerTiming(c);
 }

@@ -4,6 +4,7 @@ import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
 import { BalanceService, balanceQueryFromParameters } from '../../services/balance-service';
 import { CACHE_NAME } from '../cache-headers';
+import { setServerTiming } from '../middleware/observe';
 import { openRequestServices } from '../request-services';
 
 export const listBalancesRoute = createRoute({
@@ -70,6 +71,7 @@ export function registerListBalances(app: OpenAPIHono<GatewayEnv>, runtime: Gate
     // Live vendor pages, never stored (see BalanceService): say so, and keep shared caches out.
     c.header('cache-control', 'private, no-store');
     c.header('cache-status', `${CACHE_NAME}; fwd=bypass`);
+    setServerTiming(c);
     c.set('cacheStatus', 'bypass');
     return c.json(page, 200);
   });

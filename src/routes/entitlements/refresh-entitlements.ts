@@ -3,6 +3,7 @@ import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query'
 import { RefreshResultSchema } from '../../../schemas/refresh';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
+import { setServerTiming } from '../middleware/observe';
 import { openRequestServices } from '../request-services';
 
 export const refreshEntitlementsRoute = createRoute({
@@ -42,6 +43,7 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     await scope.invalidateCustomer(vendor, customerId);
     const result = await scope.reload(vendor, customerId);
     c.header('cache-control', 'private, no-store');
+    setServerTiming(c);
     return c.json(
       {
         object: 'entitlement_refresh' as const,
