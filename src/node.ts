@@ -36,6 +36,11 @@ async function main(): Promise<void> {
     background: (promise) => background.add(promise),
   });
   const app = createApp(platformRuntime.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  // The shared Redis client does not queue commands while connecting: wait (briefly) for it, so the
+  // first requests do not fail their Redis commands and trip the cache's Redis breaker.
+  if (config.redisUrl !== null && !(await platformRuntime.redisReady(2_000))) {
+    logger.warn('redis_not_ready_at_start', { waitedMs: 2_000 });
+  }
   const hostname = process.env.HOST ?? '0.0.0.0';
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {

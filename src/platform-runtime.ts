@@ -11,6 +11,7 @@ import {
   createTieredCache,
   type SwrResult,
   type TieredCache,
+  waitForRedisReady,
 } from './cache';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
@@ -19,6 +20,7 @@ import type { LimitsFor } from './http/connection-limits';
 import type { Transport } from './http/types';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
+import { cacheStatusValue } from './routes/cache-headers';
 import { createRuntime } from './runtime';
 import type { CacheReport, SnapshotLoader } from './services/entitlement-service';
 
@@ -178,11 +180,21 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
             throw error;
           }
         },
-        { forceRefresh, freshMs: ttl.ttlSeconds * 1000, staleMs: ttl.staleSeconds * 1000 },
+        // An `@instant` entry is never served stale: the refresh route and webhooks drop the "now"
+        // entry only (they cannot enumerate instants), so these entries must end with their TTL.
+        {
+          forceRefresh,
+          freshMs: ttl.ttlSeconds * 1000,
+          staleMs: vendorAt === undefined ? ttl.staleSeconds * 1000 : 0,
+        },
       );
       if (result.value === null) {
+        const report = cacheReportOf(result);
         throw new GatewayError('customer_not_found', `${vendor} has no customer "${customerId}".`, {
           vendor,
+          // A cached "does not exist" is reported like any other answer, so a client (or an operator
+          // wondering why a just-created customer is still 404) can tell it from a fresh vendor answer.
+          headers: { 'cache-status': cacheStatusValue(report), age: String(report.ageSeconds) },
         });
       }
       return { snapshot: result.value, cache: cacheReportOf(result) };
@@ -203,7 +215,24 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
         loadContext: (vendor) => ({ remember: loadContextFor(cache, tenant, vendor) }),
         async invalidate(vendor, namespace, id) {
           const outcome = await cache[namespace].delete({ tenant: tenant.id, vendor, id });
-          if (outcome.redis === 'unavailable') {
+          let reachedEveryInstance = outcome.redis !== 'unavailable';
+          if (namespace === 'catalog') {
+            // Snapshots embed the catalogue they were built with, and adapters also report
+            // `catalogChanged` for changes reaching customers they cannot list (Chargebee item or
+            // feature edits, impacted subscriptions only given as a download). Dropping the catalogue
+            // alone would leave every cached snapshot as it was until its TTL: mark them all outdated
+            // instead, so each reloads on its next read (served stale meanwhile, never all at once).
+            const ttl = config.cache.perVendor[vendor];
+            const marked = await cache.snapshot.invalidateAll(
+              { tenant: tenant.id, vendor },
+              {
+                retainMs:
+                  (ttl.ttlSeconds + Math.max(ttl.staleSeconds, config.cache.negativeTtlSeconds)) * 1000,
+              },
+            );
+            if (marked.redis === 'unavailable') reachedEveryInstance = false;
+          }
+          if (!reachedEveryInstance) {
             // Other instances would keep serving the entry: make the caller (a vendor webhook) retry.
             throw new GatewayError(
               'vendor_unavailable',
@@ -240,6 +269,15 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
     runtime,
     upstream,
     cacheState,
+    /**
+     * Resolves true once the shared Redis client is connected, false after `timeoutMs` (or at once
+     * without a shared client). The shared client does not queue commands while it connects, so
+     * requests served before this would count Redis errors and could open the breaker: an entry
+     * should await it before it starts listening.
+     */
+    redisReady(timeoutMs: number): Promise<boolean> {
+      return sharedRedis === null ? Promise.resolve(false) : waitForRedisReady(sharedRedis, timeoutMs);
+    },
     async close() {
       await sharedCache?.drain();
       if (sharedRedis !== null) await closeRedisClient(sharedRedis);

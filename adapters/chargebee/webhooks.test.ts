@@ -204,7 +204,7 @@ describe('Chargebee webhooks', () => {
     ]);
   });
 
-  it('customer_entitlements_updated → impacted customer ids when the payload has them, else none', async () => {
+  it('customer_entitlements_updated → impacted customer ids when the payload has them, else a broad invalidation', async () => {
     const { resolve } = setup();
     const withIds = await resolve(
       event('customer_entitlements_updated', {
@@ -220,7 +220,8 @@ describe('Chargebee webhooks', () => {
         },
       }),
     );
-    expect(documented).toMatchObject({ customerIds: [], catalogChanged: false });
+    // The documented shape names the customers only through a download link: unknown impact → broad.
+    expect(documented).toMatchObject({ customerIds: [], catalogChanged: true });
   });
 
   it.each([

@@ -217,7 +217,12 @@ export async function resolveChargebeeWebhook(
     return targets(resolved.customerIds, !(resolved.complete && impacted.complete));
   }
 
-  if (eventType === 'customer_entitlements_updated') return targets(impactedCustomerIds(content));
+  if (eventType === 'customer_entitlements_updated') {
+    // Chargebee documents the impacted customers of this event as a download link only; when no id
+    // is inline the impact is unknown, so it is reported as broad (every snapshot marked outdated).
+    const ids = impactedCustomerIds(content);
+    return targets(ids, ids.length === 0);
+  }
 
   return targets([]);
 }

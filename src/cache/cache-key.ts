@@ -52,3 +52,21 @@ export function cacheKey(input: CacheKeyInput): string {
 export function lockKeyOf(key: string): string {
   return `${key}:lock`;
 }
+
+/**
+ * The key of the generation marker of one scope (version, tenant, vendor, namespace): the epoch ms
+ * at which every entry of that scope stored until then became outdated (a vendor-wide change).
+ * Five segments, so it cannot collide with a data key (six) or a lock key (seven).
+ */
+export function cacheScopeKey(input: Omit<CacheKeyInput, 'id'>): string {
+  const segments = [input.version ?? CACHE_KEY_VERSION, input.tenant, input.vendor, input.namespace].map(
+    encodeURIComponent,
+  );
+  return `${KEY_PREFIX}:${segments.join(':')}`;
+}
+
+/** The generation marker key of the scope a data key (built by {@link cacheKey}) belongs to. */
+export function scopeKeyOf(key: string): string {
+  // Segments are percent-encoded, so the last `:` is the one before the id.
+  return key.slice(0, key.lastIndexOf(':'));
+}

@@ -13,6 +13,12 @@ export interface MemorySlot {
    * at Redis again, so an invalidation made by another instance reaches this one.
    */
   verifiedAt: number;
+  /**
+   * The last background refresh of this entry failed. While the entry keeps being served stale it is
+   * then served as stale-if-error (the vendor is failing), not as stale-while-revalidate. A new load
+   * replaces the slot, which clears it.
+   */
+  refreshFailed?: boolean;
 }
 
 /** Default bounds of the in-process tier. */
@@ -51,6 +57,13 @@ export interface CacheState {
   readonly metrics: CacheMetrics;
   /** Webhook event keys → epoch ms until which they count as seen. */
   readonly rememberedEvents: MemoryLru<number>;
+  /**
+   * Scope generation markers known to this process (marker key → epoch ms): entries of the scope
+   * stored at or before it are outdated (served stale while they reload). Set by a scope
+   * invalidation here and learned from Redis on every Redis read. One per tenant, vendor and
+   * namespace at most, so it needs no bound.
+   */
+  readonly scopeGenerations: Map<string, number>;
 }
 
 /** Creates the long-lived state of the cache. */
@@ -83,5 +96,6 @@ export function createCacheState(options: CacheStateOptions): CacheState {
     metrics,
     // Each remembered id costs its key plus a number; the byte bound is only a safety net.
     rememberedEvents: new MemoryLru<number>({ maxEntries: eventLimit, maxBytes: eventLimit * 1024 }),
+    scopeGenerations: new Map(),
   };
 }

@@ -94,6 +94,11 @@ export class RedisTier {
     };
   }
 
+  /** `MGET keys…`: the stored strings, null for absent keys, in the order asked. */
+  mget(keys: readonly string[]): Promise<RedisOutcome<Array<string | null>>> {
+    return this.run('mget', () => this.client.mget(...keys));
+  }
+
   /** `SET key value PX ttlMs`. */
   async set(key: string, value: string, ttlMs: number): Promise<RedisOutcome<void>> {
     const outcome = await this.run('set', () =>

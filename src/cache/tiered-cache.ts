@@ -10,7 +10,14 @@ import {
   parseStoredEntry,
   ttlSecondsOf,
 } from './cache-entry';
-import { CACHE_KEY_VERSION, type CacheKeyParts, cacheKey, lockKeyOf } from './cache-key';
+import {
+  CACHE_KEY_VERSION,
+  type CacheKeyParts,
+  cacheKey,
+  cacheScopeKey,
+  lockKeyOf,
+  scopeKeyOf,
+} from './cache-key';
 import type { CacheMetrics } from './cache-metrics';
 import type { CacheState, MemorySlot } from './cache-state';
 import type { RedisBreakerState } from './redis-breaker';
@@ -20,7 +27,8 @@ import { RedisTier } from './redis-tier';
  * What `swr` did:
  * - `hit`: a fresh entry was served;
  * - `stale`: a stale entry was served, either while a background refresh runs (stale-while-revalidate)
- *   or because a forced refresh failed (`staleIfError: true`);
+ *   or because the vendor is failing (`staleIfError: true`: a forced refresh failed, or the last
+ *   background refresh of this entry failed);
  * - `miss`: there was no usable entry; the caller waited for a load (its own or a shared one);
  * - `refresh`: `forceRefresh` made the caller wait for a new load.
  */
@@ -115,6 +123,36 @@ export interface CacheNamespace<T> {
   set(parts: CacheKeyParts, value: T | null, options?: Omit<SwrOptions, 'forceRefresh'>): Promise<void>;
   /** Removes the entry from every tier (awaited). */
   delete(parts: CacheKeyParts): Promise<DeleteResult>;
+  /**
+   * Marks every entry of this namespace for one tenant and vendor, in every tier and on every
+   * instance, as outdated: each is then served stale while it reloads (stale-while-revalidate), as
+   * if its TTL had run out now. For a change that reaches entries nobody can list (a vendor's
+   * catalogue edit); unlike deleting them it neither sends every customer to the vendor at once nor
+   * loses the stale-if-error fallback. Other instances learn it on their next Redis read, i.e.
+   * within `memoryTrustMs`.
+   */
+  invalidateAll(
+    parts: Omit<CacheKeyParts, 'id'>,
+    options?: ScopeInvalidationOptions,
+  ): Promise<ScopeInvalidationResult>;
+}
+
+/** Options of `invalidateAll`. */
+export interface ScopeInvalidationOptions {
+  /**
+   * How long the marker must outlive the change: the longest lifetime (fresh + stale) of an entry
+   * of the scope. Default the namespace's `freshMs + staleMs` (pass more when per-call TTLs are longer).
+   */
+  retainMs?: number;
+}
+
+/** The outcome of `invalidateAll`. */
+export interface ScopeInvalidationResult {
+  /**
+   * `stored`: other instances will see it; `disabled`: no Redis configured; `unavailable`: only this
+   * instance knows (webhook handlers should make the vendor redeliver).
+   */
+  redis: 'stored' | 'disabled' | 'unavailable';
 }
 
 /** The namespace-independent operations of the cache. */
@@ -223,19 +261,20 @@ function toResult<T>(
   status: SwrStatus,
   tier: CacheTier,
   now: number,
-  flags: { staleIfError?: boolean; collapsed?: boolean } = {},
+  flags: { staleIfError?: boolean; collapsed?: boolean; freshUntil?: number } = {},
 ): SwrResult<T> {
+  const freshUntil = flags.freshUntil ?? entry.freshUntil;
   return {
     // Entries of a namespace are only ever written by that namespace under its versioned key.
     value: entry.value as T | null,
     status,
     tier,
     ageSeconds: ageSecondsOf(entry, now),
-    ttlSeconds: ttlSecondsOf(entry, now),
+    ttlSeconds: ttlSecondsOf({ ...entry, freshUntil }, now),
     staleIfError: flags.staleIfError ?? false,
     collapsed: flags.collapsed ?? false,
     storedAt: entry.storedAt,
-    freshUntil: entry.freshUntil,
+    freshUntil,
     staleUntil: entry.staleUntil,
   };
 }
@@ -299,15 +338,23 @@ class TieredCacheEngine {
     if (forceRefresh) return this.forcedRefresh(key, loader, lifetime);
     const found = await this.lookup(key);
     const now = this.now;
-    if (found !== undefined && isFresh(found.entry, now)) {
+    if (found !== undefined && this.isCurrent(key, found.entry, now)) {
       if (found.tier === 'memory') this.metrics.memoryHits += 1;
       else this.metrics.redisHits += 1;
       return toResult(found.entry, 'hit', found.tier, now);
     }
     if (found !== undefined) {
-      this.metrics.staleHits += 1;
-      this.refreshInBackground(key, loader, lifetime);
-      return toResult(found.entry, 'stale', found.tier, now);
+      // After a failed refresh the entry is served because the vendor fails, not merely while it is
+      // revalidated: say so (a new background refresh is still started, to notice recovery).
+      const slot = this.state.memory.peek(key);
+      const refreshFailed = slot !== undefined && slot.entry === found.entry && slot.refreshFailed === true;
+      if (refreshFailed) this.metrics.staleIfError += 1;
+      else this.metrics.staleHits += 1;
+      this.refreshInBackground(key, loader, lifetime, found.entry);
+      return toResult(found.entry, 'stale', found.tier, now, {
+        staleIfError: refreshFailed,
+        freshUntil: this.effectiveFreshUntil(key, found.entry),
+      });
     }
     this.metrics.misses += 1;
     const loaded = await this.load(key, 'miss', loader, lifetime);
@@ -384,7 +431,11 @@ class TieredCacheEngine {
       slot = undefined;
     }
     if (this.redis === null) return slot === undefined ? undefined : { entry: slot.entry, tier: 'memory' };
-    if (slot !== undefined && isFresh(slot.entry, now) && now - slot.verifiedAt < this.memoryTrustMs) {
+    if (
+      slot !== undefined &&
+      this.isCurrent(key, slot.entry, now) &&
+      now - slot.verifiedAt < this.memoryTrustMs
+    ) {
       return { entry: slot.entry, tier: 'memory' };
     }
     const remote = await this.readRemote(key);
@@ -440,14 +491,22 @@ class TieredCacheEngine {
     }
   }
 
-  private refreshInBackground<T>(key: string, loader: CacheLoader<T>, lifetime: EntryLifetime): void {
+  private refreshInBackground<T>(
+    key: string,
+    loader: CacheLoader<T>,
+    lifetime: EntryLifetime,
+    staleEntry: CacheEntry<unknown>,
+  ): void {
     // A load already running for this key will replace the stale entry: nothing to start.
     if (this.inFlight.has(key)) return;
     this.metrics.backgroundRefreshes += 1;
     const task = this.load(key, 'background', loader, lifetime).then(
       () => undefined,
       (error: unknown) => {
-        // Stale-if-error: nothing is written, so the stale entry keeps being served until staleUntil.
+        // Stale-if-error: nothing is written, so the stale entry keeps being served until staleUntil,
+        // flagged as such from now on (unless another load has replaced it meanwhile).
+        const slot = this.state.memory.peek(key);
+        if (slot !== undefined && slot.entry === staleEntry) slot.refreshFailed = true;
         this.metrics.backgroundRefreshErrors += 1;
         this.logger.warn('cache_background_refresh_failed', { key, error });
       },
@@ -482,7 +541,7 @@ class TieredCacheEngine {
     if (mode !== 'refresh') {
       // A load that finished while this caller was reading Redis already put a fresh entry in memory.
       const slot = this.state.memory.peek(key);
-      if (slot !== undefined && isFresh(slot.entry, this.now)) {
+      if (slot !== undefined && this.isCurrent(key, slot.entry, this.now)) {
         if (mode === 'miss') this.metrics.collapsed += 1;
         return { entry: slot.entry, tier: 'memory', collapsed: true };
       }
@@ -522,7 +581,7 @@ class TieredCacheEngine {
           // Another instance may have stored the value between our read and our lock.
           const remote = await this.readRemote(key);
           const now = this.now;
-          if (remote.kind === 'found' && isFresh(remote.entry, now)) {
+          if (remote.kind === 'found' && this.isCurrent(key, remote.entry, now)) {
             await this.redis.releaseLock(lockKey, token);
             this.remember(key, remote.entry, remote.bytes, now);
             return { entry: remote.entry, tier: 'redis', collapsed: true };
@@ -575,15 +634,25 @@ class TieredCacheEngine {
     const deadline = Date.now() + this.lockWaitMs;
     let delayMs = 5;
     let baseline: number | null | undefined;
+    const scopeKey = scopeKeyOf(key);
     for (;;) {
-      const read = await redis.getWithLock(key, lockKey);
-      if (!read.ok) return { kind: 'unavailable' };
-      const { json, locked } = read.value;
+      const read = await redis.mget([key, lockKey, scopeKey]);
+      if (!read.ok) {
+        // One slow answer (a busy event loop, a Redis hiccup) is no reason to give up the wait and
+        // load a second time: poll again until the deadline. Errors, and a breaker opened by
+        // repeated timeouts, end the wait at once.
+        if (read.reason !== 'timeout' || Date.now() >= deadline) return { kind: 'unavailable' };
+        await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())));
+        continue;
+      }
+      const [json = null, lock = null, generation = null] = read.value;
+      const locked = lock !== null;
+      this.learnGeneration(scopeKey, generation);
       const entry = json === null ? undefined : parseStoredEntry(json);
       const now = this.now;
       if (mode === 'refresh' && baseline === undefined) {
         baseline = entry?.storedAt ?? null;
-      } else if (json !== null && entry !== undefined && isFresh(entry, now)) {
+      } else if (json !== null && entry !== undefined && this.isCurrent(key, entry, now)) {
         if (mode !== 'refresh' || entry.storedAt !== baseline) {
           this.remember(key, entry, json.length, now);
           return { kind: 'peer', entry };
@@ -601,17 +670,63 @@ class TieredCacheEngine {
     }
   }
 
+  /** Reads an entry and, in the same round trip, its scope's generation marker. */
   private async readRemote(key: string): Promise<RemoteRead> {
     if (this.redis === null) return { kind: 'unavailable' };
-    const outcome = await this.redis.get(key);
+    const scopeKey = scopeKeyOf(key);
+    const outcome = await this.redis.mget([key, scopeKey]);
     if (!outcome.ok) return { kind: 'unavailable' };
-    if (outcome.value === null) return { kind: 'absent' };
-    const entry = parseStoredEntry(outcome.value);
+    const [json = null, generation = null] = outcome.value;
+    this.learnGeneration(scopeKey, generation);
+    if (json === null) return { kind: 'absent' };
+    const entry = parseStoredEntry(json);
     if (entry === undefined) {
       this.logger.warn('cache_entry_unreadable', { key });
       return { kind: 'absent' };
     }
-    return { kind: 'found', entry, bytes: outcome.value.length };
+    return { kind: 'found', entry, bytes: json.length };
+  }
+
+  /** Fresh, and not stored at or before a scope-wide invalidation. */
+  private isCurrent(key: string, entry: CacheEntry<unknown>, now: number): boolean {
+    if (!isFresh(entry, now)) return false;
+    const generation = this.state.scopeGenerations.get(scopeKeyOf(key));
+    return generation === undefined || entry.storedAt > generation;
+  }
+
+  /** `freshUntil` as it stands after a scope-wide invalidation (for `ttl` and `freshUntil` in results). */
+  private effectiveFreshUntil(key: string, entry: CacheEntry<unknown>): number {
+    const generation = this.state.scopeGenerations.get(scopeKeyOf(key));
+    if (generation === undefined || entry.storedAt > generation) return entry.freshUntil;
+    // Stale since the invalidation: a millisecond before it, so `ttl` reads negative as for any stale entry.
+    return Math.min(entry.freshUntil, generation - 1);
+  }
+
+  /** Keeps the newest generation seen for a scope (markers only move forward). */
+  private learnGeneration(scopeKey: string, raw: string | null): void {
+    if (raw === null) return;
+    const generation = Number(raw);
+    if (!Number.isFinite(generation)) return;
+    const known = this.state.scopeGenerations.get(scopeKey);
+    if (known === undefined || generation > known) this.state.scopeGenerations.set(scopeKey, generation);
+  }
+
+  /** Marks every entry of a scope outdated, here at once and, through Redis, on every instance. */
+  async invalidateScope(scopeKey: string, retainMs: number): Promise<ScopeInvalidationResult> {
+    const generation = this.now;
+    this.learnGeneration(scopeKey, String(generation));
+    // A load already running may have read the vendor before the change: it answers its waiters
+    // but is not stored (as for a single-key delete).
+    for (const key of [...this.inFlight.keys()]) {
+      if (scopeKeyOf(key) === scopeKey) this.invalidateInFlight(key);
+    }
+    if (this.redis === null) return { redis: 'disabled' };
+    const outcome = await this.redis.set(scopeKey, String(generation), retainMs);
+    if (!outcome.ok) {
+      this.logger.warn('cache_scope_invalidation_incomplete', { scope: scopeKey, reason: outcome.reason });
+      return { redis: 'unavailable' };
+    }
+    return { redis: 'stored' };
   }
 
   /** Writes memory, then Redis with its TTL at `staleUntil` (awaited, bounded by the command timeout). */
@@ -715,6 +830,16 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
       set: async (parts, value, setOptions = {}) =>
         engine.set(keyOf(parts), value, resolveLifetime(settings, setOptions, negativeTtlMs)),
       delete: (parts) => engine.deleteMany([keyOf(parts)]),
+      invalidateAll: async (parts, scopeOptions = {}) => {
+        const retainMs =
+          scopeOptions.retainMs ??
+          Math.max(settings.freshMs + settings.staleMs, settings.negativeTtlMs ?? negativeTtlMs);
+        assertDuration('retainMs', retainMs);
+        return engine.invalidateScope(
+          cacheScopeKey({ version: keyVersion, tenant: parts.tenant, vendor: parts.vendor, namespace: name }),
+          retainMs,
+        );
+      },
     };
     cache[name] = handle;
   }

@@ -430,7 +430,7 @@ describe('tiered cache over a real Redis', () => {
     await admin.set(key, JSON.stringify(peerEntry), 'PX', 60_000);
     // The race, made deterministic: our first read happened just before the peer stored its value
     // and released its lock.
-    vi.spyOn(redis, 'get').mockResolvedValueOnce(null);
+    vi.spyOn(redis, 'mget').mockResolvedValueOnce([null, null]);
     const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'own' });
 
     const result = await cache.snapshot.swr(who, loader.load);
