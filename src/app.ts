@@ -20,7 +20,7 @@ import { registerHealth } from './routes/system/health';
 import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
 
 /** How the platform entry gives each request its background-work hook. */
-export type PlatformResolver = (c: Context<GatewayEnv>) => PlatformServices;
+export type PlatformResolver = (c: Context<GatewayEnv>) => Pick<PlatformServices, 'waitUntil'>;
 
 /** Largest accepted request body: a full 100-item batch is far below it. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -86,7 +86,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
 
   app.use('*', requestId);
   app.use('*', async (c, next) => {
-    c.set('platform', platformFor(c));
+    c.set('platform', { ...platformFor(c), upstreamCalls: c.get('upstreamCalls') });
     await next();
   });
   app.use('*', observe(runtime.logger));

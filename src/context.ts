@@ -10,6 +10,8 @@ import type { EntitlementService } from './services/entitlement-service';
 export interface PlatformServices {
   /** Keeps background work (cache refresh, Redis close) alive after the response. */
   waitUntil(promise: Promise<unknown>): void;
+  /** Where the vendor calls this request causes are reported (access log, `Server-Timing`). */
+  upstreamCalls: UpstreamCallReport[];
 }
 
 /** Per-request services, built once the tenant is known. */

@@ -23,6 +23,7 @@ import type { Logger } from './logger';
 import { cacheStatusValue } from './routes/cache-headers';
 import { createRuntime } from './runtime';
 import type { CacheReport, SnapshotLoader } from './services/entitlement-service';
+import { observeUpstreamCalls } from './services/upstream-observation';
 
 /** The cache namespaces and what each stores. */
 export type GatewayCacheNamespaces = {
@@ -152,16 +153,24 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
   }
 
   const loadContextFor =
-    (cache: GatewayCache, tenant: TenantConfig, vendor: VendorId): LoadContext['remember'] =>
+    (
+      cache: GatewayCache,
+      tenant: TenantConfig,
+      vendor: VendorId,
+      platform: PlatformServices,
+    ): LoadContext['remember'] =>
     async (namespace, id, load) => {
-      const result = await cache[namespace].swr(
-        { tenant: tenant.id, vendor, id },
-        async () => (await load()) as unknown,
+      const result = await cache[namespace].swr({ tenant: tenant.id, vendor, id }, () =>
+        observeUpstreamCalls(platform.upstreamCalls, async () => (await load()) as unknown),
       );
       return result.value as Awaited<ReturnType<typeof load>>;
     };
 
-  const snapshotLoaderFor = (cache: GatewayCache, tenant: TenantConfig): SnapshotLoader => {
+  const snapshotLoaderFor = (
+    cache: GatewayCache,
+    tenant: TenantConfig,
+    platform: PlatformServices,
+  ): SnapshotLoader => {
     return async ({ vendor, adapter, customerId, vendorAt, forceRefresh }) => {
       const ttl = config.cache.perVendor[vendor];
       // An explicit `at` evaluated by the vendor is its own snapshot: it is cached under its own key.
@@ -170,10 +179,13 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
         { tenant: tenant.id, vendor, id },
         async () => {
           try {
-            return await adapter.loadCustomer(customerId, {
-              remember: loadContextFor(cache, tenant, vendor),
-              ...(vendorAt === undefined ? {} : { at: vendorAt }),
-            });
+            // Only the request whose load runs (not the ones sharing it) is charged its vendor calls.
+            return await observeUpstreamCalls(platform.upstreamCalls, () =>
+              adapter.loadCustomer(customerId, {
+                remember: loadContextFor(cache, tenant, vendor, platform),
+                ...(vendorAt === undefined ? {} : { at: vendorAt }),
+              }),
+            );
           } catch (error) {
             // "Does not exist" is an answer worth caching briefly; every other failure is not cached.
             if (isGatewayError(error) && error.code === 'customer_not_found') return null;
@@ -211,8 +223,8 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
       const { cache, redis, release } = openCache(platform);
       const events = createEventDeduplicator({ state: cacheState, redis });
       return {
-        loadSnapshot: snapshotLoaderFor(cache, tenant),
-        loadContext: (vendor) => ({ remember: loadContextFor(cache, tenant, vendor) }),
+        loadSnapshot: snapshotLoaderFor(cache, tenant, platform),
+        loadContext: (vendor) => ({ remember: loadContextFor(cache, tenant, vendor, platform) }),
         async invalidate(vendor, namespace, id) {
           const outcome = await cache[namespace].delete({ tenant: tenant.id, vendor, id });
           let reachedEveryInstance = outcome.redis !== 'unavailable';

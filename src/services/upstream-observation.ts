@@ -3,18 +3,41 @@ import type { UpstreamCallReport, UpstreamClient } from '../http/types';
 
 /**
  * Collects the vendor calls made on behalf of one request (for its log line and `Server-Timing`)
- * without threading a collector through every adapter: the request runs inside an async context,
- * and the upstream client the adapters hold reports into whichever request is current.
+ * without threading a collector through every adapter: a vendor load runs inside an async context,
+ * and the upstream client the adapters hold reports into whichever request's load is current.
  * `node:async_hooks` is available on Node and, with `nodejs_compat`, in workerd.
+ *
+ * On Node 20 an enabled AsyncLocalStorage installs promise hooks that tax every promise in the
+ * process, including the cache-hit hot path that never calls a vendor. So the context is entered only
+ * around vendor loads, and the storage is disabled again (hooks removed) whenever no load is running.
  */
 const currentCalls = new AsyncLocalStorage<UpstreamCallReport[]>();
+let loadsRunning = 0;
+// workerd implements AsyncLocalStorage natively (no promise-hook tax) and has no `disable()`.
+let canDisable = typeof (currentCalls as { disable?: unknown }).disable === 'function';
 
-/** Runs `work` with a fresh collector and returns its result and the calls it made. */
-export function runObservingUpstream<T>(calls: UpstreamCallReport[], work: () => Promise<T>): Promise<T> {
-  return currentCalls.run(calls, work);
+/** Runs a vendor load so that the calls it makes are reported into `calls`. */
+export async function observeUpstreamCalls<T>(
+  calls: UpstreamCallReport[],
+  work: () => Promise<T>,
+): Promise<T> {
+  loadsRunning += 1;
+  try {
+    return await currentCalls.run(calls, work);
+  } finally {
+    loadsRunning -= 1;
+    // Calls still pending from a finished load (rare: a sibling page after a failure) go unreported.
+    if (loadsRunning === 0 && canDisable) {
+      try {
+        currentCalls.disable();
+      } catch {
+        canDisable = false;
+      }
+    }
+  }
 }
 
-/** Wraps an upstream client so each call reports into the current request's collector. */
+/** Wraps an upstream client so each call reports into the current load's collector. */
 export function observedUpstream(inner: UpstreamClient): UpstreamClient {
   return {
     requestJson(request, parseVendorError) {

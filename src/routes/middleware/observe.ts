@@ -2,7 +2,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { GatewayEnv } from '../../context';
 import type { Logger } from '../../logger';
-import { runObservingUpstream } from '../../services/upstream-observation';
 
 /** Milliseconds on a monotonic clock, for durations. */
 const monotonicNow = () => performance.now();
@@ -40,9 +39,7 @@ export function observe(logger: Logger, now: () => number = monotonicNow): Middl
     const started = now();
     c.set('startedAt', started);
     const calls = c.get('upstreamCalls');
-    await runObservingUpstream(calls, async () => {
-      await next();
-    });
+    await next();
     const durationMs = now() - started;
     const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
     const cacheStatus = c.get('cacheStatus');
