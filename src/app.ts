@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { GatewayEnv, GatewayRuntime, PlatformServices } from './context';
+import type { GatewayEnv, GatewayRuntime } from './context';
 import { GatewayError, isGatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
 import { registerListBalances } from './routes/balances/list-balances';
@@ -11,16 +11,12 @@ import { registerCheckEntitlement } from './routes/entitlements/check-entitlemen
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
 import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
 import { authenticate } from './routes/middleware/authenticate';
-import { observe } from './routes/middleware/observe';
-import { requestId } from './routes/middleware/request-id';
+import { type PlatformResolver, requestContext } from './routes/middleware/request-context';
 import { createOpenApiApp } from './routes/openapi-app';
 import { releaseRequestServices } from './routes/request-services';
 import { registerDocs } from './routes/system/docs';
 import { registerHealth } from './routes/system/health';
 import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
-
-/** How the platform entry gives each request its background-work hook. */
-export type PlatformResolver = (c: Context<GatewayEnv>) => Pick<PlatformServices, 'waitUntil'>;
 
 /** Largest accepted request body: a full 100-item batch is far below it. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -84,19 +80,7 @@ function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRunti
 export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver): OpenAPIHono<GatewayEnv> {
   const app = createOpenApiApp();
 
-  app.use('*', requestId);
-  app.use('*', async (c, next) => {
-    c.set('platform', { ...platformFor(c), upstreamCalls: c.get('upstreamCalls') });
-    await next();
-  });
-  app.use('*', observe(runtime.logger));
-  app.use('*', async (c, next) => {
-    try {
-      await next();
-    } finally {
-      releaseRequestServices(c);
-    }
-  });
+  app.use('*', requestContext(runtime.logger, platformFor, releaseRequestServices));
 
   registerHealth(app, runtime);
   registerDocs(app);

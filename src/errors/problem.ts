@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { Problem } from '../../schemas/problem';
 import { ProblemSchema } from '../../schemas/problem';
 import type { GatewayEnv } from '../context';
-import { serverTimingValue } from '../routes/middleware/observe';
+import { serverTimingValue } from '../routes/middleware/request-context';
 import { type ErrorCode, errorCatalog, problemTypeUri } from './codes';
 import type { GatewayError } from './gateway-error';
 

@@ -1,7 +1,4 @@
-import type { Context } from 'hono';
-import type { GatewayEnv } from '../context';
-import { type CacheReport, combineCacheReports } from '../services/entitlement-service';
-import { setServerTiming } from './middleware/observe';
+import type { CacheReport } from '../services/entitlement-service';
 
 /** The RFC 9211 cache name the gateway reports under. */
 export const CACHE_NAME = 'entitlements-gateway';
@@ -30,16 +27,4 @@ export function cacheStatusValue(report: CacheReport): string {
     default:
       return `${CACHE_NAME}; fwd=miss; stored${collapsed}`;
   }
-}
-
-/** Sets `Cache-Status` and `Age` from the snapshots a request used (the least fresh one wins). */
-export function applyCacheHeaders(c: Context<GatewayEnv>, reports: CacheReport[]): void {
-  const report = combineCacheReports(reports);
-  c.header('cache-control', 'private, no-store');
-  if (report !== null) {
-    c.set('cacheStatus', report.status);
-    c.header('cache-status', cacheStatusValue(report));
-    c.header('age', String(Math.max(0, Math.floor(report.ageSeconds))));
-  }
-  setServerTiming(c);
 }

@@ -4,8 +4,8 @@ import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
 import { BalanceService, balanceQueryFromParameters } from '../../services/balance-service';
 import { CACHE_NAME } from '../cache-headers';
-import { setServerTiming } from '../middleware/observe';
 import { openRequestServices } from '../request-services';
+import { respondJson } from '../respond';
 
 export const listBalancesRoute = createRoute({
   method: 'get',
@@ -69,10 +69,11 @@ export function registerListBalances(app: OpenAPIHono<GatewayEnv>, runtime: Gate
       includeRaw: parameters.include === 'raw',
     });
     // Live vendor pages, never stored (see BalanceService): say so, and keep shared caches out.
-    c.header('cache-control', 'private, no-store');
-    c.header('cache-status', `${CACHE_NAME}; fwd=bypass`);
-    setServerTiming(c);
+
     c.set('cacheStatus', 'bypass');
-    return c.json(page, 200);
+    return respondJson(c, page, 200, {
+      'cache-control': 'private, no-store',
+      'cache-status': `${CACHE_NAME}; fwd=bypass`,
+    });
   });
 }

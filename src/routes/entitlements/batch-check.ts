@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { BatchCheckRequestSchema, BatchCheckResponseSchema } from '../../../schemas/check';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
-import { applyCacheHeaders } from '../cache-headers';
 import { openRequestServices } from '../request-services';
+import { cacheHeaders, respondJson } from '../respond';
 
 export const batchCheckRoute = createRoute({
   method: 'post',
@@ -29,7 +29,6 @@ export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>, runtime: Gatewa
     const body = c.req.valid('json');
     const { entitlements } = openRequestServices(c, runtime);
     const response = await entitlements.batch(body);
-    applyCacheHeaders(c, entitlements.cacheReports);
-    return c.json(response, 200);
+    return respondJson(c, response, 200, cacheHeaders(c, entitlements.cacheReports));
   });
 }

@@ -3,8 +3,8 @@ import { CheckResultSchema } from '../../../schemas/check';
 import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
-import { applyCacheHeaders } from '../cache-headers';
 import { openRequestServices } from '../request-services';
+import { cacheHeaders, respondJson } from '../respond';
 
 export const checkEntitlementRoute = createRoute({
   method: 'get',
@@ -41,7 +41,6 @@ export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: 
     const { entitlements } = openRequestServices(c, runtime);
     if (query.vendor) c.set('vendor', query.vendor);
     const result = await entitlements.check(customerId, featureKey, query);
-    applyCacheHeaders(c, entitlements.cacheReports);
-    return c.json(result, 200);
+    return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports));
   });
 }

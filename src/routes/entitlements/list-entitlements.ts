@@ -3,8 +3,8 @@ import { EntitlementListSchema } from '../../../schemas/page';
 import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
-import { applyCacheHeaders } from '../cache-headers';
 import { openRequestServices } from '../request-services';
+import { cacheHeaders, respondJson } from '../respond';
 
 export const listEntitlementsRoute = createRoute({
   method: 'get',
@@ -54,7 +54,6 @@ export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: 
       ...(query.at === undefined ? {} : { at: query.at }),
       includeRaw: query.include === 'raw',
     });
-    applyCacheHeaders(c, entitlements.cacheReports);
-    return c.json(page, 200);
+    return respondJson(c, page, 200, cacheHeaders(c, entitlements.cacheReports));
   });
 }

@@ -3,8 +3,8 @@ import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query'
 import { RefreshResultSchema } from '../../../schemas/refresh';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
-import { setServerTiming } from '../middleware/observe';
 import { openRequestServices } from '../request-services';
+import { respondJson } from '../respond';
 
 export const refreshEntitlementsRoute = createRoute({
   method: 'post',
@@ -42,9 +42,8 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     c.set('vendor', vendor);
     await scope.invalidateCustomer(vendor, customerId);
     const result = await scope.reload(vendor, customerId);
-    c.header('cache-control', 'private, no-store');
-    setServerTiming(c);
-    return c.json(
+    return respondJson(
+      c,
       {
         object: 'entitlement_refresh' as const,
         vendor,
@@ -53,6 +52,7 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
         fetchedAt: result.fetchedAt,
       },
       200,
+      { 'cache-control': 'private, no-store' },
     );
   });
 }

@@ -35,9 +35,14 @@ export function registerDocs(app: OpenAPIHono<GatewayEnv>): void {
   let document: string | null = null;
   app.get('/openapi.json', (c) => {
     document ??= JSON.stringify(app.getOpenAPI31Document(openApiInfo));
+    c.header('x-request-id', c.get('requestId'));
     c.header('content-type', 'application/json; charset=utf-8');
     c.header('cache-control', 'public, max-age=300');
     return c.body(document);
+  });
+  app.use('/docs', async (c, next) => {
+    c.header('x-request-id', c.get('requestId'));
+    await next();
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Entitlements Gateway API' }));
 }

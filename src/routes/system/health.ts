@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
+import { respondJson } from '../respond';
 
 export const healthRoute = createRoute({
   method: 'get',
@@ -29,17 +30,18 @@ export const readinessRoute = createRoute({
 
 export function registerHealth(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
   app.openapi(healthRoute, (c) => {
-    c.header('cache-control', 'no-store');
-    return c.json({ status: 'ok' as const }, 200);
+    return respondJson(c, { status: 'ok' as const }, 200, { 'cache-control': 'no-store' });
   });
   app.openapi(readinessRoute, async (c) => {
     const { ready, checks } = await runtime.readiness(c.get('platform'));
-    c.header('cache-control', 'no-store');
+
     const body = {
       status: ready ? ('ready' as const) : ('not_ready' as const),
       mode: runtime.config.mode,
       checks,
     };
-    return ready ? c.json(body, 200) : c.json(body, 503);
+    return ready
+      ? respondJson(c, body, 200, { 'cache-control': 'no-store' })
+      : respondJson(c, body, 503, { 'cache-control': 'no-store' });
   });
 }

@@ -12,6 +12,7 @@ import {
   verifySvixSignature,
 } from '../../services/webhook-verification';
 import { openRequestServices } from '../request-services';
+import { respondJson } from '../respond';
 
 /** Deliveries larger than this are refused before any signature work. */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -145,7 +146,8 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
       customers: targets.customerIds.length,
       catalog: targets.catalogChanged,
     });
-    return c.json(
+    return respondJson(
+      c,
       {
         object: 'webhook_receipt' as const,
         vendor,
@@ -156,6 +158,7 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
         catalogInvalidated: first && targets.catalogChanged,
       },
       200,
+      { 'cache-control': 'no-store' },
     );
   });
 }

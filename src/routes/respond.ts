@@ -1,0 +1,46 @@
+import type { Context, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
+import type { GatewayEnv } from '../context';
+import { type CacheReport, combineCacheReports } from '../services/entitlement-service';
+import { cacheStatusValue } from './cache-headers';
+import { serverTimingValue } from './middleware/request-context';
+
+/**
+ * Builds a JSON response with plain-object headers. `c.json` + `c.header` go through a WHATWG
+ * `Headers` object (validated on every set) and @hono/node-server then copies it; a `Response` built
+ * with a plain header object is written by @hono/node-server straight to the socket. On the cached
+ * hot path that difference is a sizeable share of the request's cost.
+ */
+export function respondJson<T, S extends 200 | 201 | 503>(
+  c: Context<GatewayEnv>,
+  body: T,
+  status: S,
+  extraHeaders: Record<string, string> = {},
+): TypedResponse<JSONParsed<T>, S, 'json'> {
+  const response = new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': c.get('requestId'),
+      ...extraHeaders,
+      'server-timing': serverTimingValue(c),
+    },
+  });
+  // The typed-response brand is compile-time only; the route tests parse bodies through the schemas.
+  return response as unknown as TypedResponse<JSONParsed<T>, S, 'json'>;
+}
+
+/**
+ * The headers of an answer built from cached snapshots: `Cache-Status` (RFC 9211) and `Age` of the
+ * least fresh snapshot used, and `Cache-Control: private, no-store` (the answer is tenant data).
+ */
+export function cacheHeaders(c: Context<GatewayEnv>, reports: CacheReport[]): Record<string, string> {
+  const report = combineCacheReports(reports);
+  if (report === null) return { 'cache-control': 'private, no-store' };
+  c.set('cacheStatus', report.status);
+  return {
+    'cache-control': 'private, no-store',
+    'cache-status': cacheStatusValue(report),
+    age: String(Math.max(0, Math.floor(report.ageSeconds))),
+  };
+}
