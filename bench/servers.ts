@@ -18,6 +18,17 @@ import { startSandbox } from '../src/sandbox/sandbox';
 
 const bare = new Hono();
 bare.get('/', (c) => c.json({ status: 'ok', object: 'bare' }));
+// A precomputed JSON body of a given size: the floor for answers that are big by nature.
+const sizedBodies = new Map<number, string>();
+bare.get('/sized/:bytes', (c) => {
+  const bytes = Math.min(Number(c.req.param('bytes')) || 0, 10_000_000);
+  let body = sizedBodies.get(bytes);
+  if (body === undefined) {
+    body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
+    sizedBodies.set(bytes, body);
+  }
+  return c.body(body, 200, { 'content-type': 'application/json' });
+});
 
 const config = await parseConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });

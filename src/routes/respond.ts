@@ -16,8 +16,10 @@ export function respondJson<T, S extends 200 | 201 | 503>(
   body: T,
   status: S,
   extraHeaders: Record<string, string> = {},
+  /** The body already serialized (byte-for-byte `JSON.stringify(body)`), when the caller has it. */
+  serialized?: string,
 ): TypedResponse<JSONParsed<T>, S, 'json'> {
-  const response = new Response(JSON.stringify(body), {
+  const response = new Response(serialized ?? JSON.stringify(body), {
     status,
     headers: {
       'content-type': 'application/json',

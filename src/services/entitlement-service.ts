@@ -6,11 +6,11 @@ import type {
 } from '../../adapters/spec';
 import type { BatchCheckRequest, BatchCheckResponse, CheckResult } from '../../schemas/check';
 import type { Entitlement, EntitlementType, VendorId } from '../../schemas/entitlement';
-import type { EntitlementList } from '../../schemas/page';
 import { type TenantConfig, tenantVendors } from '../config';
 import { errorCatalog } from '../errors/codes';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { CursorCodec } from './cursor';
+import type { EntitlementPage } from './entitlement-json';
 
 /** How a snapshot was obtained, for `Cache-Status` and `Age`. */
 export interface CacheReport {
@@ -110,11 +110,6 @@ function indexAfter(entitlements: readonly Entitlement[], key: string): number {
   return low;
 }
 
-function withoutRaw(entitlement: Entitlement): Entitlement {
-  const { raw: _raw, ...rest } = entitlement;
-  return rest;
-}
-
 /** The cache reports of several loads, summarized as the least fresh one (what `Cache-Status` must say). */
 export function combineCacheReports(reports: CacheReport[]): CacheReport | null {
   const rank: Record<CacheReport['status'], number> = {
@@ -211,7 +206,7 @@ export class EntitlementService {
   }
 
   /** One page of a customer's entitlements. */
-  async list(customerId: string, query: ListQuery): Promise<EntitlementList> {
+  async list(customerId: string, query: ListQuery): Promise<EntitlementPage> {
     const vendor = this.resolveVendor(query.vendor);
     const binding = {
       tenant: this.deps.tenant.id,
@@ -243,7 +238,8 @@ export class EntitlementService {
     const hasMore = start + page.length < matching.length;
     return {
       object: 'list',
-      data: query.includeRaw ? page : page.map(withoutRaw),
+      data: page,
+      includeRaw: query.includeRaw,
       nextCursor:
         hasMore && last ? await this.deps.cursors.encode(binding, { after: last.featureKey }) : null,
       totalCount: matching.length,
@@ -321,7 +317,8 @@ export class EntitlementService {
       requestedUsage,
       softLimit,
       overage,
-      entitlement: withoutRaw(found),
+      // The snapshot's own object: serialization (entitlement-json.ts) leaves its vendor rows out.
+      entitlement: found,
     };
   }
 

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { BatchCheckRequestSchema, BatchCheckResponseSchema } from '../../../schemas/check';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
+import { checkResultJson } from '../../services/entitlement-json';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -29,6 +30,10 @@ export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>, runtime: Gatewa
     const body = c.req.valid('json');
     const { entitlements } = openRequestServices(c, runtime);
     const response = await entitlements.batch(body);
-    return respondJson(c, response, 200, cacheHeaders(c, entitlements.cacheReports));
+    const results = response.results.map((item) =>
+      item.object === 'entitlement_check' ? checkResultJson(item) : JSON.stringify(item),
+    );
+    const serialized = `{"object":"batch_check","results":[${results.join(',')}]}`;
+    return respondJson(c, response, 200, cacheHeaders(c, entitlements.cacheReports), serialized);
   });
 }

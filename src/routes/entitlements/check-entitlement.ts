@@ -3,6 +3,7 @@ import { CheckResultSchema } from '../../../schemas/check';
 import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
+import { checkResultJson } from '../../services/entitlement-json';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -41,6 +42,6 @@ export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: 
     const { entitlements } = openRequestServices(c, runtime);
     if (query.vendor) c.set('vendor', query.vendor);
     const result = await entitlements.check(customerId, featureKey, query);
-    return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports));
+    return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports), checkResultJson(result));
   });
 }

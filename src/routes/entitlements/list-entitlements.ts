@@ -1,8 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { EntitlementListSchema } from '../../../schemas/page';
+import { type EntitlementList, EntitlementListSchema } from '../../../schemas/page';
 import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
+import { entitlementListJson } from '../../services/entitlement-json';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -54,6 +55,7 @@ export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: 
       ...(query.at === undefined ? {} : { at: query.at }),
       includeRaw: query.include === 'raw',
     });
-    return respondJson(c, page, 200, cacheHeaders(c, entitlements.cacheReports));
+    const body = page as unknown as EntitlementList;
+    return respondJson(c, body, 200, cacheHeaders(c, entitlements.cacheReports), entitlementListJson(page));
   });
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../../schemas/check';
+import type { Entitlement } from '../../../schemas/entitlement';
+import {
+  checkResultJson,
+  entitlementJson,
+  entitlementListJson,
+} from '../../../src/services/entitlement-json';
+
+function entitlement(featureKey: string): Entitlement {
+  return {
+    object: 'entitlement',
+    vendor: 'chargebee',
+    customerId: 'c1',
+    featureKey,
+    featureName: `Feature "${featureKey}"`,
+    type: 'numeric',
+    hasAccess: true,
+    reason: null,
+    unlimited: false,
+    limit: 13,
+    usage: null,
+    remaining: 13,
+    value: '13',
+    config: { nested: ['a', 1, null] },
+    unit: 'seat',
+    activeFrom: null,
+    activeTo: '2030-01-01T00:00:00.000Z',
+    grants: [
+      {
+        source: 'subscription',
+        sourceId: 's1',
+        vendorId: null,
+        hasAccess: true,
+        limit: 13,
+        usage: null,
+        value: '13',
+        status: 'active',
+        activeFrom: null,
+        activeTo: null,
+      },
+    ],
+    raw: [{ subscription_id: 's1', feature_id: featureKey, value: '13', weird: 'line\nbreak \u2028' }],
+  };
+}
+
+const withoutRaw = ({ raw: _raw, ...rest }: Entitlement) => rest;
+
+describe('pre-serialized entitlement JSON', () => {
+  it('is byte-for-byte JSON.stringify of the entitlement, with and without its vendor rows', () => {
+    const item = entitlement('seats');
+    expect(entitlementJson(item, false)).toBe(JSON.stringify(withoutRaw(item)));
+    expect(entitlementJson(item, true)).toBe(JSON.stringify(item));
+    // Memoized per object, and the two forms are kept apart.
+    expect(entitlementJson(item, false)).toBe(JSON.stringify(withoutRaw(item)));
+    expect(JSON.parse(entitlementJson(item, false))).not.toHaveProperty('raw');
+  });
+
+  it('builds a list page identical to serializing the page object', () => {
+    const data = [entitlement('a'), entitlement('b')];
+    for (const includeRaw of [false, true]) {
+      for (const nextCursor of [null, 'abc.def']) {
+        const json = entitlementListJson({ object: 'list', data, nextCursor, totalCount: 7, includeRaw });
+        expect(json).toBe(
+          JSON.stringify({
+            object: 'list',
+            data: includeRaw ? data : data.map(withoutRaw),
+            nextCursor,
+            totalCount: 7,
+          }),
+        );
+      }
+    }
+    expect(
+      entitlementListJson({ object: 'list', data: [], nextCursor: null, totalCount: 0, includeRaw: false }),
+    ).toBe('{"object":"list","data":[],"nextCursor":null,"totalCount":0}');
+  });
+
+  it('builds a check result identical to serializing it with the entitlement stripped of its rows', () => {
+    const found = entitlement('seats');
+    const result: CheckResult = {
+      object: 'entitlement_check',
+      vendor: 'chargebee',
+      customerId: 'c1',
+      featureKey: 'seats',
+      hasAccess: false,
+      reason: 'limit_exceeded',
+      type: 'numeric',
+      unlimited: false,
+      limit: 13,
+      usage: null,
+      remaining: 13,
+      value: '13',
+      requestedUsage: 20,
+      softLimit: false,
+      overage: null,
+      entitlement: found,
+    };
+    expect(checkResultJson(result)).toBe(JSON.stringify({ ...result, entitlement: withoutRaw(found) }));
+    const none = { ...result, entitlement: null, type: null };
+    expect(checkResultJson(none)).toBe(JSON.stringify(none));
+  });
+});
