@@ -143,6 +143,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every environment variable the gateway reads (the README's configuration table lists them all). */
+export const configVariableNames = Object.keys(envSchema.shape) as Array<keyof Env>;
+
 const hexSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
 const tenantSchema = z
   .object({
