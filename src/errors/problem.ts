@@ -70,6 +70,21 @@ export function errorResponseComponents(): Record<
   return components;
 }
 
+/** What any route that reads a customer's snapshot can answer, besides its own validation errors. */
+export const customerReadErrorCodes = [
+  'validation_failed',
+  'vendor_required',
+  'vendor_not_configured',
+  'unauthorized',
+  'customer_not_found',
+  'vendor_auth_failed',
+  'vendor_bad_response',
+  'vendor_request_rejected',
+  'vendor_unavailable',
+  'vendor_rate_limited',
+  'vendor_timeout',
+] as const satisfies readonly ErrorCode[];
+
 /**
  * The `responses` entries of a route for the error codes it can send, grouped by status, with one
  * named example per code.

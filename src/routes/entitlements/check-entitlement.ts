@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { CheckResultSchema } from '../../../schemas/check';
 import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
-import { errorResponses } from '../../errors/problem';
+import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { checkResultJson } from '../../services/entitlement-json';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
@@ -19,19 +19,7 @@ export const checkEntitlementRoute = createRoute({
   request: { params: FeatureParamsSchema, query: CheckQuerySchema },
   responses: {
     200: { description: 'The check result.', content: { 'application/json': { schema: CheckResultSchema } } },
-    ...errorResponses(
-      'validation_failed',
-      'vendor_required',
-      'vendor_not_configured',
-      'unauthorized',
-      'customer_not_found',
-      'vendor_auth_failed',
-      'vendor_bad_response',
-      'vendor_request_rejected',
-      'vendor_unavailable',
-      'vendor_rate_limited',
-      'vendor_timeout',
-    ),
+    ...errorResponses(...customerReadErrorCodes),
   },
 });
 

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { type EntitlementList, EntitlementListSchema } from '../../../schemas/page';
 import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
-import { errorResponses } from '../../errors/problem';
+import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { entitlementListJson } from '../../services/entitlement-json';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
@@ -22,20 +22,7 @@ export const listEntitlementsRoute = createRoute({
       description: 'A page of entitlements.',
       content: { 'application/json': { schema: EntitlementListSchema } },
     },
-    ...errorResponses(
-      'validation_failed',
-      'invalid_cursor',
-      'vendor_required',
-      'vendor_not_configured',
-      'unauthorized',
-      'customer_not_found',
-      'vendor_auth_failed',
-      'vendor_bad_response',
-      'vendor_request_rejected',
-      'vendor_unavailable',
-      'vendor_rate_limited',
-      'vendor_timeout',
-    ),
+    ...errorResponses(...customerReadErrorCodes, 'invalid_cursor'),
   },
 });
 

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query';
 import { RefreshResultSchema } from '../../../schemas/refresh';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
-import { errorResponses } from '../../errors/problem';
+import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
@@ -17,19 +17,7 @@ export const refreshEntitlementsRoute = createRoute({
   request: { params: CustomerParamsSchema, query: VendorQuerySchema },
   responses: {
     200: { description: 'Reloaded.', content: { 'application/json': { schema: RefreshResultSchema } } },
-    ...errorResponses(
-      'validation_failed',
-      'vendor_required',
-      'vendor_not_configured',
-      'unauthorized',
-      'customer_not_found',
-      'vendor_auth_failed',
-      'vendor_bad_response',
-      'vendor_request_rejected',
-      'vendor_unavailable',
-      'vendor_rate_limited',
-      'vendor_timeout',
-    ),
+    ...errorResponses(...customerReadErrorCodes),
   },
 });
 
