@@ -63,6 +63,8 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** Every secret value, so the logger can redact them wherever they appear. */
   secrets: string[];
+  /** Weak but workable settings, logged at start (names only, never values). */
+  warnings: string[];
 }
 
 /** A start-up configuration problem. The message names variables, never values. */
@@ -96,10 +98,7 @@ const booleanFlag = z
 const envSchema = z.object({
   GATEWAY_API_KEYS: optionalString,
   GATEWAY_CONFIG: optionalString,
-  CURSOR_SECRET: optionalString.refine(
-    (value) => value === undefined || value.length >= 32,
-    'must be at least 32 characters',
-  ),
+  CURSOR_SECRET: optionalString,
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   ZENSKAR_API_KEY: optionalString,
   ZENSKAR_ORGANISATION: optionalString,
@@ -174,10 +173,10 @@ const tenantSchema = z
       .refine((vendors) => Object.keys(vendors).length > 0, 'must configure at least one vendor'),
     webhooks: z
       .object({
-        chargebee: z.object({ username: z.string().min(1), password: z.string().min(8) }).strict(),
-        paygentic: z.object({ secret: z.string().min(8) }).strict(),
+        chargebee: z.object({ username: z.string().min(1), password: z.string().min(1) }).strict(),
+        paygentic: z.object({ secret: z.string().min(1) }).strict(),
         zenskar: z
-          .object({ secret: z.string().min(8), header: z.string().min(1).default('x-zenskar-signature') })
+          .object({ secret: z.string().min(1), header: z.string().min(1).default('x-zenskar-signature') })
           .strict(),
       })
       .partial()
@@ -186,6 +185,11 @@ const tenantSchema = z
   })
   .strict();
 const multiTenantSchema = z.object({ tenants: z.array(tenantSchema).min(1) }).strict();
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 
 /** Computes the lower-case hex SHA-256 of a string (how tenant API keys are stored and compared). */
 export async function sha256Hex(value: string): Promise<string> {
@@ -291,6 +295,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
   if (!parsed.success) throw new ConfigError(describeIssues('', parsed.error));
   const env = parsed.data;
   const problems: string[] = [];
+  const warnings: string[] = [];
 
   let tenants: TenantConfig[] = [];
   if (env.GATEWAY_CONFIG !== undefined) {
@@ -345,7 +350,9 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     if (keys.length === 0)
       problems.push('GATEWAY_API_KEYS: is required (comma-separated keys) when a vendor is configured');
     if (keys.some((key) => key.length < 16))
-      problems.push('GATEWAY_API_KEYS: every key must be at least 16 characters');
+      warnings.push(
+        'GATEWAY_API_KEYS: a key shorter than 16 characters is easy to guess; use long random keys',
+      );
     tenants.push({
       id: 'default',
       apiKeyHashes: await Promise.all(keys.map(sha256Hex)),
@@ -367,11 +374,19 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       },
     ];
   }
-  if (!sandbox && env.CURSOR_SECRET === undefined)
-    problems.push('CURSOR_SECRET: is required (at least 32 random characters) when a vendor is configured');
+  let cursorSecret = env.CURSOR_SECRET ?? SANDBOX_CURSOR_SECRET;
+  if (!sandbox && env.CURSOR_SECRET === undefined) {
+    // Unguessable, so cursors stay safe; but each process signs with its own, so a cursor fails on
+    // another instance or after a restart. Set CURSOR_SECRET for anything but a single dev process.
+    cursorSecret = randomSecret();
+    warnings.push(
+      'CURSOR_SECRET: not set; using a random per-process secret (cursors will not survive a restart or work across instances)',
+    );
+  } else if (env.CURSOR_SECRET !== undefined && env.CURSOR_SECRET.length < 32) {
+    warnings.push('CURSOR_SECRET: shorter than 32 characters; use at least 32 random characters');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const cursorSecret = env.CURSOR_SECRET ?? SANDBOX_CURSOR_SECRET;
   const defaults = { ttlSeconds: env.CACHE_TTL_SECONDS, staleSeconds: env.CACHE_STALE_SECONDS };
   return {
     mode: sandbox ? 'sandbox' : 'configured',
@@ -414,6 +429,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     secrets: collectSecrets(tenants, env, cursorSecret),
+    warnings,
   };
 }
 

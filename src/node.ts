@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
+  for (const warning of config.warnings) logger.warn('config_warning', { warning });
   const background = new BackgroundTasks(logger);
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const transport = createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs });

@@ -43,6 +43,7 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
     secrets: config.secrets,
     ...(options.writeLog === undefined ? {} : { write: options.writeLog }),
   });
+  for (const warning of config.warnings) logger.warn('config_warning', { warning });
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const { runtime } = createPlatformRuntime({
     config: sandbox?.config ?? config,

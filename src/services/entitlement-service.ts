@@ -178,7 +178,9 @@ export class EntitlementService {
     const adapter = this.deps.adapterFor(vendor);
     const problem = adapter.validateCustomerId(customerId);
     if (problem !== null) {
-      throw new GatewayError('validation_failed', `Invalid customer id for ${vendor}: ${problem}`, {
+      // An id that cannot exist at the vendor is an unknown customer (DESIGN: unknown customer →
+      // 404), answered without a vendor call; `errors` says why the id cannot exist.
+      throw new GatewayError('customer_not_found', `${vendor} has no customer "${customerId}": ${problem}`, {
         vendor,
         errors: [{ path: 'customerId', message: problem }],
       });

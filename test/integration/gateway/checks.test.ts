@@ -169,7 +169,7 @@ describe('single check: Zenskar', () => {
     expect(result).toMatchObject({ hasAccess: false, reason: 'not_entitled', type: null, entitlement: null });
   });
 
-  it('an unknown customer → 404 customer_not_found naming zenskar; a non-UUID id → 400 before any call', async () => {
+  it('an unknown customer → 404 customer_not_found naming zenskar; a non-UUID id cannot exist there → 404 before any call', async () => {
     const unknown = await call(
       stack.app,
       log,
@@ -182,7 +182,9 @@ describe('single check: Zenskar', () => {
       log,
       checkPath('c1', zenskarDemoDefinitionIds.sso, { vendor: 'zenskar' }),
     );
-    expectProblem(malformed, 400, 'validation_failed');
+    expect(expectProblem(malformed, 404, 'customer_not_found').errors).toEqual([
+      expect.objectContaining({ path: 'customerId' }),
+    ]);
     expect(vendorCalls().length).toBe(before);
   });
 
@@ -220,10 +222,10 @@ describe('single check: Paygentic', () => {
     expect(list).toMatchObject({ status: 200, body: { data: [], totalCount: 0, nextCursor: null } });
   });
 
-  it('a customer id that is not cus_… → 400 validation_failed before any vendor call', async () => {
+  it('a customer id that is not cus_… cannot exist at Paygentic → 404 customer_not_found before any vendor call', async () => {
     const before = vendorCalls().length;
     const result = await call(stack.app, log, checkPath('acme', 'sso_enabled', { vendor: 'paygentic' }));
-    expect(expectProblem(result, 400, 'validation_failed').errors).toEqual([
+    expect(expectProblem(result, 404, 'customer_not_found').errors).toEqual([
       expect.objectContaining({ path: 'customerId' }),
     ]);
     expect(vendorCalls().length).toBe(before);
@@ -381,7 +383,7 @@ describe('batch check', () => {
         expect: {
           object: 'entitlement_check_error',
           vendor: 'zenskar',
-          error: { status: 400, code: 'validation_failed' },
+          error: { status: 404, code: 'customer_not_found' },
         },
       },
       // Paygentic
@@ -402,7 +404,7 @@ describe('batch check', () => {
         expect: {
           object: 'entitlement_check_error',
           vendor: 'paygentic',
-          error: { status: 400, code: 'validation_failed' },
+          error: { status: 404, code: 'customer_not_found' },
         },
       },
       {

@@ -65,7 +65,23 @@ describe('configuration', () => {
     expect(error.message).not.toContain(secret);
     const missingKeys = await configError({ CHARGEBEE_SITE: 'acme', CHARGEBEE_API_KEY: secret });
     expect(missingKeys.message).toContain('GATEWAY_API_KEYS');
-    expect(missingKeys.message).toContain('CURSOR_SECRET');
+    expect(missingKeys.message).not.toContain(secret);
+  });
+
+  it('warns, naming the variable, about weak or missing cursor secrets and short keys, and still starts', async () => {
+    const env = { GATEWAY_API_KEYS: 'short-key', CHARGEBEE_SITE: 'acme', CHARGEBEE_API_KEY: secret };
+    const first = await parseConfig(env);
+    const second = await parseConfig(env);
+    expect(first.warnings.join('\n')).toContain('CURSOR_SECRET');
+    expect(first.warnings.join('\n')).toContain('GATEWAY_API_KEYS');
+    expect(first.warnings.join('\n')).not.toContain('short-key');
+    // A random secret per process: unguessable, and different each time.
+    expect(first.cursorSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.cursorSecret).not.toBe(second.cursorSecret);
+    const weak = await parseConfig({ ...env, CURSOR_SECRET: 'tiny-secret' });
+    expect(weak.cursorSecret).toBe('tiny-secret');
+    expect(weak.warnings.join('\n')).toContain('CURSOR_SECRET');
+    expect(weak.warnings.join('\n')).not.toContain('tiny-secret');
   });
 
   it('validates GATEWAY_CONFIG and names the bad path without echoing it', async () => {
