@@ -233,8 +233,11 @@ function connectionsFromEnv(env: Env, problems: string[]): Partial<VendorConnect
       baseUrl: env.PAYGENTIC_BASE_URL ?? defaultBaseUrls.paygentic,
     } satisfies PaygenticConnection;
   }
-  if (requireAll(['CHARGEBEE_SITE', 'CHARGEBEE_API_KEY'])) {
-    const site = env.CHARGEBEE_SITE as string;
+  // The site only builds the default base URL: with CHARGEBEE_BASE_URL set, the key is enough.
+  const chargebeeNeeds: Array<keyof Env> =
+    env.CHARGEBEE_BASE_URL === undefined ? ['CHARGEBEE_SITE', 'CHARGEBEE_API_KEY'] : ['CHARGEBEE_API_KEY'];
+  if (requireAll(chargebeeNeeds)) {
+    const site = env.CHARGEBEE_SITE ?? new URL(env.CHARGEBEE_BASE_URL as string).hostname;
     vendors.chargebee = {
       site,
       apiKey: env.CHARGEBEE_API_KEY as string,

@@ -98,6 +98,23 @@ describe('configuration', () => {
     expect(badTenant.message).not.toContain(secret);
   });
 
+  it('needs no Chargebee site when a base URL points elsewhere', async () => {
+    const config = await parseConfig({
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      CHARGEBEE_API_KEY: secret,
+      CHARGEBEE_BASE_URL: 'http://127.0.0.1:9999/api/v2/',
+    });
+    expect(config.tenants[0]?.vendors.chargebee).toMatchObject({
+      baseUrl: 'http://127.0.0.1:9999/api/v2',
+      site: '127.0.0.1',
+    });
+    const error = await configError({
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      CHARGEBEE_API_KEY: secret,
+    });
+    expect(error.message).toContain('CHARGEBEE_SITE');
+  });
+
   it('collects every secret for log redaction', async () => {
     const config = await parseConfig({
       GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
