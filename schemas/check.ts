@@ -44,8 +44,26 @@ export const BatchCheckItemSchema = z
   .strict()
   .openapi('BatchCheckItem');
 
+export type BatchCheckItem = z.infer<typeof BatchCheckItemSchema>;
+
+/**
+ * The envelope is strict, its items are not validated here: one bad item must not fail the batch
+ * (DESIGN), so each item is validated on its own and a bad one answered with its own problem. The
+ * OpenAPI document still describes the items as `BatchCheckItem`.
+ */
 export const BatchCheckRequestSchema = z
-  .object({ checks: z.array(BatchCheckItemSchema).min(1).max(100) })
+  .object({
+    checks: z
+      .array(z.unknown())
+      .min(1)
+      .max(100)
+      .openapi({
+        type: 'array',
+        items: { $ref: '#/components/schemas/BatchCheckItem' },
+        minItems: 1,
+        maxItems: 100,
+      }),
+  })
   .strict()
   .openapi('BatchCheckRequest', {
     example: {
@@ -66,6 +84,10 @@ export const BatchCheckErrorSchema = z
       code: z.string(),
       title: z.string(),
       detail: z.string(),
+      errors: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .openapi({ description: 'For `validation_failed`: every invalid field of the item.' }),
     }),
   })
   .openapi('BatchCheckError');

@@ -205,6 +205,15 @@ function describeIssues(prefix: string, error: z.ZodError): string[] {
   });
 }
 
+/**
+ * Chargebee's API lives under `/api/v2` on its host (its server URL in the docs includes the path).
+ * A base URL given as a bare host gets it appended; one with a path is used as given (a proxy).
+ */
+function chargebeeApiBase(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return new URL(trimmed).pathname === '/' ? `${trimmed}/api/v2` : trimmed;
+}
+
 const defaultBaseUrls = {
   zenskar: 'https://api.zenskar.com',
   paygentic: 'https://api.paygentic.io',
@@ -241,7 +250,10 @@ function connectionsFromEnv(env: Env, problems: string[]): Partial<VendorConnect
     vendors.chargebee = {
       site,
       apiKey: env.CHARGEBEE_API_KEY as string,
-      baseUrl: env.CHARGEBEE_BASE_URL ?? defaultBaseUrls.chargebee(site),
+      baseUrl:
+        env.CHARGEBEE_BASE_URL === undefined
+          ? defaultBaseUrls.chargebee(site)
+          : chargebeeApiBase(env.CHARGEBEE_BASE_URL),
       entitlementSource: env.CHARGEBEE_ENTITLEMENT_SOURCE,
       consolidateEntitlements: env.CHARGEBEE_CONSOLIDATE_ENTITLEMENTS ?? false,
     } satisfies ChargebeeConnection;
@@ -329,7 +341,10 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         const chargebee = tenant.vendors.chargebee;
         vendors.chargebee = {
           ...chargebee,
-          baseUrl: (chargebee.baseUrl ?? defaultBaseUrls.chargebee(chargebee.site)).replace(/\/+$/, ''),
+          baseUrl:
+            chargebee.baseUrl === undefined
+              ? defaultBaseUrls.chargebee(chargebee.site)
+              : chargebeeApiBase(chargebee.baseUrl),
         };
       }
       const webhooks: WebhookSecrets = {};

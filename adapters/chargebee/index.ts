@@ -11,7 +11,7 @@ import {
   chargebeeSubscriptionListSchema,
   chargebeeSubscriptionRetrieveSchema,
 } from '../../schemas/vendors/chargebee';
-import { GatewayError } from '../../src/errors/gateway-error';
+import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
 import type { AdapterFactory, CustomerSnapshot, LoadContext, VendorAdapterV1 } from '../spec';
 import {
   type ChargebeeGet,
@@ -107,19 +107,29 @@ export const createChargebeeAdapter: AdapterFactory<'chargebee'> = (options) => 
 
   const signalOf = (context: LoadContext) => (context.signal === undefined ? {} : { signal: context.signal });
 
-  const loadFeatureCatalogue = (context: LoadContext): Promise<ChargebeeFeature[]> =>
-    context.remember('catalog', 'features', () =>
-      listAll(
-        {
-          operation: 'list_features',
-          path: ['features'],
-          query: [['limit', String(CHARGEBEE_PAGE_LIMIT)]],
-          ...signalOf(context),
-        },
-        chargebeeFeatureListSchema(),
-        (body) => body.list.map((entry) => entry.feature),
-      ),
-    );
+  const loadFeatureCatalogue = async (context: LoadContext): Promise<ChargebeeFeature[]> => {
+    try {
+      return await context.remember('catalog', 'features', () =>
+        listAll(
+          {
+            operation: 'list_features',
+            path: ['features'],
+            query: [['limit', String(CHARGEBEE_PAGE_LIMIT)]],
+            ...signalOf(context),
+          },
+          chargebeeFeatureListSchema(),
+          (body) => body.list.map((entry) => entry.feature),
+        ),
+      );
+    } catch (error) {
+      // A host without the Features API (a proxy or a partial implementation answering 404) still
+      // serves entitlements: map them without the catalogue (types from the values; the mapper's
+      // documented fallback) rather than failing every read. Nothing is cached for the catalogue, so
+      // it is asked for again on the next load. Any other failure (auth, outage) fails the load.
+      if (error instanceof UpstreamError && error.failure.vendorStatus === 404) return [];
+      throw error;
+    }
+  };
 
   const loadCustomerEntitlements = async (
     customerId: string,

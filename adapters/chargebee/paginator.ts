@@ -23,7 +23,9 @@ export interface ChargebeePaginationOptions {
 
 /** Turns Chargebee's `next_offset` (string, or a tolerated number) into the token to send back, or null. */
 export function nextOffsetOf(value: string | number | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
+  // Absent is the documented last-page marker; null and "" are read the same way (sending `offset=`
+  // back would only restart the listing).
+  if (value === null || value === undefined || value === '') return null;
   return typeof value === 'number' ? String(value) : value;
 }
 

@@ -1,11 +1,17 @@
+import type { z } from 'zod';
 import type {
   CustomerSnapshot,
   LoadContext,
   NormalizedEntitlements,
   VendorAdapter,
 } from '../../adapters/spec';
-import type { BatchCheckRequest, BatchCheckResponse, CheckResult } from '../../schemas/check';
-import type { Entitlement, EntitlementType, VendorId } from '../../schemas/entitlement';
+import {
+  BatchCheckItemSchema,
+  type BatchCheckRequest,
+  type BatchCheckResponse,
+  type CheckResult,
+} from '../../schemas/check';
+import { type Entitlement, type EntitlementType, type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type TenantConfig, tenantVendors } from '../config';
 import { errorCatalog } from '../errors/codes';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
@@ -108,6 +114,38 @@ function indexAfter(entitlements: readonly Entitlement[], key: string): number {
     else high = middle;
   }
   return low;
+}
+
+/** The answer to a batch item that is not a valid check: its own `validation_failed` problem. */
+function invalidBatchItem(
+  raw: unknown,
+  index: number,
+  error: z.ZodError,
+): BatchCheckResponse['results'][number] {
+  const fields = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const vendor = vendorIds.find((candidate) => candidate === fields.vendor) ?? null;
+  const errors = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: ['body', 'checks', index, ...issue.path, key].join('.'),
+          message: 'Unknown field.',
+        }))
+      : [{ path: ['body', 'checks', index, ...issue.path].join('.'), message: issue.message }],
+  );
+  return {
+    object: 'entitlement_check_error',
+    customerId: text(fields.customerId),
+    featureKey: text(fields.featureKey),
+    vendor,
+    error: {
+      status: errorCatalog.validation_failed.status,
+      code: 'validation_failed',
+      title: errorCatalog.validation_failed.title,
+      detail: `Invalid check: ${errors.map((entry) => entry.path).join(', ')}.`,
+      errors,
+    },
+  };
 }
 
 /** The cache reports of several loads, summarized as the least fresh one (what `Cache-Status` must say). */
@@ -327,7 +365,10 @@ export class EntitlementService {
   /** Answers each item independently and in order; one failing item does not fail the batch. */
   async batch(request: BatchCheckRequest): Promise<BatchCheckResponse> {
     const results = await Promise.all(
-      request.checks.map(async (item) => {
+      request.checks.map(async (raw, index) => {
+        const parsed = BatchCheckItemSchema.safeParse(raw);
+        if (!parsed.success) return invalidBatchItem(raw, index, parsed.error);
+        const item = parsed.data;
         try {
           return await this.check(item.customerId, item.featureKey, {
             ...(item.vendor === undefined ? {} : { vendor: item.vendor }),

@@ -33,16 +33,33 @@ export function describeErrorSuite(target: SharedSuiteTarget): void {
       for (const error of problem.errors ?? []) expect(error.message.length, error.path).toBeGreaterThan(0);
     });
 
-    it('a batch body with four bad fields is one 400 listing all four', async () => {
-      const problem = await expectProblem(
-        await gateway.call(
-          '/v1/check',
-          postJson({ checks: [{ customerId: '', featureKey: 5, requestedUsage: -1, colour: 'blue' }] }),
-        ),
+    it('a batch item with four bad fields fails alone, listing all four; a bad envelope is one 400', async () => {
+      const response = await gateway.call(
+        '/v1/check',
+        postJson({
+          checks: [
+            { customerId: '', featureKey: 5, requestedUsage: -1, colour: 'blue' },
+            { customerId: chargebeeCustomer, vendor: 'chargebee', featureKey: 'user-licenses' },
+          ],
+        }),
+      );
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        results: Array<{
+          object: string;
+          error?: { status: number; code: string; errors?: Array<{ path: string }> };
+        }>;
+      };
+      expect(body.results[1]?.object).toBe('entitlement_check');
+      const problem = body.results[0]?.error;
+      expect(problem).toMatchObject({ status: 400, code: 'validation_failed' });
+      const envelope = await expectProblem(
+        await gateway.call('/v1/check', postJson({ checks: [], colour: 'blue' })),
         400,
         'validation_failed',
       );
-      expect(problem.errors?.map((error) => error.path).sort()).toEqual(
+      expect(envelope.errors?.map((error) => error.path).sort()).toEqual(['body.checks', 'body.colour']);
+      expect(problem?.errors?.map((error) => error.path).sort()).toEqual(
         [
           'body.checks.0.colour',
           'body.checks.0.customerId',

@@ -1,5 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { BatchCheckItemSchema } from '../../../schemas/check';
 import type { GatewayEnv } from '../../context';
 import { errorResponseComponents } from '../../errors/problem';
 
@@ -28,6 +29,8 @@ export function registerDocs(app: OpenAPIHono<GatewayEnv>): void {
     scheme: 'bearer',
     description: 'A gateway API key (`GATEWAY_API_KEYS`, or a tenant key of `GATEWAY_CONFIG`).',
   });
+  // Referenced by the batch request (whose items are validated one by one, not by the route).
+  app.openAPIRegistry.register('BatchCheckItem', BatchCheckItemSchema);
   for (const [name, response] of Object.entries(errorResponseComponents())) {
     app.openAPIRegistry.registerComponent('responses', name, response);
   }

@@ -466,12 +466,38 @@ describe('batch check', () => {
     expect(body.results[1]).toMatchObject({ hasAccess: false, reason: 'not_entitled' });
   });
 
-  it('0 items, 101 items, a bad item shape → 400 validation_failed for the whole request', async () => {
+  it('0 items or 101 items → 400 for the whole request; a bad item fails alone with its own problem', async () => {
     const item = { customerId: 'c1', vendor: 'chargebee', featureKey: 'sso' };
     expectProblem(await batch([]), 400, 'validation_failed');
     expectProblem(await batch(Array.from({ length: 101 }, () => item)), 400, 'validation_failed');
-    expectProblem(await batch([{ ...item, requestedUsage: -1 }]), 400, 'validation_failed');
-    expectProblem(await batch([{ ...item, vendor: 'stripe' }]), 400, 'validation_failed');
+    const mixed = await batch([
+      { ...item, requestedUsage: -1 },
+      item,
+      { ...item, vendor: 'stripe' },
+      'not an object',
+    ]);
+    expect(mixed.status).toBe(200);
+    const body = BatchCheckResponseSchema.parse(mixed.body);
+    expect(body.results.map((answer) => answer.object)).toEqual([
+      'entitlement_check_error',
+      'entitlement_check',
+      'entitlement_check_error',
+      'entitlement_check_error',
+    ]);
+    expect(body.results[0]).toMatchObject({
+      customerId: 'c1',
+      vendor: 'chargebee',
+      error: { status: 400, code: 'validation_failed', errors: [{ path: 'body.checks.0.requestedUsage' }] },
+    });
+    expect(body.results[2]).toMatchObject({
+      vendor: null,
+      error: { errors: [{ path: 'body.checks.2.vendor' }] },
+    });
+    expect(body.results[3]).toMatchObject({
+      customerId: '',
+      featureKey: '',
+      error: { code: 'validation_failed' },
+    });
   });
 });
 
