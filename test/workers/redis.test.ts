@@ -140,7 +140,7 @@ describe('Redis inside workerd', () => {
     calls = waitUntilCount();
     const stale = await getList();
     expect(stale.response.headers.get('cache-status')).toMatch(
-      /^entitlements-gateway; fwd=stale; ttl=-\d+; detail=stale-while-revalidate$/,
+      /^entitlements-gateway; hit; ttl=-\d+; detail=stale-while-revalidate$/,
     );
     expect(Number(stale.response.headers.get('age'))).toBeGreaterThanOrEqual(ttlMs / 1000);
     // The stale answer did not wait for the vendor: the reload is the one extra waitUntil task.

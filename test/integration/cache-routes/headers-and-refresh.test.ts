@@ -156,7 +156,7 @@ describe.each(cases)(
       clock.advance((ttlSeconds - 7 + 1) * 1000);
       const stale = await a.get(list);
       expect(stale.response.headers.get('cache-status')).toBe(
-        `${NAME}; fwd=stale; ttl=-1; detail=stale-while-revalidate`,
+        `${NAME}; hit; ttl=-1; detail=stale-while-revalidate`,
       );
       expect(stale.response.headers.get('age')).toBe(String(ttlSeconds + 1));
       await a.background.drain();

@@ -345,7 +345,7 @@ async function runCase(
       expect(stale.status).toBe(200);
       expect(decisions(stale.body)).toEqual(decisions(first.body));
       expect(stale.headers.get('cache-status')).toMatch(
-        /; fwd=stale; ttl=-\d+; detail=stale-while-revalidate$/,
+        /; hit; ttl=-\d+; detail=stale-while-revalidate$/,
       );
       expect(Number(stale.headers.get('age'))).toBeGreaterThanOrEqual(STALE_AFTER_MS / 1000);
       expectObserved(expect, stack.logs, stale, target, { cache: 'stale', attempts: undefined });
