@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { VendorIdSchema } from './entitlement';
+import { pageSize } from './query';
 
 const reference = z.object({ id: z.string().nullable(), name: z.string().nullable() }).nullable();
 
@@ -204,7 +205,7 @@ export const ListBalancesQuerySchema = z
           'Comma list (or repeated) of `customer`, `contract`, `product`, `invoice`: adds their names (and the customer’s email).',
         example: 'customer,contract',
       }),
-    limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
+    limit: pageSize(100, 50),
     cursor: z.string().min(1).max(4096).optional(),
     include: z
       .enum(['raw'])

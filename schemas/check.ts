@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DenialReasonSchema, EntitlementSchema, EntitlementTypeSchema, VendorIdSchema } from './entitlement';
+import { rfc3339Instant } from './query';
 
 /** The answer to "may this customer use this feature now (for this much)?". */
 export const CheckResultSchema = z
@@ -39,7 +40,7 @@ export const BatchCheckItemSchema = z
     vendor: VendorIdSchema.optional(),
     featureKey: z.string().min(1).max(255),
     requestedUsage: z.number().nonnegative().optional(),
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: rfc3339Instant.optional().openapi({ type: 'string', format: 'date-time' }),
   })
   .strict()
   .openapi('BatchCheckItem');

@@ -6,7 +6,15 @@ import { EntitlementTypeSchema, VendorIdSchema } from './entitlement';
  * Query values arrive as strings; coercions here are applied by the validator.
  */
 
-const rfc3339 = z.iso.datetime({ offset: true }).openapi({
+/** An RFC 3339 instant with an offset; RFC 3339 §5.6 allows a lower-case `t` and `z`, normalized here. */
+export const rfc3339Instant = z
+  .string()
+  .transform((value) => value.toUpperCase())
+  .pipe(z.iso.datetime({ offset: true }));
+
+const rfc3339 = rfc3339Instant.openapi({
+  type: 'string',
+  format: 'date-time',
   description: 'RFC 3339 instant to evaluate at (default: now).',
   example: '2026-01-01T00:00:00Z',
 });

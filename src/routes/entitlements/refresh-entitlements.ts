@@ -3,6 +3,7 @@ import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query'
 import { RefreshResultSchema } from '../../../schemas/refresh';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
+import { CACHE_NAME } from '../cache-headers';
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
@@ -40,7 +41,12 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
         fetchedAt: result.fetchedAt,
       },
       200,
-      { 'cache-control': 'private, no-store' },
+      // A forced load from the vendor, just stored (RFC 9211 `fwd=request`).
+      {
+        'cache-control': 'private, no-store',
+        'cache-status': `${CACHE_NAME}; fwd=request; stored`,
+        age: '0',
+      },
     );
   });
 }

@@ -181,6 +181,35 @@ describe('validation problems', () => {
     await expectProblem(tooMany, 400, 'validation_failed');
   });
 
+  it('accepts RFC 3339 instants with a lower-case t and z (RFC 3339 §5.6)', async () => {
+    const { app, chargebee } = await twoTenantGateway();
+    chargebee.customers.set('c1', [{ key: 'seats', limit: 2 }]);
+    const response = await call(
+      app,
+      'GET',
+      '/v1/customers/c1/entitlements?vendor=chargebee&at=2026-01-01t00:00:00z',
+      undefined,
+      bearer(TEST_KEY),
+    );
+    expect(response.status).toBe(200);
+  });
+
+  it('reports a refresh as a forced, stored load', async () => {
+    const { app, chargebee } = await twoTenantGateway();
+    chargebee.customers.set('c1', [{ key: 'seats', limit: 2 }]);
+    const response = await call(
+      app,
+      'POST',
+      '/v1/customers/c1/entitlements/refresh?vendor=chargebee',
+      undefined,
+      bearer(TEST_KEY),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-status')).toBe('entitlements-gateway; fwd=request; stored');
+    expect(response.headers.get('age')).toBe('0');
+    expect(chargebee.loads).toBe(1);
+  });
+
   it('answers unknown routes with a 404 problem', async () => {
     const { app } = await twoTenantGateway();
     await expectProblem(await app.request('/nope'), 404, 'not_found');
