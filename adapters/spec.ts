@@ -114,6 +114,11 @@ export interface VendorAdapterV1<TData = unknown> {
    * cannot exist at this vendor, else null.
    */
   validateCustomerId(customerId: string): string | null;
+  /**
+   * The one spelling of a valid customer id under which its data is cached and invalidated (e.g.
+   * Zenskar's UUIDs in lower case, as its webhooks name them). Identity when left out.
+   */
+  canonicalCustomerId?(customerId: string): string;
   /** Loads every page of the customer's entitlement rows. Throws `customer_not_found` or an `UpstreamError`. */
   loadCustomer(customerId: string, context: LoadContext): Promise<CustomerSnapshot<TData>>;
   /** Pure: the snapshot's rows as normalized entitlements at `at`. */

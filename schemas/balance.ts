@@ -120,7 +120,10 @@ const instantSchema = z.iso.datetime({ offset: true });
 function rangeParameterSchema(field: BalanceRangeField, operator: RangeOperator) {
   const numeric = numericBalanceRangeFields.includes(field);
   const value = numeric
-    ? z.string().regex(decimalPattern, 'must be a decimal number such as 10 or 2.5')
+    ? z
+        .string()
+        .regex(decimalPattern, 'must be a decimal number such as 10 or 2.5')
+        .refine((text) => Number.isFinite(Number(text)), 'must be a finite number')
     : z
         .string()
         .refine(

@@ -31,6 +31,12 @@ export const pageSize = (max: number, fallback: number) =>
     .default(fallback)
     .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback, example: fallback });
 
+/** A non-negative quantity in plain decimal notation (`5`, `2.5`); no hex, exponents or blanks. */
+const decimalQuantity = z
+  .string()
+  .regex(/^\d{1,15}(?:\.\d{1,15})?$/, 'Expected a non-negative decimal number such as 5 or 2.5.')
+  .transform(Number);
+
 /** A repeatable query parameter: one value arrives as a string, several as an array. */
 const repeatable = (inner: z.ZodString) =>
   z
@@ -84,11 +90,12 @@ export const CheckQuerySchema = z
   .object({
     vendor: VendorIdSchema.optional(),
     at: rfc3339.optional(),
-    requestedUsage: z.coerce
-      .number()
-      .nonnegative()
-      .optional()
-      .openapi({ description: 'How much the caller is about to use.', example: 5 }),
+    requestedUsage: decimalQuantity.optional().openapi({
+      type: 'number',
+      minimum: 0,
+      description: 'How much the caller is about to use.',
+      example: 5,
+    }),
   })
   .strict();
 

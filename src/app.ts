@@ -20,6 +20,8 @@ import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
 
 /** Largest accepted request body: a full 100-item batch is far below it. */
 const MAX_BODY_BYTES = 256 * 1024;
+/** Largest accepted vendor webhook delivery. */
+const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Turns any thrown value into a problem; unknown errors are logged with their stack and answered generically. */
 function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
@@ -91,18 +93,21 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
     if (c.req.path.startsWith('/v1/webhooks/')) return next();
     return requireKey(c, next);
   });
-  app.use(
-    batchCheckRoute.path,
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new GatewayError(
-          'payload_too_large',
-          `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
-  );
+  // Bodies are limited while they arrive (chunked bodies carry no Content-Length to check first).
+  for (const [path, maxSize] of [
+    [batchCheckRoute.path, MAX_BODY_BYTES],
+    ['/v1/webhooks/*', MAX_WEBHOOK_BODY_BYTES],
+  ] as const) {
+    app.use(
+      path,
+      bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new GatewayError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+        },
+      }),
+    );
+  }
 
   registerListEntitlements(app, runtime);
   registerRefreshEntitlements(app, runtime);

@@ -3,6 +3,7 @@ import { adapterFactories } from '../adapters/registry';
 import { createApp } from './app';
 import { BackgroundTasks } from './background-tasks';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
+import { rawProblemResponse } from './errors/problem';
 import { createUndiciTransport } from './http/undici-transport';
 import { createJsonLogger } from './logger';
 import { createPlatformRuntime } from './platform-runtime';
@@ -52,6 +53,24 @@ async function main(): Promise<void> {
       redis: config.redisUrl === null ? 'disabled' : 'enabled',
     });
     if (sandbox) console.log(sandboxBanner(`http://127.0.0.1:${info.port}`));
+  });
+
+  // Requests Node's HTTP parser refuses (headers over its limit, a malformed request line) never
+  // reach the app: answer them with a problem too, instead of Node's empty 400/431.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'validation_failed';
+    socket.end(
+      rawProblemResponse(
+        code,
+        code === 'headers_too_large'
+          ? 'The request headers are too large.'
+          : 'The request could not be parsed as HTTP.',
+      ),
+    );
   });
 
   let stopping = false;

@@ -264,9 +264,15 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
       try {
         const health = await cache.health();
         const checks: Record<string, string> = { config: 'ok', redis: health.redis };
+        // Per vendor, the least healthy breaker across tenants: the answer is unauthenticated, so it
+        // names no tenant (ids and which vendors each one uses stay private).
+        const severity = { closed: 0, 'half-open': 1, open: 2 } as const;
         for (const tenant of config.tenants) {
           for (const vendor of Object.keys(tenant.vendors) as VendorId[]) {
-            checks[`upstream:${tenant.id}:${vendor}`] = upstream.breakerState(`${tenant.id}:${vendor}`);
+            const state = upstream.breakerState(`${tenant.id}:${vendor}`);
+            const known = checks[`upstream:${vendor}`] as keyof typeof severity | undefined;
+            if (known === undefined || severity[state] > severity[known])
+              checks[`upstream:${vendor}`] = state;
           }
         }
         // Redis down does not make the gateway unready: it serves from memory and the vendors.

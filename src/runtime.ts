@@ -89,13 +89,20 @@ export function createRuntime(options: RuntimeOptions): GatewayRuntime {
       });
       return {
         entitlements,
-        invalidateCustomer: (vendor, customerId) => cache.invalidate(vendor, 'snapshot', customerId),
+        invalidateCustomer: (vendor, customerId) => {
+          const adapter = adapterFor(tenant, vendor);
+          return cache.invalidate(
+            vendor,
+            'snapshot',
+            adapter.canonicalCustomerId?.(customerId) ?? customerId,
+          );
+        },
         async reload(vendor, customerId) {
           const adapter = adapterFor(tenant, vendor);
           const { snapshot } = await cache.loadSnapshot({
             vendor,
             adapter,
-            customerId,
+            customerId: adapter.canonicalCustomerId?.(customerId) ?? customerId,
             vendorAt: undefined,
             forceRefresh: true,
           });

@@ -69,6 +69,8 @@ export const createZenskarAdapter: AdapterFactory<'zenskar'> = (options): Zenska
     timeEvaluation: 'gateway',
 
     validateCustomerId: validateZenskarCustomerId,
+    // UUIDs are case-insensitive; webhooks and the vendor write them in lower case.
+    canonicalCustomerId: (customerId) => customerId.toLowerCase(),
 
     async loadCustomer(customerId, context) {
       const problem = validateZenskarCustomerId(customerId);

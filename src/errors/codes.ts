@@ -18,6 +18,7 @@ export const errorCatalog = {
   customer_not_found: { status: 404, title: 'Customer not found', fault: 'client' },
   payload_too_large: { status: 413, title: 'Payload too large', fault: 'client' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', fault: 'client' },
+  headers_too_large: { status: 431, title: 'Request headers too large', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
   not_supported_by_vendor: { status: 501, title: 'Not supported by vendor', fault: 'client' },
   vendor_auth_failed: { status: 502, title: 'Vendor rejected the gateway credentials', fault: 'upstream' },

@@ -129,3 +129,30 @@ export function errorResponses(...codes: ErrorCode[]) {
   }
   return responses;
 }
+
+/**
+ * A whole HTTP/1.1 problem response as bytes, for the few requests answered below the app (Node's
+ * parser refusing them): still RFC 9457, with a request id, and the connection closed.
+ */
+export function rawProblemResponse(code: ErrorCode, detail: string): string {
+  const entry = errorCatalog[code];
+  const requestId = crypto.randomUUID();
+  const body = JSON.stringify({
+    type: problemTypeUri(code),
+    title: entry.title,
+    status: entry.status,
+    detail,
+    code,
+    requestId,
+  });
+  return [
+    `HTTP/1.1 ${entry.status} ${entry.title}`,
+    `content-type: ${PROBLEM_CONTENT_TYPE}`,
+    `content-length: ${new TextEncoder().encode(body).length}`,
+    `x-request-id: ${requestId}`,
+    'cache-control: no-store',
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}

@@ -331,6 +331,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
     request: UpstreamRequest,
     result: Extract<AttemptResult, { kind: 'failed' }>,
     attempts: number,
+    secrets: readonly string[],
   ): UpstreamError {
     const { failure } = result;
     switch (failure.kind) {
@@ -355,7 +356,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
         return upstreamError(code, request, {
           vendorStatus: failure.status,
           ...(result.vendor.code === undefined ? {} : { vendorCode: result.vendor.code }),
-          ...(result.vendor.message === undefined ? {} : { vendorMessage: result.vendor.message }),
+          // Kept for logs: scrubbed like logged bodies (a vendor may echo the credentials it got).
+          ...(result.vendor.message === undefined
+            ? {}
+            : { vendorMessage: redactText(result.vendor.message, secrets) }),
           attempts,
           ...(asksToWait ? { retryAfterSeconds: retryAfterSeconds(failure.retryAfterMs ?? 0) } : {}),
         });
@@ -575,7 +579,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
 
         const { failure } = result;
         if (failure.kind !== 'network' && failure.kind !== 'timeout') finalStatus = failure.status;
-        const error = errorForFailure(request, result, attempts);
+        const error = errorForFailure(request, result, attempts, secrets);
         let nextDelayMs: number | undefined;
         let stopReason: string | undefined;
         if (!isIdempotentMethod(request.method)) stopReason = 'not_idempotent';

@@ -223,14 +223,15 @@ export class EntitlementService {
         errors: [{ path: 'customerId', message: problem }],
       });
     }
+    const canonicalId = adapter.canonicalCustomerId?.(customerId) ?? customerId;
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
-    const memoKey = JSON.stringify([vendor, customerId, vendorAt ?? null]);
+    const memoKey = JSON.stringify([vendor, canonicalId, vendorAt ?? null]);
     let pending = this.snapshots.get(memoKey);
     if (pending === undefined) {
       pending = this.deps.loadSnapshot({
         vendor,
         adapter,
-        customerId,
+        customerId: canonicalId,
         vendorAt,
         forceRefresh: this.deps.forceRefresh,
       });

@@ -103,7 +103,7 @@ export async function verifySvixSignature(
 }
 
 /**
- * Zenskar: HMAC-SHA256 of the raw body with the shared secret, sent as hex or base64, optionally
+ * Zenskar: HMAC-SHA256 of the raw body with the shared secret, sent as hex, base64 or base64url, optionally
  * prefixed `sha256=`. The scheme is UNCONFIRMED in Zenskar's public docs, hence the tolerance.
  */
 export async function verifySharedSecretHmac(
@@ -114,7 +114,9 @@ export async function verifySharedSecretHmac(
   if (!signatureHeader) return false;
   const value = signatureHeader.trim().replace(/^sha256=/i, '');
   const expected = await hmacSha256(encoder.encode(secret), rawBody);
-  const candidates = [hexToBytes(value), base64ToBytes(value)].filter(
+  const base64url = value.replace(/-/g, '+').replace(/_/g, '/');
+  const padded = base64url + '='.repeat((4 - (base64url.length % 4)) % 4);
+  const candidates = [hexToBytes(value), base64ToBytes(value), base64ToBytes(padded)].filter(
     (bytes): bytes is Uint8Array => bytes !== null,
   );
   let matched = false;

@@ -14,9 +14,6 @@ import {
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
-/** Deliveries larger than this are refused before any signature work. */
-const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
 export const receiveWebhookRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/{vendor}',
@@ -78,18 +75,8 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     const { vendor } = c.req.valid('param');
     const { tenant: tenantId } = c.req.valid('query');
     c.set('vendor', vendor);
-    const declaredLength = Number(c.req.header('content-length') ?? '0');
-    if (declaredLength > MAX_WEBHOOK_BYTES)
-      throw new GatewayError(
-        'payload_too_large',
-        `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes.`,
-      );
+    // The size limit is enforced while the body arrives (bodyLimit in app.ts).
     const rawBody = await c.req.text();
-    if (rawBody.length > MAX_WEBHOOK_BYTES)
-      throw new GatewayError(
-        'payload_too_large',
-        `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes.`,
-      );
 
     const candidates = runtime.config.tenants.filter(
       (tenant) => (tenantId === undefined || tenant.id === tenantId) && tenant.webhooks[vendor] !== undefined,

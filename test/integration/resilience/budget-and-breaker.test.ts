@@ -36,7 +36,7 @@ async function readiness(stack: ResilienceStack, vendor: VendorId): Promise<stri
   const reply = await callGateway(stack, audit, 'readyz', '/readyz');
   if (reply.status !== 200) throw new Error(`/readyz answered ${reply.status}`);
   const checks = (reply.body as { checks: Record<string, string> }).checks;
-  return checks[`upstream:default:${vendor}`] ?? 'missing';
+  return checks[`upstream:${vendor}`] ?? 'missing';
 }
 
 describe('request budget (Chargebee, CHARGEBEE_REQUESTS_PER_MINUTE=12)', () => {

@@ -344,9 +344,7 @@ async function runCase(
       const stale = await callGateway(stack, audit, `${label} (plain read)`, path);
       expect(stale.status).toBe(200);
       expect(decisions(stale.body)).toEqual(decisions(first.body));
-      expect(stale.headers.get('cache-status')).toMatch(
-        /; hit; ttl=-\d+; detail=stale-while-revalidate$/,
-      );
+      expect(stale.headers.get('cache-status')).toMatch(/; hit; ttl=-\d+; detail=stale-while-revalidate$/);
       expect(Number(stale.headers.get('age'))).toBeGreaterThanOrEqual(STALE_AFTER_MS / 1000);
       expectObserved(expect, stack.logs, stale, target, { cache: 'stale', attempts: undefined });
       await stack.background.drain();

@@ -309,7 +309,10 @@ describe('Chargebee webhooks', () => {
 
     // Every other Chargebee customer is outdated too; other vendors are untouched.
     const acme = await a.get(listOf('cust_acme'));
-    expect(parseCacheStatus(acme.response.headers.get('cache-status'))).toMatchObject({ hit: true, detail: 'stale-while-revalidate' });
+    expect(parseCacheStatus(acme.response.headers.get('cache-status'))).toMatchObject({
+      hit: true,
+      detail: 'stale-while-revalidate',
+    });
     await a.background.drain();
     expect(requestsTo(kit, rowsOf('cust_acme'))).toHaveLength(1);
     expect(requestsTo(kit, '/api/v2/features')).toHaveLength(featurePages);
