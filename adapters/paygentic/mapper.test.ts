@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EntitlementSchema } from '../../schemas/entitlement';
-import type { PaygenticEntitlementRow } from '../../schemas/vendors/paygentic';
+import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
 import type { CustomerSnapshot } from '../spec';
 import {
   mapPaygenticGrant,
@@ -576,5 +576,25 @@ describe('paygentic mapper: cases the named tests leave open', () => {
     expect(entitlement.grants).toEqual(rows.map((single) => mapPaygenticGrant(single)));
     // The combined limit (50) did not leak into the 5-seat grant.
     expect(entitlement.grants[0]).toMatchObject({ limit: 5, value: 5 });
+  });
+});
+
+describe('paygentic wire tolerance', () => {
+  it('reads a metered balance and usage sent as decimal strings as the same numbers', () => {
+    const parsed = paygenticEntitlementRowSchema().parse(
+      row({
+        entitlementId: 'ent_metered',
+        featureKey: 'api_calls',
+        featureType: 'metered',
+        balance: ' 40 ' as never,
+        usageInPeriod: '2.5' as never,
+      }),
+    );
+    expect(parsed).toMatchObject({ balance: 40, usageInPeriod: 2.5 });
+    expect(normalizeOne([parsed])).toMatchObject({ type: 'metered', remaining: 40, usage: 2.5, limit: 42.5 });
+    expect(
+      paygenticEntitlementRowSchema().safeParse(row({ entitlementId: 'ent_bad', balance: '4O' as never }))
+        .success,
+    ).toBe(false);
   });
 });

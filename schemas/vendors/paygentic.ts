@@ -26,6 +26,19 @@ export function parsePaygenticInstant(text: string | null | undefined): number |
   return Number.isNaN(parsed) ? null : parsed;
 }
 
+/**
+ * Balances are documented as JSON numbers; a decimal string (how arbitrary-precision amounts are
+ * often serialized) is read as the same number rather than failing the whole customer.
+ */
+const meteredNumber = () =>
+  z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*-?\d+(?:\.\d+)?\s*$/)
+      .transform((text) => Number(text)),
+  ]);
+
 /** One `EntitlementAccessResult` of `GET /v1/entitlements`, the row the gateway snapshots. */
 export const paygenticEntitlementRowSchema = lazy(() =>
   z.looseObject({
@@ -42,9 +55,9 @@ export const paygenticEntitlementRowSchema = lazy(() =>
     /** Merchant-defined keys; set for `static` only. */
     config: z.record(z.string(), z.unknown()).nullish(),
     /** Metered only: the remaining grant in the current period. */
-    balance: z.number().nullish(),
+    balance: meteredNumber().nullish(),
     /** Metered only: usage in the current period. */
-    usageInPeriod: z.number().nullish(),
+    usageInPeriod: meteredNumber().nullish(),
   }),
 );
 /** A Paygentic list row as received (unknown keys kept). */
