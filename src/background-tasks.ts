@@ -26,10 +26,14 @@ export class BackgroundTasks {
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.pending.size > 0 && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.allSettled([...this.pending]),
-        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
       ]);
+      clearTimeout(timer);
     }
   }
 }

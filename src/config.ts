@@ -145,6 +145,7 @@ type Env = z.infer<typeof envSchema>;
 /** Every environment variable the gateway reads (the README's configuration table lists them all). */
 export const configVariableNames = Object.keys(envSchema.shape) as Array<keyof Env>;
 
+const tenantBaseUrl = z.url({ protocol: /^https?$/ }).optional();
 const hexSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
 const tenantSchema = z
   .object({
@@ -153,14 +154,14 @@ const tenantSchema = z
     vendors: z
       .object({
         zenskar: z
-          .object({ apiKey: z.string().min(1), organisation: z.string().min(1), baseUrl: z.url().optional() })
+          .object({ apiKey: z.string().min(1), organisation: z.string().min(1), baseUrl: tenantBaseUrl })
           .strict(),
-        paygentic: z.object({ apiKey: z.string().min(1), baseUrl: z.url().optional() }).strict(),
+        paygentic: z.object({ apiKey: z.string().min(1), baseUrl: tenantBaseUrl }).strict(),
         chargebee: z
           .object({
             site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i),
             apiKey: z.string().min(1),
-            baseUrl: z.url().optional(),
+            baseUrl: tenantBaseUrl,
             entitlementSource: z
               .enum(['auto', 'customer_entitlements', 'subscription_entitlements'])
               .default('auto'),
@@ -322,10 +323,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     }
     const multi = multiTenantSchema.safeParse(json);
     if (!multi.success) throw new ConfigError(describeIssues('GATEWAY_CONFIG', multi.error));
-    const ids = new Set<string>();
     for (const tenant of multi.data.tenants) {
-      if (ids.has(tenant.id)) problems.push(`GATEWAY_CONFIG.tenants: duplicate tenant id "${tenant.id}"`);
-      ids.add(tenant.id);
       const vendors: Partial<VendorConnections> = {};
       if (tenant.vendors.zenskar)
         vendors.zenskar = {
@@ -402,6 +400,24 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     );
   } else if (env.CURSOR_SECRET !== undefined && env.CURSOR_SECRET.length < 32) {
     warnings.push('CURSOR_SECRET: shorter than 32 characters; use at least 32 random characters');
+  }
+  // Tenant ids key adapters, cache entries and cursors; a key hash names exactly one tenant. Checked
+  // over the final list, so an env tenant ("default") cannot collide with a GATEWAY_CONFIG one.
+  const seenIds = new Set<string>();
+  const seenHashes = new Set<string>();
+  for (const tenant of tenants) {
+    if (seenIds.has(tenant.id))
+      problems.push(
+        `GATEWAY_CONFIG.tenants: tenant id "${tenant.id}" is used twice (the single-tenant env variables use "default")`,
+      );
+    seenIds.add(tenant.id);
+    for (const hash of tenant.apiKeyHashes) {
+      if (seenHashes.has(hash))
+        problems.push(
+          `GATEWAY_CONFIG.tenants: an API key hash of tenant "${tenant.id}" belongs to another tenant too`,
+        );
+      seenHashes.add(hash);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

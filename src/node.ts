@@ -52,7 +52,9 @@ async function main(): Promise<void> {
       mode: config.mode,
       redis: config.redisUrl === null ? 'disabled' : 'enabled',
     });
-    if (sandbox) console.log(sandboxBanner(`http://127.0.0.1:${info.port}`));
+    // The key the sandbox accepts: the first of GATEWAY_API_KEYS when set, else the demo key.
+    const sandboxKey = process.env.GATEWAY_API_KEYS?.split(',')[0]?.trim() || undefined;
+    if (sandbox) console.log(sandboxBanner(`http://127.0.0.1:${info.port}`, sandboxKey));
   });
 
   // Requests Node's HTTP parser refuses (headers over its limit, a malformed request line) never

@@ -247,7 +247,7 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
           if (!reachedEveryInstance) {
             // Other instances would keep serving the entry: make the caller (a vendor webhook) retry.
             throw new GatewayError(
-              'vendor_unavailable',
+              'cache_unavailable',
               'The shared cache is unreachable; the invalidation could not reach every instance.',
               { retryable: true, headers: { 'retry-after': '5' } },
             );

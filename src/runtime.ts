@@ -98,11 +98,11 @@ export function createRuntime(options: RuntimeOptions): GatewayRuntime {
           );
         },
         async reload(vendor, customerId) {
-          const adapter = adapterFor(tenant, vendor);
+          const { adapter, customerId: canonicalId } = entitlements.resolveCustomer(vendor, customerId);
           const { snapshot } = await cache.loadSnapshot({
             vendor,
             adapter,
-            customerId: adapter.canonicalCustomerId?.(customerId) ?? customerId,
+            customerId: canonicalId,
             vendorAt: undefined,
             forceRefresh: true,
           });

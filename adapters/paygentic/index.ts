@@ -2,7 +2,6 @@ import type { Entitlement } from '../../schemas/entitlement';
 import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
 import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
 import type {
-  AdapterFactory,
   AdapterFactoryOptions,
   CustomerSnapshot,
   LoadContext,
@@ -187,6 +186,3 @@ export function createPaygenticAdapter(
     },
   };
 }
-
-/** The factory as the adapter registry types it. */
-export const paygenticAdapterFactory: AdapterFactory<'paygentic'> = createPaygenticAdapter;

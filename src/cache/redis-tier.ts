@@ -76,24 +76,6 @@ export class RedisTier {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
   }
 
-  /** `GET key`: the stored string, or null when absent. */
-  get(key: string): Promise<RedisOutcome<string | null>> {
-    return this.run('get', () => this.client.get(key));
-  }
-
-  /** `MGET key lockKey`: the stored string and whether the load lock is currently held. */
-  async getWithLock(
-    key: string,
-    lockKey: string,
-  ): Promise<RedisOutcome<{ json: string | null; locked: boolean }>> {
-    const outcome = await this.run('mget', () => this.client.mget(key, lockKey));
-    if (!outcome.ok) return outcome;
-    return {
-      ok: true,
-      value: { json: outcome.value[0] ?? null, locked: (outcome.value[1] ?? null) !== null },
-    };
-  }
-
   /** `MGET keys…`: the stored strings, null for absent keys, in the order asked. */
   mget(keys: readonly string[]): Promise<RedisOutcome<Array<string | null>>> {
     return this.run('mget', () => this.client.mget(...keys));

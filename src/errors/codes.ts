@@ -20,6 +20,7 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', fault: 'client' },
   headers_too_large: { status: 431, title: 'Request headers too large', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
+  cache_unavailable: { status: 503, title: 'Shared cache unavailable', fault: 'gateway' },
   not_supported_by_vendor: { status: 501, title: 'Not supported by vendor', fault: 'client' },
   vendor_auth_failed: { status: 502, title: 'Vendor rejected the gateway credentials', fault: 'upstream' },
   vendor_bad_response: { status: 502, title: 'Vendor sent a malformed response', fault: 'upstream' },
@@ -33,7 +34,6 @@ export const errorCatalog = {
 >;
 
 export type ErrorCode = keyof typeof errorCatalog;
-export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
 
 /** The `type` URI of a problem: stable per code, documented in the README's error table. */
 export function problemTypeUri(code: ErrorCode): string {

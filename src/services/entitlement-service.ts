@@ -211,19 +211,26 @@ export class EntitlementService {
     return only;
   }
 
-  /** The customer's entitlements at `at` (default now), one per feature, sorted by featureKey. */
-  async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
+  /**
+   * The vendor's adapter and the canonical spelling of a customer id. An id that cannot exist at the
+   * vendor is an unknown customer (DESIGN: unknown customer → 404), answered without a vendor call;
+   * `errors` says why the id cannot exist.
+   */
+  resolveCustomer(vendor: VendorId, customerId: string): { adapter: VendorAdapter; customerId: string } {
     const adapter = this.deps.adapterFor(vendor);
     const problem = adapter.validateCustomerId(customerId);
     if (problem !== null) {
-      // An id that cannot exist at the vendor is an unknown customer (DESIGN: unknown customer →
-      // 404), answered without a vendor call; `errors` says why the id cannot exist.
       throw new GatewayError('customer_not_found', `${vendor} has no customer "${customerId}": ${problem}`, {
         vendor,
         errors: [{ path: 'customerId', message: problem }],
       });
     }
-    const canonicalId = adapter.canonicalCustomerId?.(customerId) ?? customerId;
+    return { adapter, customerId: adapter.canonicalCustomerId?.(customerId) ?? customerId };
+  }
+
+  /** The customer's entitlements at `at` (default now), one per feature, sorted by featureKey. */
+  async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
+    const { adapter, customerId: canonicalId } = this.resolveCustomer(vendor, customerId);
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
     const memoKey = JSON.stringify([vendor, canonicalId, vendorAt ?? null]);
     let pending = this.snapshots.get(memoKey);

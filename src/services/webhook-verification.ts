@@ -123,22 +123,3 @@ export async function verifySharedSecretHmac(
   for (const candidate of candidates) if (bytesEqual(candidate, expected)) matched = true;
   return matched;
 }
-
-/** Signs like Svix does; used by tests and the sandbox to produce valid deliveries. */
-export async function signSvix(
-  id: string,
-  timestampSeconds: number,
-  rawBody: string,
-  secret: string,
-): Promise<string> {
-  const key = base64ToBytes(secret.replace(/^whsec_/, ''));
-  if (!key) throw new Error('invalid svix secret');
-  const signature = await hmacSha256(key, `${id}.${timestampSeconds}.${rawBody}`);
-  return `v1,${btoa(String.fromCharCode(...signature))}`;
-}
-
-/** Signs like the Zenskar verifier expects (hex); used by tests and the sandbox. */
-export async function signSharedSecretHmac(rawBody: string, secret: string): Promise<string> {
-  const signature = await hmacSha256(encoder.encode(secret), rawBody);
-  return [...signature].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}

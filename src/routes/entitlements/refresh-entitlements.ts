@@ -29,6 +29,8 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     const scope = openRequestServices(c, runtime);
     const vendor = scope.entitlements.resolveVendor(requested);
     c.set('vendor', vendor);
+    // An id that cannot exist at the vendor is a 404 before anything is dropped or loaded.
+    scope.entitlements.resolveCustomer(vendor, customerId);
     await scope.invalidateCustomer(vendor, customerId);
     const result = await scope.reload(vendor, customerId);
     return respondJson(

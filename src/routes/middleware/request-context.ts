@@ -9,7 +9,7 @@ const monotonicNow = () => performance.now();
 
 /**
  * The `Server-Timing` value of a request so far: total time, what the cache did, time spent upstream.
- * Handlers set it just before they build their response (see `setServerTiming`), because touching a
+ * The response helpers (`respondJson`, problems) write it as they build the response, because touching a
  * finished response's headers makes @hono/node-server materialize a full `Response`, which costs
  * more on the hot path than everything else this middleware does.
  */
@@ -24,11 +24,6 @@ export function serverTimingValue(c: Context<GatewayEnv>, now: () => number = mo
     timing.push(`upstream;dur=${upstreamMs.toFixed(1)};desc="${calls.length} calls"`);
   }
   return timing.join(', ');
-}
-
-/** Sets `Server-Timing` on the response the handler is about to build. */
-export function setServerTiming(c: Context<GatewayEnv>): void {
-  c.header('server-timing', serverTimingValue(c));
 }
 
 /** How the platform entry gives each request its background-work hook. */

@@ -360,6 +360,9 @@ describe('Chargebee webhooks', () => {
     const failed = await deliver(a, event);
     expect(failed.status).toBe(503);
     expect(failed.response.headers.get('retry-after')).toBe('5');
+    // The gateway's own shared cache failed, not the vendor: the problem says so.
+    expect(failed.body).toMatchObject({ code: 'cache_unavailable' });
+    expect(failed.body).not.toHaveProperty('vendor');
     // This instance's own memory copy is gone anyway.
     const reload = await a.get(listOf('c1'));
     expect(parseCacheStatus(reload.response.headers.get('cache-status'))).toMatchObject({ fwd: 'miss' });

@@ -115,6 +115,25 @@ describe('configuration', () => {
     expect(error.message).toContain('CHARGEBEE_SITE');
   });
 
+  it('refuses a tenant id or key used twice, across GATEWAY_CONFIG and the single-tenant variables', async () => {
+    const hash = await sha256Hex('key-one-aaaaaaaaaaaaaa');
+    const tenant = (id: string) => ({ id, apiKeyHashes: [hash], vendors: { paygentic: { apiKey: secret } } });
+    const sameId = await configError({
+      GATEWAY_CONFIG: JSON.stringify({
+        tenants: [{ ...tenant('default'), apiKeyHashes: [await sha256Hex('other-key-bbbbbbbbbbbb')] }],
+      }),
+      GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
+      PAYGENTIC_API_KEY: 'sk_test_another',
+    });
+    expect(sameId.message).toContain('"default" is used twice');
+    const sameKey = await configError({
+      GATEWAY_CONFIG: JSON.stringify({ tenants: [tenant('acme'), tenant('globex')] }),
+    });
+    expect(sameKey.message).toContain('belongs to another tenant too');
+    expect(sameKey.message).not.toContain(hash);
+    expect(sameKey.message).not.toContain(secret);
+  });
+
   it('collects every secret for log redaction', async () => {
     const config = await parseConfig({
       GATEWAY_API_KEYS: 'key-one-aaaaaaaaaaaaaa',
