@@ -1,12 +1,7 @@
 import type { Entitlement } from '../../schemas/entitlement';
 import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
 import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
-import type {
-  AdapterFactoryOptions,
-  CustomerSnapshot,
-  LoadContext,
-  VendorAdapterV1,
-} from '../spec';
+import type { AdapterFactoryOptions, CustomerSnapshot, LoadContext, VendorAdapterV1 } from '../spec';
 import {
   createPaygenticClient,
   type PaygenticClient,
