@@ -359,6 +359,32 @@ export function expectCrawlMatches(
   for (const { page } of result.pages) expect(page.totalCount).toBe(keys.length);
 }
 
+/** The page sizes every crawl suite runs (the Done-when). */
+export const CRAWL_LIMITS = [1, 7, 50, 100] as const;
+
+/**
+ * Crawls one customer under every filter case at every limit and checks each crawl against the
+ * oracle: the same body for every vendor suite, only the vendor, customer and oracle differ.
+ */
+export async function expectFilteredCrawls(
+  app: RequestTarget,
+  log: StatusLog,
+  vendor: string,
+  customerId: string,
+  expected: ReadonlyMap<string, ExpectedFeature>,
+  allKeys: readonly string[],
+  comboType: EntitlementType,
+): Promise<void> {
+  for (const filter of filterCases(allKeys, comboType)) {
+    const keys = expectedKeys(expected, filter.select);
+    for (const limit of CRAWL_LIMITS) {
+      const result = await crawl(app, log, customerId, [['vendor', vendor], ...filter.params], limit);
+      expect({ filter: filter.name, limit, keys: result.keys }).toEqual({ filter: filter.name, limit, keys });
+      expectCrawlMatches(result, expected, keys, { vendor, customerId });
+    }
+  }
+}
+
 /** A filter of the list endpoint and the oracle predicate it must select. */
 export interface FilterCase {
   name: string;

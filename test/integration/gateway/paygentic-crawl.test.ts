@@ -12,7 +12,7 @@ import {
   type ExpectedFeature,
   expectCrawlMatches,
   expectedKeys,
-  filterCases,
+  expectFilteredCrawls,
   paygenticExpected,
   paygenticVendorRows,
   StatusLog,
@@ -118,24 +118,7 @@ describe('Paygentic through the gateway: crawls', () => {
   });
 
   it('filters: featureKey (repeated), type, hasAccess and combinations, each at limits 1, 7, 50, 100', async () => {
-    for (const filter of filterCases(allKeys, 'metered')) {
-      const keys = expectedKeys(expected, filter.select);
-      for (const limit of LIMITS) {
-        const result = await crawl(
-          stack.app,
-          log,
-          CUSTOMER,
-          [['vendor', 'paygentic'], ...filter.params],
-          limit,
-        );
-        expect({ filter: filter.name, limit, keys: result.keys }).toEqual({
-          filter: filter.name,
-          limit,
-          keys,
-        });
-        expectCrawlMatches(result, expected, keys, owner);
-      }
-    }
+    await expectFilteredCrawls(stack.app, log, 'paygentic', CUSTOMER, expected, allKeys, 'metered');
   });
 
   it('with `at`: Paygentic evaluates every page at that instant, and the crawl follows its answer', async () => {
