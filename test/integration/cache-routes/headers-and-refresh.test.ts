@@ -1,21 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimulatorKit } from '../../../adapters/simulator-kit';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
 import type { VendorId } from '../../../schemas/entitlement';
 import { ProblemSchema } from '../../../schemas/problem';
 import { RefreshResultSchema } from '../../../schemas/refresh';
-import { createTestClock, type TestClock } from '../../support/gateway';
-import {
-  type GatewayInstance,
-  type GatewayInstanceOptions,
-  openTenantRedis,
-  parseCacheStatus,
-  requestsTo,
-  type Simulators,
-  startGateway,
-  startSimulators,
-  uniqueTenantId,
-} from './route-cache-fixture';
+import { parseCacheStatus, requestsTo, type Simulators, useRouteCacheScope } from './route-cache-fixture';
 
 /**
  * `Cache-Status` / `Age` on every entitlement route, per-vendor TTLs from config, the client's
@@ -71,30 +60,7 @@ const cases: Array<{
   },
 ];
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(options: Partial<GatewayInstanceOptions> = {}): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, { tenantId, clock, env: ENV, ...options });
-  instances.push(instance);
-  return instance;
-}
-
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('cache-headers');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
+const scope = useRouteCacheScope('cache-headers', { env: ENV });
 
 describe.each(cases)(
   '$vendor: Cache-Status and Age',
@@ -103,8 +69,8 @@ describe.each(cases)(
     const check = `/v1/customers/${customerId}/entitlements/${featureKey}?vendor=${vendor}`;
 
     it('a second identical request makes zero vendor calls; Age grows with the clock and ttl shrinks, on list, check and batch', async () => {
-      const a = await gateway();
-      const kit = kitOf(simulators);
+      const a = await scope.gateway();
+      const kit = kitOf(scope.simulators);
 
       const first = await a.get(list);
       expect(first.status).toBe(200);
@@ -120,7 +86,7 @@ describe.each(cases)(
       );
       expect(second.response.headers.get('age')).toBe('0');
 
-      clock.advance(7000);
+      scope.clock.advance(7000);
       const later = await a.get(list);
       expect(later.response.headers.get('cache-status')).toBe(
         `${NAME}; hit; ttl=${ttlSeconds - 7}; detail=memory`,
@@ -153,7 +119,7 @@ describe.each(cases)(
       expect(kit.recorded).toHaveLength(0);
 
       // One second past the vendor's TTL: stale, refreshed in the background.
-      clock.advance((ttlSeconds - 7 + 1) * 1000);
+      scope.clock.advance((ttlSeconds - 7 + 1) * 1000);
       const stale = await a.get(list);
       expect(stale.response.headers.get('cache-status')).toBe(
         `${NAME}; hit; ttl=-1; detail=stale-while-revalidate`,
@@ -164,11 +130,11 @@ describe.each(cases)(
     });
 
     it('Cache-Control: no-cache forces a reload (fwd=request), which is stored for everyone after', async () => {
-      const a = await gateway();
-      const b = await gateway();
-      const kit = kitOf(simulators);
+      const a = await scope.gateway();
+      const b = await scope.gateway();
+      const kit = kitOf(scope.simulators);
       await a.get(list);
-      clock.advance(5000);
+      scope.clock.advance(5000);
       kit.reset();
 
       const forced = await a.get(list, { 'cache-control': 'no-cache' });
@@ -176,7 +142,7 @@ describe.each(cases)(
       expect(forced.response.headers.get('cache-status')).toBe(`${NAME}; fwd=request; stored`);
       expect(forced.response.headers.get('age')).toBe('0');
       expect(requestsTo(kit, rowsPath)).toHaveLength(1);
-      expect((await redis.entry(vendor, 'snapshot', customerId))?.storedAt).toBe(clock.now());
+      expect((await scope.redis.entry(vendor, 'snapshot', customerId))?.storedAt).toBe(scope.clock.now());
 
       // `no-cache` among other directives counts too.
       const forcedAgain = await a.get(list, { 'cache-control': 'max-age=0, no-cache' });
@@ -207,20 +173,20 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
   }
 
   it('drops every tier and reloads; the other instance sees the new data once its memory trust window has passed', async () => {
-    const a = await gateway();
-    const b = await gateway();
-    const kit = simulators.simulators.chargebee.kit;
+    const a = await scope.gateway();
+    const b = await scope.gateway();
+    const kit = scope.simulators.simulators.chargebee.kit;
     expect(userLicenses((await a.get(list)).body)).toBe(13);
     expect(parseCacheStatus((await b.get(list)).response.headers.get('cache-status'))).toMatchObject({
       hit: true,
       detail: 'redis',
     });
-    const row = simulators.simulators.chargebee.store.subscriptionEntitlements.find(
+    const row = scope.simulators.simulators.chargebee.store.subscriptionEntitlements.find(
       (candidate) => candidate.subscription_id === 's1' && candidate.feature_id === 'user-licenses',
     );
     if (!row) throw new Error('demo data changed');
     row.value = '30';
-    clock.advance(1000);
+    scope.clock.advance(1000);
     kit.reset();
 
     const refreshed = await a.postAuthorized(refresh);
@@ -230,10 +196,10 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
     expect(result).toMatchObject({
       vendor: 'chargebee',
       customerId: 'c1',
-      fetchedAt: new Date(clock.now()).toISOString(),
+      fetchedAt: new Date(scope.clock.now()).toISOString(),
     });
     expect(requestsTo(kit, rowsPath)).toHaveLength(1);
-    expect((await redis.entry('chargebee', 'snapshot', 'c1'))?.storedAt).toBe(clock.now());
+    expect((await scope.redis.entry('chargebee', 'snapshot', 'c1'))?.storedAt).toBe(scope.clock.now());
 
     kit.reset();
     const here = await a.get(list);
@@ -245,7 +211,7 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
     const withinTrust = await b.get(list);
     expect(userLicenses(withinTrust.body)).toBe(13);
     // …and as soon as it has passed, B checks Redis and takes the refreshed entry.
-    clock.advance(MEMORY_TRUST_MS);
+    scope.clock.advance(MEMORY_TRUST_MS);
     const afterTrust = await b.get(list);
     expect(userLicenses(afterTrust.body)).toBe(40);
     expect(parseCacheStatus(afterTrust.response.headers.get('cache-status'))).toMatchObject({
@@ -256,10 +222,10 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
   });
 
   it('clears a cached "customer not found" at once', async () => {
-    const a = await gateway();
-    const kit = simulators.simulators.chargebee.kit;
+    const a = await scope.gateway();
+    const kit = scope.simulators.simulators.chargebee.kit;
     expect((await a.get('/v1/customers/cust_late/entitlements?vendor=chargebee')).status).toBe(404);
-    const store = simulators.simulators.chargebee.store;
+    const store = scope.simulators.simulators.chargebee.store;
     store.customers.push({ id: 'cust_late', created_at: 1_700_000_000 });
     store.subscriptions.push({
       id: 'sub_late',
@@ -287,7 +253,7 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
   });
 
   it('an unknown customer is a 404 problem; a failing vendor is its problem, and the dropped entry stays dropped', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     const unknown = await a.postAuthorized('/v1/customers/cust_nobody/entitlements/refresh?vendor=chargebee');
     expect(unknown.status).toBe(404);
     expect(ProblemSchema.parse(unknown.body)).toMatchObject({
@@ -296,7 +262,7 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
     });
 
     await a.get(list);
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.inject({
       fault: { kind: 'status', status: 503, body: '{"message":"down"}' },
       path: rowsPath,
@@ -309,7 +275,7 @@ describe('POST /v1/customers/{id}/entitlements/refresh (chargebee)', () => {
       vendor: 'chargebee',
     });
     // "Drop" happened before the reload: nothing stale is left to be served as if it were current.
-    expect(await redis.entry('chargebee', 'snapshot', 'c1')).toBeUndefined();
+    expect(await scope.redis.entry('chargebee', 'snapshot', 'c1')).toBeUndefined();
     kit.reset();
     const next = await a.get(list);
     expect(next.status).toBe(200);

@@ -1,5 +1,6 @@
 import { createServer, type Server, Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterEach, beforeEach } from 'vitest';
 import { chargebeeSandboxCredentials } from '../../../adapters/chargebee/fixtures';
 import { paygenticSandboxCredentials } from '../../../adapters/paygentic/fixtures';
 import { adapterFactories } from '../../../adapters/registry';
@@ -10,7 +11,7 @@ import { cacheKey } from '../../../src/cache/cache-key';
 import { sha256Hex } from '../../../src/config';
 import type { Transport } from '../../../src/http/types';
 import { createUndiciTransport } from '../../../src/http/undici-transport';
-import { createTestGateway, TEST_KEY, type TestClock } from '../../support/gateway';
+import { createTestClock, createTestGateway, TEST_KEY, type TestClock } from '../../support/gateway';
 import { getJson, startVendorStack, type VendorStackOptions } from '../../support/vendor-stack';
 
 /**
@@ -262,4 +263,50 @@ export function parseCacheStatus(value: string | null): Record<string, string | 
     if (key) parsed[key] = raw === undefined ? true : raw;
   }
   return parsed;
+}
+
+/** What every route-level cache and webhook suite holds per test: fresh simulators, clock, tenant and Redis view. */
+export interface RouteCacheScope {
+  simulators: Simulators;
+  clock: TestClock;
+  tenantId: string;
+  redis: Awaited<ReturnType<typeof openTenantRedis>>;
+  /** A gateway instance over this test's simulators, tenant and clock; closed after the test. */
+  gateway(options?: Partial<GatewayInstanceOptions>): Promise<GatewayInstance>;
+}
+
+/**
+ * Registers the per-test setup and teardown the suites share (new simulators, a fresh clock, a
+ * unique tenant with its own Redis keys; every gateway instance and key cleaned up afterwards) and
+ * returns the scope they fill. `defaults` apply to every `gateway()` unless overridden.
+ */
+export function useRouteCacheScope(
+  label: string,
+  defaults: Partial<GatewayInstanceOptions> = {},
+): RouteCacheScope {
+  const instances: GatewayInstance[] = [];
+  const scope = {
+    async gateway(options: Partial<GatewayInstanceOptions> = {}) {
+      const instance = await startGateway(scope.simulators, {
+        tenantId: scope.tenantId,
+        clock: scope.clock,
+        ...defaults,
+        ...options,
+      });
+      instances.push(instance);
+      return instance;
+    },
+  } as RouteCacheScope;
+  beforeEach(async () => {
+    scope.simulators = await startSimulators();
+    scope.clock = createTestClock();
+    scope.tenantId = uniqueTenantId(label);
+    scope.redis = await openTenantRedis(scope.tenantId);
+  });
+  afterEach(async () => {
+    await Promise.all(instances.splice(0).map((instance) => instance.close()));
+    await scope.simulators.close();
+    await scope.redis.cleanup();
+  });
+  return scope;
 }

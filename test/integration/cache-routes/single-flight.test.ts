@@ -1,19 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimulatorKit } from '../../../adapters/simulator-kit';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
 import type { VendorId } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';
-import { createTestClock, type TestClock } from '../../support/gateway';
 import {
   type GatewayInstance,
-  type GatewayInstanceOptions,
-  openTenantRedis,
   parseCacheStatus,
   requestCounts,
   type Simulators,
-  startGateway,
-  startSimulators,
   uniqueTenantId,
+  useRouteCacheScope,
 } from './route-cache-fixture';
 
 /**
@@ -32,37 +28,17 @@ const cases: Array<{ vendor: VendorId; customerId: string; kit: (simulators: Sim
     { vendor: 'paygentic', customerId: 'cus_demoBigco', kit: (s) => s.simulators.paygentic.kit },
   ];
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(options: Partial<GatewayInstanceOptions> = {}): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, { tenantId, clock, ...options });
-  instances.push(instance);
-  return instance;
-}
-
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('single-flight');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
+const scope = useRouteCacheScope('single-flight');
 
 /**
  * What one vendor load of the customer asks: the requests of a single cold request on a memory-only
  * instance of another tenant (so nothing it caches is visible to the instances under test).
  */
 async function oneLoad(vendor: VendorId, customerId: string, kit: SimulatorKit) {
-  const baseline = await gateway({ tenantId: uniqueTenantId('single-flight-baseline'), redisUrl: null });
+  const baseline = await scope.gateway({
+    tenantId: uniqueTenantId('single-flight-baseline'),
+    redisUrl: null,
+  });
   const answer = await baseline.get(`/v1/customers/${customerId}/entitlements?vendor=${vendor}&limit=5`);
   expect(answer.status).toBe(200);
   const counts = requestCounts(kit.recorded);
@@ -106,11 +82,11 @@ describe.each(cases)(
     }
 
     it('in one process: one load, each vendor page requested once', async () => {
-      const kit = kitOf(simulators);
+      const kit = kitOf(scope.simulators);
       const expected = await oneLoad(vendor, customerId, kit);
       // Sanity of the baseline: several pages (a Zenskar crawl's cursor pages count under one key).
       expect([...expected.counts.values()].reduce((sum, count) => sum + count, 0)).toBeGreaterThan(2);
-      const a = await gateway();
+      const a = await scope.gateway();
       // Vendor latency keeps the load running while all 200 requests arrive.
       kit.setLatency(25);
 
@@ -121,10 +97,10 @@ describe.each(cases)(
     });
 
     it('across two instances sharing Redis: still one load, the other instance waits for it through the Redis lock', async () => {
-      const kit = kitOf(simulators);
+      const kit = kitOf(scope.simulators);
       const expected = await oneLoad(vendor, customerId, kit);
-      const a = await gateway();
-      const b = await gateway();
+      const a = await scope.gateway();
+      const b = await scope.gateway();
       kit.setLatency(25);
 
       const responses = await Promise.all(
@@ -138,7 +114,7 @@ describe.each(cases)(
       expect(loaders).toHaveLength(1);
       const waiter = loaders[0] === a ? b : a;
       expect(waiter.metrics.loads).toBe(0);
-      expect((await redis.entry(vendor, 'snapshot', customerId))?.value).not.toBeNull();
+      expect((await scope.redis.entry(vendor, 'snapshot', customerId))?.value).not.toBeNull();
     });
   },
 );

@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProblemSchema } from '../../../schemas/problem';
-import { createTestClock, type TestClock } from '../../support/gateway';
 import {
   closedPortUrl,
-  type GatewayInstance,
-  type GatewayInstanceOptions,
-  openTenantRedis,
   parseCacheStatus,
   requestsTo,
-  type Simulators,
-  startGateway,
   startRedisProxy,
-  startSimulators,
-  uniqueTenantId,
+  useRouteCacheScope,
 } from './route-cache-fixture';
 
 /**
@@ -35,20 +28,10 @@ const CUSTOMER = 'c1';
 const LIST = `/v1/customers/${CUSTOMER}/entitlements?vendor=chargebee`;
 const ROWS_PATH = `/api/v2/customers/${CUSTOMER}/customer_entitlements`;
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(options: Partial<GatewayInstanceOptions> = {}): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, { tenantId, clock, env: ENV, ...options });
-  instances.push(instance);
-  return instance;
-}
+const scope = useRouteCacheScope('tier-paths', { env: ENV });
 
 /** Every request the Chargebee simulator received since the last reset. */
-const chargebeeCalls = () => simulators.simulators.chargebee.kit.recorded.length;
+const chargebeeCalls = () => scope.simulators.simulators.chargebee.kit.recorded.length;
 
 /** The `user-licenses` limit of c1 in a list body (3 + 10 in the demo data). */
 function userLicenses(body: { data?: Array<Record<string, unknown>> }): unknown {
@@ -57,29 +40,16 @@ function userLicenses(body: { data?: Array<Record<string, unknown>> }): unknown 
 
 /** Raises c1's first subscription's `user-licenses` from 3 to 30 at the vendor. */
 function changeVendorData(): void {
-  const row = simulators.simulators.chargebee.store.subscriptionEntitlements.find(
+  const row = scope.simulators.simulators.chargebee.store.subscriptionEntitlements.find(
     (candidate) => candidate.subscription_id === 's1' && candidate.feature_id === 'user-licenses',
   );
   if (!row) throw new Error('demo data changed: s1/user-licenses missing');
   row.value = '30';
 }
 
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('tier-paths');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
-
 describe('cache tiers at the route level (chargebee, real Redis)', () => {
   it('both tiers miss: the vendor is asked, the answer is stored in memory and in Redis with its TTL at staleUntil', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     const first = await a.get(LIST);
 
     expect(first.status).toBe(200);
@@ -89,25 +59,25 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     });
     expect(first.response.headers.get('age')).toBe('0');
     expect(userLicenses(first.body)).toBe(13);
-    expect(requestsTo(simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
+    expect(requestsTo(scope.simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
     // Two cache loads: the snapshot and the feature catalogue it is built with (its own namespace).
     expect(a.metrics).toMatchObject({ misses: 2, loads: 2 });
-    expect(await redis.entry('chargebee', 'catalog', 'features')).toBeDefined();
+    expect(await scope.redis.entry('chargebee', 'catalog', 'features')).toBeDefined();
 
-    const stored = await redis.entry('chargebee', 'snapshot', CUSTOMER);
+    const stored = await scope.redis.entry('chargebee', 'snapshot', CUSTOMER);
     expect(stored).toMatchObject({
-      storedAt: clock.now(),
-      freshUntil: clock.now() + TTL_SECONDS * 1000,
-      staleUntil: clock.now() + (TTL_SECONDS + STALE_SECONDS) * 1000,
+      storedAt: scope.clock.now(),
+      freshUntil: scope.clock.now() + TTL_SECONDS * 1000,
+      staleUntil: scope.clock.now() + (TTL_SECONDS + STALE_SECONDS) * 1000,
     });
-    const pttl = await redis.admin.pttl(redis.keyOf('chargebee', 'snapshot', CUSTOMER));
+    const pttl = await scope.redis.admin.pttl(scope.redis.keyOf('chargebee', 'snapshot', CUSTOMER));
     // Redis keeps the entry until staleUntil (less the real time since it was written).
     expect(pttl).toBeGreaterThan((TTL_SECONDS + STALE_SECONDS - 30) * 1000);
     expect(pttl).toBeLessThanOrEqual((TTL_SECONDS + STALE_SECONDS) * 1000);
   });
 
   it('L1 hit: the second request is served from memory with zero vendor calls', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await a.get(LIST);
     const before = chargebeeCalls();
 
@@ -125,10 +95,10 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
   });
 
   it('L1 miss + L2 hit: a second instance is served from Redis, backfills its memory, and the third request is a memory hit', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await a.get(LIST);
     const before = chargebeeCalls();
-    const b = await gateway();
+    const b = await scope.gateway();
 
     const fromRedis = await b.get(LIST);
     expect(fromRedis.status).toBe(200);
@@ -149,13 +119,13 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
   });
 
   it('stale: served at once while exactly one background refresh runs, then the refreshed data is a hit', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await a.get(LIST);
     changeVendorData();
-    clock.advance((TTL_SECONDS + 1) * 1000);
-    simulators.simulators.chargebee.kit.reset();
+    scope.clock.advance((TTL_SECONDS + 1) * 1000);
+    scope.simulators.simulators.chargebee.kit.reset();
     // Slow vendor: every stale request below arrives while the one refresh is still running.
-    simulators.simulators.chargebee.kit.setLatency(500);
+    scope.simulators.simulators.chargebee.kit.setLatency(500);
 
     const stale = await Promise.all(Array.from({ length: 20 }, () => a.get(LIST)));
 
@@ -171,7 +141,7 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     }
     await a.background.drain();
     // One refresh: the rows once (the feature catalogue is still fresh in its own namespace).
-    expect(requestsTo(simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
+    expect(requestsTo(scope.simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
     expect(chargebeeCalls()).toBe(1);
     expect(a.metrics).toMatchObject({ backgroundRefreshes: 1, loads: 3 });
 
@@ -179,15 +149,15 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     expect(parseCacheStatus(refreshed.response.headers.get('cache-status'))).toMatchObject({ hit: true });
     expect(refreshed.response.headers.get('age')).toBe('0');
     expect(userLicenses(refreshed.body)).toBe(40);
-    expect((await redis.entry('chargebee', 'snapshot', CUSTOMER))?.storedAt).toBe(clock.now());
+    expect((await scope.redis.entry('chargebee', 'snapshot', CUSTOMER))?.storedAt).toBe(scope.clock.now());
   });
 
   it('vendor failing while stale: the stale entry is served (stale-if-error once a refresh has failed); past staleUntil the vendor error surfaces', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     const loaded = await a.get(LIST);
     expect(loaded.status).toBe(200);
-    clock.advance((TTL_SECONDS + 1) * 1000);
-    const kit = simulators.simulators.chargebee.kit;
+    scope.clock.advance((TTL_SECONDS + 1) * 1000);
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.reset();
     kit.inject({
       fault: { kind: 'status', status: 503, body: '{"message":"down","api_error_code":"internal_error"}' },
@@ -225,11 +195,11 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     });
     expect(a.metrics.staleIfError).toBe(2);
     // The failure was never stored: Redis still holds the original load.
-    expect((await redis.entry('chargebee', 'snapshot', CUSTOMER))?.storedAt).toBe(
-      clock.now() - (TTL_SECONDS + 1) * 1000,
+    expect((await scope.redis.entry('chargebee', 'snapshot', CUSTOMER))?.storedAt).toBe(
+      scope.clock.now() - (TTL_SECONDS + 1) * 1000,
     );
 
-    clock.advance(STALE_SECONDS * 1000);
+    scope.clock.advance(STALE_SECONDS * 1000);
     const expired = await a.get(LIST);
     expect(expired.status).toBe(503);
     expect(expired.response.headers.get('content-type')).toBe('application/problem+json');
@@ -248,11 +218,11 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
   });
 
   it('negative entry: an unknown customer is cached briefly (no vendor call), then expires', async () => {
-    const a = await gateway();
-    const b = await gateway();
+    const a = await scope.gateway();
+    const b = await scope.gateway();
     const unknown = '/v1/customers/cust_not_yet/entitlements?vendor=chargebee';
     const rowsPath = '/api/v2/customers/cust_not_yet/customer_entitlements';
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     // The feature catalogue is loaded (and cached) first: a load that fails on the customer's rows
     // would otherwise leave the catalogue pages loading after the response.
     expect((await a.get(LIST)).status).toBe(200);
@@ -267,15 +237,15 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     expect(parseCacheStatus(first.response.headers.get('cache-status'))).toMatchObject({ fwd: 'miss' });
     expect(requestsTo(kit, rowsPath)).toHaveLength(1);
     expect(kit.recorded).toHaveLength(1);
-    expect(await redis.entry('chargebee', 'snapshot', 'cust_not_yet')).toMatchObject({
+    expect(await scope.redis.entry('chargebee', 'snapshot', 'cust_not_yet')).toMatchObject({
       value: null,
-      freshUntil: clock.now() + NEGATIVE_SECONDS * 1000,
-      staleUntil: clock.now() + NEGATIVE_SECONDS * 1000,
+      freshUntil: scope.clock.now() + NEGATIVE_SECONDS * 1000,
+      staleUntil: scope.clock.now() + NEGATIVE_SECONDS * 1000,
     });
 
     // The customer is created at the vendor: within the negative TTL both instances still say 404
     // without asking (the other instance through Redis).
-    const store = simulators.simulators.chargebee.store;
+    const store = scope.simulators.simulators.chargebee.store;
     store.customers.push({ id: 'cust_not_yet', created_at: 1_700_000_000 });
     store.subscriptions.push({
       id: 'sub_not_yet',
@@ -291,7 +261,7 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
       is_overridden: false,
     });
     kit.reset();
-    clock.advance((NEGATIVE_SECONDS - 1) * 1000);
+    scope.clock.advance((NEGATIVE_SECONDS - 1) * 1000);
     const cachedHere = await a.get(unknown);
     const cachedThere = await b.get(unknown);
     expect(cachedHere.status).toBe(404);
@@ -305,7 +275,7 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
     expect(kit.recorded).toHaveLength(0);
 
     // Past the negative TTL (never served stale) the vendor is asked again and the customer exists.
-    clock.advance(2000);
+    scope.clock.advance(2000);
     const found = await a.get(unknown);
     expect(found.status).toBe(200);
     expect(found.body.data?.map((entitlement) => entitlement['featureKey'])).toEqual(['sso']);
@@ -314,18 +284,18 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
 
   it('Redis down mid-test: requests are still answered (memory, then the vendor), Redis errors are counted, /readyz says down but stays 200', async () => {
     const proxy = await startRedisProxy();
-    const a = await gateway({ redisUrl: proxy.url });
+    const a = await scope.gateway({ redisUrl: proxy.url });
     const warm = await a.get(LIST);
     expect(warm.status).toBe(200);
-    expect(await redis.entry('chargebee', 'snapshot', CUSTOMER)).toBeDefined();
+    expect(await scope.redis.entry('chargebee', 'snapshot', CUSTOMER)).toBeDefined();
     const ready = await a.app.request('/readyz');
     expect(((await ready.json()) as { checks: Record<string, string> }).checks['redis']).toBe('up');
     expect(a.metrics.redisErrors + a.metrics.redisTimeouts).toBe(0);
 
     await proxy.cut();
     // Past memoryTrustMs the memory entry would be checked against Redis, which is now gone.
-    clock.advance(5000);
-    const kit = simulators.simulators.chargebee.kit;
+    scope.clock.advance(5000);
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.reset();
 
     const cached = await a.get(LIST);
@@ -352,7 +322,7 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
   });
 
   it('Redis unreachable from the start: every request is answered and counted as a Redis error; /readyz 200 with redis down', async () => {
-    const a = await gateway({ redisUrl: await closedPortUrl(), awaitRedis: false });
+    const a = await scope.gateway({ redisUrl: await closedPortUrl(), awaitRedis: false });
 
     const first = await a.get(LIST);
     const second = await a.get(LIST);
@@ -363,7 +333,7 @@ describe('cache tiers at the route level (chargebee, real Redis)', () => {
       hit: true,
       detail: 'memory',
     });
-    expect(requestsTo(simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
+    expect(requestsTo(scope.simulators.simulators.chargebee.kit, ROWS_PATH)).toHaveLength(1);
     expect(a.metrics.redisErrors).toBeGreaterThan(0);
     const readiness = await a.app.request('/readyz');
     expect(readiness.status).toBe(200);

@@ -1,17 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProblemSchema } from '../../../schemas/problem';
 import { WebhookReceiptSchema } from '../../../schemas/webhook';
-import { createTestClock, type TestClock } from '../../support/gateway';
 import {
   type GatewayInstance,
-  openTenantRedis,
   parseCacheStatus,
   requestsTo,
-  type Simulators,
-  startGateway,
   startRedisProxy,
-  startSimulators,
-  uniqueTenantId,
+  useRouteCacheScope,
   WEBHOOK_CREDENTIALS,
 } from '../cache-routes/route-cache-fixture';
 
@@ -25,28 +20,13 @@ const ENV = { CACHE_TTL_SECONDS: '300', CACHE_STALE_SECONDS: '600' };
 const { username, password } = WEBHOOK_CREDENTIALS.chargebee;
 const GOOD_AUTH = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(redisUrl?: string): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, {
-    tenantId,
-    clock,
-    env: ENV,
-    ...(redisUrl === undefined ? {} : { redisUrl }),
-  });
-  instances.push(instance);
-  return instance;
-}
+const scope = useRouteCacheScope('webhooks-chargebee', { env: ENV });
 
 const listOf = (customerId: string) => `/v1/customers/${customerId}/entitlements?vendor=chargebee`;
 const rowsOf = (customerId: string) => `/api/v2/customers/${customerId}/customer_entitlements`;
 let eventCounter = 0;
 /** A Chargebee event id unique to this run (Chargebee's look like `ev_…`). */
-const eventId = () => `ev_${tenantId.replace(/-/g, '')}_${++eventCounter}`;
+const eventId = () => `ev_${scope.tenantId.replace(/-/g, '')}_${++eventCounter}`;
 
 function deliver(instance: GatewayInstance, body: unknown, authorization: string | null = GOOD_AUTH) {
   return instance.post(
@@ -59,7 +39,7 @@ function deliver(instance: GatewayInstance, body: unknown, authorization: string
 function subscriptionEvent(customerId: string, subscriptionId: string, type = 'subscription_changed') {
   return {
     id: eventId(),
-    occurred_at: Math.floor(clock.now() / 1000),
+    occurred_at: Math.floor(scope.clock.now() / 1000),
     source: 'admin_console',
     object: 'event',
     api_version: 'v2',
@@ -76,35 +56,22 @@ function subscriptionEvent(customerId: string, subscriptionId: string, type = 's
 async function warm(instance: GatewayInstance): Promise<void> {
   for (const customerId of ['c1', 'cust_acme'])
     expect((await instance.get(listOf(customerId))).status).toBe(200);
-  simulators.simulators.chargebee.kit.reset();
+  scope.simulators.simulators.chargebee.kit.reset();
 }
 
 async function isCached(customerId: string): Promise<boolean> {
-  return (await redis.entry('chargebee', 'snapshot', customerId)) !== undefined;
+  return (await scope.redis.entry('chargebee', 'snapshot', customerId)) !== undefined;
 }
-
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('webhooks-chargebee');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
 
 describe('Chargebee webhooks', () => {
   it('a subscription event with valid Basic credentials invalidates exactly that customer, in every tier and on every instance', async () => {
-    const a = await gateway();
-    const b = await gateway();
+    const a = await scope.gateway();
+    const b = await scope.gateway();
     await warm(a);
     for (const customerId of ['c1', 'cust_acme']) await b.get(listOf(customerId));
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.reset();
-    clock.advance(1000);
+    scope.clock.advance(1000);
     const event = subscriptionEvent('c1', 's1');
 
     const delivered = await deliver(a, event);
@@ -133,24 +100,24 @@ describe('Chargebee webhooks', () => {
 
     // The other instance drops its memory copy once it checks Redis (memory trust window), and takes
     // the reloaded entry from there.
-    clock.advance(1000);
+    scope.clock.advance(1000);
     const elsewhere = await b.get(listOf('c1'));
     expect(parseCacheStatus(elsewhere.response.headers.get('cache-status'))).toMatchObject({
       hit: true,
       detail: 'redis',
       ttl: '299',
     });
-    expect((await redis.entry('chargebee', 'snapshot', 'c1'))?.storedAt).toBe(clock.now() - 1000);
+    expect((await scope.redis.entry('chargebee', 'snapshot', 'c1'))?.storedAt).toBe(scope.clock.now() - 1000);
     expect(requestsTo(kit, rowsOf('c1'))).toHaveLength(1);
   });
 
   it('subscription_entitlements_updated names only a subscription: its customer is looked up at Chargebee and invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     const event = {
       id: eventId(),
-      occurred_at: Math.floor(clock.now() / 1000),
+      occurred_at: Math.floor(scope.clock.now() / 1000),
       object: 'event',
       api_version: 'v2',
       event_type: 'subscription_entitlements_updated',
@@ -171,14 +138,14 @@ describe('Chargebee webhooks', () => {
     expect(lookups).toHaveLength(1);
     // The lookup is an ordinary vendor call: the API key as Basic user name, not the webhook credentials.
     expect(lookups[0]?.headers['authorization']).toBe(
-      `Basic ${Buffer.from(`${simulators.env['CHARGEBEE_API_KEY']}:`).toString('base64')}`,
+      `Basic ${Buffer.from(`${scope.simulators.env['CHARGEBEE_API_KEY']}:`).toString('base64')}`,
     );
     expect(await isCached('cust_acme')).toBe(false);
     expect(await isCached('c1')).toBe(true);
   });
 
   it('wrong or missing credentials: 401 problem, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const wrongPassword = `Basic ${Buffer.from(`${username}:not-the-password`).toString('base64')}`;
 
@@ -194,18 +161,18 @@ describe('Chargebee webhooks', () => {
     expect(await isCached('c1')).toBe(true);
     const still = await a.get(listOf('c1'));
     expect(parseCacheStatus(still.response.headers.get('cache-status'))).toMatchObject({ hit: true });
-    expect(simulators.simulators.chargebee.kit.recorded).toHaveLength(0);
+    expect(scope.simulators.simulators.chargebee.kit.recorded).toHaveLength(0);
   });
 
   it('a duplicate event id is acknowledged as a duplicate and invalidates nothing a second time', async () => {
-    const a = await gateway();
-    const b = await gateway();
+    const a = await scope.gateway();
+    const b = await scope.gateway();
     await warm(a);
     const event = subscriptionEvent('c1', 's1');
     expect((await deliver(a, event)).body).toMatchObject({ duplicate: false, invalidatedCustomers: 1 });
     // The customer is loaded again after the first delivery…
     await a.get(listOf('c1'));
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.reset();
 
     // …and Chargebee redelivers the same event, to this instance and to another one.
@@ -226,7 +193,7 @@ describe('Chargebee webhooks', () => {
   });
 
   it('malformed JSON (or an event without id) after valid credentials: 400 invalid_webhook, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
 
     const malformed = await deliver(a, '{"id": "ev_1", "event_type": "subscription_changed", "content": {');
@@ -244,26 +211,26 @@ describe('Chargebee webhooks', () => {
     expect(ProblemSchema.parse(noId.body)).toMatchObject({ code: 'invalid_webhook' });
 
     expect(await isCached('c1')).toBe(true);
-    expect(simulators.simulators.chargebee.kit.recorded).toHaveLength(0);
+    expect(scope.simulators.simulators.chargebee.kit.recorded).toHaveLength(0);
   });
 
   it('a feature_* event drops the catalogue and marks every cached Chargebee customer outdated: each reloads on its next read (served stale meanwhile), on every instance', async () => {
-    const a = await gateway();
-    const b = await gateway();
+    const a = await scope.gateway();
+    const b = await scope.gateway();
     await warm(a);
     const zenskarCustomer = '/v1/customers/c0000000-0000-4000-8000-000000000001/entitlements?vendor=zenskar';
     expect((await a.get(zenskarCustomer)).status).toBe(200);
     expect((await b.get(listOf('c1'))).status).toBe(200);
-    const kit = simulators.simulators.chargebee.kit;
+    const kit = scope.simulators.simulators.chargebee.kit;
     kit.reset();
-    const feature = simulators.simulators.chargebee.store.features.find(
+    const feature = scope.simulators.simulators.chargebee.store.features.find(
       (candidate) => candidate.id === 'user-licenses',
     );
     if (!feature) throw new Error('demo data changed');
     feature.name = 'Seats';
     const featureName = (body: { data?: Array<Record<string, unknown>> }) =>
       body.data?.find((entitlement) => entitlement['featureKey'] === 'user-licenses')?.['featureName'];
-    clock.advance(1000);
+    scope.clock.advance(1000);
 
     const delivered = await deliver(a, {
       id: eventId(),
@@ -277,12 +244,14 @@ describe('Chargebee webhooks', () => {
       invalidatedCustomers: 0,
       catalogInvalidated: true,
     });
-    expect(await redis.entry('chargebee', 'catalog', 'features')).toBeUndefined();
+    expect(await scope.redis.entry('chargebee', 'catalog', 'features')).toBeUndefined();
     // Nothing is deleted (no cold stampede on Chargebee's rate limit): a marker outdates the snapshots.
     expect(await isCached('c1')).toBe(true);
-    expect(await redis.admin.get(`eg:v1:${tenantId}:chargebee:snapshot`)).toBe(String(clock.now()));
+    expect(await scope.redis.admin.get(`eg:v1:${scope.tenantId}:chargebee:snapshot`)).toBe(
+      String(scope.clock.now()),
+    );
     expect(kit.recorded).toHaveLength(0);
-    clock.advance(1000);
+    scope.clock.advance(1000);
 
     // c1 is answered at once from the outdated entry while it reloads in the background…
     const outdated = await a.get(listOf('c1'));
@@ -321,9 +290,9 @@ describe('Chargebee webhooks', () => {
   });
 
   it('an override event whose impacted subscriptions come only as a download is treated as broad (catalogue dropped, customers outdated)', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
-    clock.advance(1000);
+    scope.clock.advance(1000);
 
     const delivered = await deliver(a, {
       id: eventId(),
@@ -342,7 +311,7 @@ describe('Chargebee webhooks', () => {
     });
 
     expect(delivered.body).toMatchObject({ invalidatedCustomers: 0, catalogInvalidated: true });
-    clock.advance(1000);
+    scope.clock.advance(1000);
     const outdated = await a.get(listOf('cust_acme'));
     expect(parseCacheStatus(outdated.response.headers.get('cache-status'))).toMatchObject({
       hit: true,
@@ -352,7 +321,7 @@ describe('Chargebee webhooks', () => {
 
   it('Redis unreachable while invalidating: 503 with Retry-After so Chargebee redelivers; the redelivery is processed, not taken for a duplicate', async () => {
     const proxy = await startRedisProxy();
-    const a = await gateway(proxy.url);
+    const a = await scope.gateway({ redisUrl: proxy.url });
     await warm(a);
     const event = subscriptionEvent('c1', 's1');
     await proxy.cut();
@@ -373,7 +342,7 @@ describe('Chargebee webhooks', () => {
     expect(retried.status).toBe(503);
 
     // Redis is back (a new instance on the real Redis stands for the recovered one): processed.
-    const b = await gateway();
+    const b = await scope.gateway();
     const redelivered = await deliver(b, event);
     expect(redelivered.status).toBe(200);
     expect(redelivered.body).toMatchObject({ duplicate: false, invalidatedCustomers: 1 });

@@ -1,17 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProblemSchema } from '../../../schemas/problem';
 import { WebhookReceiptSchema } from '../../../schemas/webhook';
-import { createTestClock, type TestClock } from '../../support/gateway';
 import {
   type GatewayInstance,
-  openTenantRedis,
   parseCacheStatus,
   requestsTo,
-  type Simulators,
-  startGateway,
-  startSimulators,
-  uniqueTenantId,
+  useRouteCacheScope,
   WEBHOOK_CREDENTIALS,
 } from '../cache-routes/route-cache-fixture';
 
@@ -25,21 +20,11 @@ const ENV = { CACHE_TTL_SECONDS: '300', PAYGENTIC_CACHE_TTL_SECONDS: '120', CACH
 const ACME = 'cus_demoAcme';
 const LAPSED = 'cus_demoLapsed';
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, { tenantId, clock, env: ENV });
-  instances.push(instance);
-  return instance;
-}
+const scope = useRouteCacheScope('webhooks-paygentic', { env: ENV });
 
 const listOf = (customerId: string) => `/v1/customers/${customerId}/entitlements?vendor=paygentic`;
 let counter = 0;
-const unique = (prefix: string) => `${prefix}_${tenantId.replace(/-/g, '')}${++counter}`;
+const unique = (prefix: string) => `${prefix}_${scope.tenantId.replace(/-/g, '')}${++counter}`;
 
 /** Svix: base64 HMAC-SHA256 keyed with the base64-decoded `whsec_` secret over `id.timestamp.body`. */
 function svixSignature(id: string, timestampSeconds: number, body: string, secret: string): string {
@@ -50,14 +35,14 @@ function svixSignature(id: string, timestampSeconds: number, body: string, secre
 interface Delivery {
   body: string;
   svixId: string;
-  /** Seconds; default the gateway clock's now. */
+  /** Seconds; default the gateway scope.clock's now. */
   timestamp?: number;
   secret?: string;
   signature?: string;
 }
 
 function deliver(instance: GatewayInstance, delivery: Delivery) {
-  const timestamp = delivery.timestamp ?? Math.floor(clock.now() / 1000);
+  const timestamp = delivery.timestamp ?? Math.floor(scope.clock.now() / 1000);
   const signature =
     delivery.signature ??
     svixSignature(
@@ -79,7 +64,7 @@ function subscriptionUpdated(customerId: string, eventId = unique('evt')) {
     body: JSON.stringify({
       eventType: 'subscription.updated.v0',
       eventId,
-      timestamp: new Date(clock.now()).toISOString(),
+      timestamp: new Date(scope.clock.now()).toISOString(),
       data: { id: 'sub_acmeGrowth', object: 'subscription', customerId, status: 'active' },
     }),
   };
@@ -87,28 +72,15 @@ function subscriptionUpdated(customerId: string, eventId = unique('evt')) {
 
 async function warm(instance: GatewayInstance): Promise<void> {
   for (const customerId of [ACME, LAPSED]) expect((await instance.get(listOf(customerId))).status).toBe(200);
-  simulators.simulators.paygentic.kit.reset();
+  scope.simulators.simulators.paygentic.kit.reset();
 }
 
 const isCached = async (customerId: string) =>
-  (await redis.entry('paygentic', 'snapshot', customerId)) !== undefined;
-
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('webhooks-paygentic');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
+  (await scope.redis.entry('paygentic', 'snapshot', customerId)) !== undefined;
 
 describe('Paygentic (Svix) webhooks', () => {
   it('a correctly signed subscription.updated.v0 invalidates exactly the customer it names', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = subscriptionUpdated(ACME);
 
@@ -126,7 +98,7 @@ describe('Paygentic (Svix) webhooks', () => {
     });
     expect(await isCached(ACME)).toBe(false);
     expect(await isCached(LAPSED)).toBe(true);
-    const kit = simulators.simulators.paygentic.kit;
+    const kit = scope.simulators.simulators.paygentic.kit;
     expect(kit.recorded).toHaveLength(0);
 
     const reloaded = await a.get(listOf(ACME));
@@ -139,11 +111,11 @@ describe('Paygentic (Svix) webhooks', () => {
   });
 
   it('the simulator-made subscription.cancelled.v0 is accepted and the reload shows the cancellation', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const before = (await a.get(listOf(ACME))).body.data?.find((row) => row['featureKey'] === 'sso_enabled');
     expect(before?.['hasAccess']).toBe(true);
-    const event = simulators.simulators.paygentic.store.cancelSubscription(
+    const event = scope.simulators.simulators.paygentic.store.cancelSubscription(
       'sub_acmeGrowth',
       new Date(Date.now() - 60_000).toISOString(),
     );
@@ -159,7 +131,7 @@ describe('Paygentic (Svix) webhooks', () => {
   });
 
   it('a bad signature, a signature made with another secret, or missing Svix headers: 401, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = subscriptionUpdated(ACME);
     const otherSecret = `whsec_${Buffer.from('another-endpoint-secret').toString('base64')}`;
@@ -177,7 +149,7 @@ describe('Paygentic (Svix) webhooks', () => {
         svixId: 'msg_fixed',
         signature: svixSignature(
           'msg_fixed',
-          Math.floor(clock.now() / 1000),
+          Math.floor(scope.clock.now() / 1000),
           event.body,
           WEBHOOK_CREDENTIALS.paygentic.secret,
         ),
@@ -196,10 +168,10 @@ describe('Paygentic (Svix) webhooks', () => {
   });
 
   it('a replayed message whose Svix timestamp is more than 5 minutes old (or ahead) is refused with 401, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = subscriptionUpdated(ACME);
-    const now = Math.floor(clock.now() / 1000);
+    const now = Math.floor(scope.clock.now() / 1000);
 
     const replayed = await deliver(a, { body: event.body, svixId: unique('msg'), timestamp: now - 301 });
     const early = await deliver(a, { body: event.body, svixId: unique('msg'), timestamp: now + 301 });
@@ -216,18 +188,18 @@ describe('Paygentic (Svix) webhooks', () => {
   });
 
   it('a redelivered event (same event id, new Svix attempt) is a duplicate: 200 duplicate:true, nothing invalidated again', async () => {
-    const a = await gateway();
-    const b = await gateway();
+    const a = await scope.gateway();
+    const b = await scope.gateway();
     await warm(a);
     const event = subscriptionUpdated(ACME);
     const svixId = unique('msg');
     expect((await deliver(a, { body: event.body, svixId })).body).toMatchObject({ duplicate: false });
     await a.get(listOf(ACME));
-    const kit = simulators.simulators.paygentic.kit;
+    const kit = scope.simulators.simulators.paygentic.kit;
     kit.reset();
 
     // Svix retries five seconds later, with the same message id and body and a new timestamp.
-    clock.advance(5000);
+    scope.clock.advance(5000);
     for (const instance of [a, b]) {
       const again = await deliver(instance, { body: event.body, svixId });
       expect(again.status).toBe(200);
@@ -240,7 +212,7 @@ describe('Paygentic (Svix) webhooks', () => {
   });
 
   it('malformed JSON with a valid signature: 400 invalid_webhook, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
 
     for (const body of [

@@ -1,18 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
 import { ProblemSchema } from '../../../schemas/problem';
 import { WebhookReceiptSchema } from '../../../schemas/webhook';
-import { createTestClock, type TestClock } from '../../support/gateway';
 import {
   type GatewayInstance,
-  openTenantRedis,
   parseCacheStatus,
   requestsTo,
-  type Simulators,
-  startGateway,
-  startSimulators,
-  uniqueTenantId,
+  useRouteCacheScope,
   WEBHOOK_CREDENTIALS,
 } from '../cache-routes/route-cache-fixture';
 
@@ -26,21 +21,11 @@ const ENV = { CACHE_TTL_SECONDS: '300', CACHE_STALE_SECONDS: '600' };
 const { acme: ACME, globex: GLOBEX } = zenskarDemoCustomerIds;
 const { secret: SECRET, header: HEADER } = WEBHOOK_CREDENTIALS.zenskar;
 
-let simulators: Simulators;
-let clock: TestClock;
-let tenantId: string;
-let redis: Awaited<ReturnType<typeof openTenantRedis>>;
-const instances: GatewayInstance[] = [];
-
-async function gateway(): Promise<GatewayInstance> {
-  const instance = await startGateway(simulators, { tenantId, clock, env: ENV });
-  instances.push(instance);
-  return instance;
-}
+const scope = useRouteCacheScope('webhooks-zenskar', { env: ENV });
 
 const listOf = (customerId: string) => `/v1/customers/${customerId}/entitlements?vendor=zenskar`;
 let counter = 0;
-const eventId = () => `${tenantId}-evt-${++counter}`;
+const eventId = () => `${scope.tenantId}-evt-${++counter}`;
 const hmacHex = (body: string, secret: string = SECRET) =>
   createHmac('sha256', secret).update(body).digest('hex');
 
@@ -54,28 +39,15 @@ function customerEvent(customerId: string, id = eventId()) {
 
 async function warm(instance: GatewayInstance): Promise<void> {
   for (const customerId of [ACME, GLOBEX]) expect((await instance.get(listOf(customerId))).status).toBe(200);
-  simulators.simulators.zenskar.kit.reset();
+  scope.simulators.simulators.zenskar.kit.reset();
 }
 
 const isCached = async (customerId: string) =>
-  (await redis.entry('zenskar', 'snapshot', customerId)) !== undefined;
-
-beforeEach(async () => {
-  simulators = await startSimulators();
-  clock = createTestClock();
-  tenantId = uniqueTenantId('webhooks-zenskar');
-  redis = await openTenantRedis(tenantId);
-});
-
-afterEach(async () => {
-  await Promise.all(instances.splice(0).map((instance) => instance.close()));
-  await simulators.close();
-  await redis.cleanup();
-});
+  (await scope.redis.entry('zenskar', 'snapshot', customerId)) !== undefined;
 
 describe('Zenskar (shared-secret HMAC) webhooks', () => {
   it('an HMAC-signed event invalidates exactly the customer it names', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = customerEvent(ACME);
 
@@ -94,7 +66,7 @@ describe('Zenskar (shared-secret HMAC) webhooks', () => {
     expect(await isCached(ACME)).toBe(false);
     expect(await isCached(GLOBEX)).toBe(true);
 
-    const kit = simulators.simulators.zenskar.kit;
+    const kit = scope.simulators.simulators.zenskar.kit;
     const reloaded = await a.get(listOf(ACME));
     const untouched = await a.get(listOf(GLOBEX));
     expect(parseCacheStatus(reloaded.response.headers.get('cache-status'))).toMatchObject({ fwd: 'miss' });
@@ -104,7 +76,7 @@ describe('Zenskar (shared-secret HMAC) webhooks', () => {
   });
 
   it('accepts the signature as `sha256=<hex>` and as base64 too', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const first = customerEvent(ACME);
     const second = customerEvent(GLOBEX);
@@ -123,7 +95,7 @@ describe('Zenskar (shared-secret HMAC) webhooks', () => {
   });
 
   it('a bad signature, another secret, a signature of another body or none: 401, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = customerEvent(ACME);
 
@@ -146,12 +118,12 @@ describe('Zenskar (shared-secret HMAC) webhooks', () => {
   });
 
   it('a duplicate event id is acknowledged as a duplicate and invalidates nothing a second time', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
     const event = customerEvent(ACME);
     expect((await deliver(a, event.body)).body).toMatchObject({ duplicate: false });
     await a.get(listOf(ACME));
-    const kit = simulators.simulators.zenskar.kit;
+    const kit = scope.simulators.simulators.zenskar.kit;
     kit.reset();
 
     const again = await deliver(a, event.body);
@@ -165,7 +137,7 @@ describe('Zenskar (shared-secret HMAC) webhooks', () => {
   });
 
   it('malformed JSON (or a body without an event id) with a valid signature: 400 invalid_webhook, nothing invalidated', async () => {
-    const a = await gateway();
+    const a = await scope.gateway();
     await warm(a);
 
     for (const body of [
