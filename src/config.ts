@@ -142,7 +142,7 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** Every environment variable the gateway reads (the README's configuration table lists them all). */
+/** Every environment variable the gateway reads (docs/configuration.md lists them all). */
 export const configVariableNames = Object.keys(envSchema.shape) as Array<keyof Env>;
 
 const tenantBaseUrl = z.url({ protocol: /^https?$/ }).optional();

@@ -35,7 +35,7 @@ export const errorCatalog = {
 
 export type ErrorCode = keyof typeof errorCatalog;
 
-/** The `type` URI of a problem: stable per code, documented in the README's error table. */
+/** The `type` URI of a problem: stable per code, documented in the error table of docs/api.md. */
 export function problemTypeUri(code: ErrorCode): string {
   return `https://entitlements-gateway.dev/problems/${code.replaceAll('_', '-')}`;
 }
