@@ -9,7 +9,7 @@ import type { CustomerSnapshot, NormalizedEntitlements } from '../spec';
 
 /**
  * Pure mapping of Chargebee entitlement rows to the gateway's normalized model. The rules are listed
- * one per line, with the test that pins each, in `MAPPING.md` next to this file.
+ * one per line, with the test that pins each, in `docs/mapping.md` (Chargebee).
  */
 
 /** Rows read from `GET /customers/{id}/customer_entitlements`. */

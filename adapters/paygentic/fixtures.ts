@@ -107,7 +107,7 @@ const acme = 'cus_demoAcme';
 const lapsed = 'cus_demoLapsed';
 
 /**
- * The seeded demo customers, covering every mapping rule (MAPPING.md):
+ * The seeded demo customers, covering every mapping rule (docs/mapping.md):
  * - `cus_demoAcme`: boolean (`sso_enabled`, also held through a canceled legacy product), numeric
  *   (`max_users` 25 on the plan and 50 from an add-on), config (`storage`), metered with a monthly
  *   period (`api_calls`), metered soft limit run dry but still allowed (`ai_tokens`), metered hard

@@ -97,7 +97,7 @@ function loadRows(
 /**
  * The Paygentic adapter (vendors.md §2). Paygentic evaluates access itself, at the `at` it is given
  * (`timeEvaluation: 'vendor'`), and its `hasAccess` is authoritative; the gateway combines the rows
- * per feature key (see MAPPING.md).
+ * per feature key (see docs/mapping.md).
  */
 export function createPaygenticAdapter(
   options: PaygenticAdapterOptions,

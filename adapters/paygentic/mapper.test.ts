@@ -9,7 +9,7 @@ import {
   paygenticChangesAt,
 } from './mapper';
 
-// One row per mapping rule of MAPPING.md; every test name below is listed there.
+// One row per mapping rule of docs/mapping.md (Paygentic); every test name below is listed there.
 
 const fetchedAt = '2026-06-01T12:00:00.000Z';
 const fetchedAtDate = new Date(fetchedAt);

@@ -4,7 +4,7 @@ import type { CustomerSnapshot, NormalizedEntitlements } from '../spec';
 
 /**
  * Paygentic rows → normalized entitlements. Pure functions only; the rules are listed one per line in
- * MAPPING.md, each with the test that pins it.
+ * docs/mapping.md, each with the test that pins it.
  *
  * The principle: Paygentic evaluates access itself (at the `at` the gateway passed, or at the moment
  * it answered), so its `hasAccess` is authoritative and never recomputed here; the mapper only
@@ -67,7 +67,7 @@ function meteredLimit(row: PaygenticEntitlementRow): number | null {
   return balance === null || usage === null ? null : balance + usage;
 }
 
-/** One Paygentic row as a normalized grant. `sourceId` is the product (see MAPPING.md). */
+/** One Paygentic row as a normalized grant. `sourceId` is the product (see docs/mapping.md). */
 export function mapPaygenticGrant(row: PaygenticEntitlementRow): Grant {
   const kind = paygenticRowKind(row);
   const limit = kind === 'numeric' ? staticLimit(row) : kind === 'metered' ? meteredLimit(row) : null;

@@ -6,7 +6,7 @@ import type { CustomerSnapshot } from '../spec';
 import { createZenskarAdapter } from './index';
 import { mapZenskarBalance } from './mapper';
 
-// Every `it` here is one row of MAPPING.md; keep the names in sync.
+// Every `it` here is one rule of docs/mapping.md (Zenskar), which names it; keep the names in sync.
 
 const CUSTOMER = '11111111-1111-4111-8111-111111111111';
 const FEATURE_A = 'aaaaaaaa-0000-4000-8000-000000000001';
