@@ -205,8 +205,7 @@ export const ListBalancesQuerySchema = z
       .openapi({
         type: 'string',
         description:
-          'Comma list (or repeated) of `customer`, `contract`, `product`, `invoice`: adds their names (and the customer’s email).',
-        example: 'customer,contract',
+          'Comma list (or repeated) of `customer`, `contract`, `product`, `invoice`, such as `customer,contract`: adds their names (and the customer’s email).',
       }),
     limit: pageSize(100, 50),
     cursor: z.string().min(1).max(4096).optional(),

@@ -1,5 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { DenialReasonSchema, EntitlementSchema, EntitlementTypeSchema, VendorIdSchema } from './entitlement';
+import {
+  DenialReasonSchema,
+  EntitlementSchema,
+  EntitlementTypeSchema,
+  nullableRef,
+  VendorIdSchema,
+} from './entitlement';
 import { rfc3339Instant } from './query';
 
 /** The answer to "may this customer use this feature now (for this much)?". */
@@ -10,8 +16,8 @@ export const CheckResultSchema = z
     customerId: z.string(),
     featureKey: z.string(),
     hasAccess: z.boolean(),
-    reason: DenialReasonSchema.nullable(),
-    type: EntitlementTypeSchema.nullable().openapi({
+    reason: nullableRef(DenialReasonSchema),
+    type: nullableRef(EntitlementTypeSchema).openapi({
       description: 'Null when the customer has no entitlement to the feature.',
     }),
     unlimited: z.boolean(),
@@ -28,7 +34,9 @@ export const CheckResultSchema = z
       description:
         'How far `requestedUsage` goes past the remaining balance when a soft limit lets it through.',
     }),
-    entitlement: EntitlementSchema.nullable(),
+    entitlement: nullableRef(EntitlementSchema).openapi({
+      description: 'The entitlement behind the answer; null when the customer has none for the feature.',
+    }),
   })
   .openapi('CheckResult');
 export type CheckResult = z.infer<typeof CheckResultSchema>;
@@ -79,7 +87,9 @@ export const BatchCheckErrorSchema = z
     object: z.literal('entitlement_check_error'),
     customerId: z.string(),
     featureKey: z.string(),
-    vendor: VendorIdSchema.nullable(),
+    vendor: nullableRef(VendorIdSchema).openapi({
+      description: 'Null when the item did not name a vendor that could be resolved.',
+    }),
     error: z.object({
       status: z.number().int(),
       code: z.string(),

@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 
 /** Vendors the gateway speaks to. Adding one here makes the adapter registry fail to compile until it exists. */
 export const vendorIds = ['zenskar', 'paygentic', 'chargebee'] as const;
-export const VendorIdSchema = z.enum(vendorIds).openapi('VendorId', { example: 'chargebee' });
+// No `example`: as a query parameter it is optional, and "Try it out" would pre-fill it.
+export const VendorIdSchema = z.enum(vendorIds).openapi('VendorId');
 export type VendorId = z.infer<typeof VendorIdSchema>;
 
 /** The normalized kinds of entitlement; every vendor type maps onto exactly one. */
@@ -17,6 +18,15 @@ export type EntitlementType = z.infer<typeof EntitlementTypeSchema>;
 export const denialReasons = ['not_entitled', 'inactive', 'expired', 'disabled', 'limit_exceeded'] as const;
 export const DenialReasonSchema = z.enum(denialReasons).openapi('DenialReason');
 export type DenialReason = z.infer<typeof DenialReasonSchema>;
+
+/**
+ * A named (registered) schema or null. `.nullable()` on a registered schema renders as
+ * `allOf: [$ref, {type: [..., "null"]}]`, which forbids null (the `$ref` must still match); a union
+ * renders as `anyOf: [$ref, {type: "null"}]`, which is what the responses send.
+ */
+export function nullableRef<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
 
 const scalarValue = z.union([z.string(), z.number(), z.boolean()]).nullable();
 
@@ -57,7 +67,7 @@ export const EntitlementSchema = z
     featureName: z.string().nullable().openapi({ example: 'User Licenses' }),
     type: EntitlementTypeSchema,
     hasAccess: z.boolean(),
-    reason: DenialReasonSchema.nullable(),
+    reason: nullableRef(DenialReasonSchema),
     unlimited: z.boolean(),
     limit: z
       .number()

@@ -15,8 +15,9 @@ export const rfc3339Instant = z
 const rfc3339 = rfc3339Instant.openapi({
   type: 'string',
   format: 'date-time',
-  description: 'RFC 3339 instant to evaluate at (default: now).',
-  example: '2026-01-01T00:00:00Z',
+  // No `example`: "Try it out" pre-fills examples, and a pre-filled instant would silently evaluate
+  // at that moment instead of now.
+  description: 'RFC 3339 instant to evaluate at, such as `2026-01-01T00:00:00Z` (default: now).',
 });
 
 /**
@@ -29,7 +30,7 @@ export const pageSize = (max: number, fallback: number) =>
     .transform(Number)
     .pipe(z.number().int().min(1).max(max))
     .default(fallback)
-    .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback, example: fallback });
+    .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback });
 
 /** A non-negative quantity in plain decimal notation (`5`, `2.5`); no hex, exponents or blanks. */
 const decimalQuantity = z
@@ -93,8 +94,7 @@ export const CheckQuerySchema = z
     requestedUsage: decimalQuantity.optional().openapi({
       type: 'number',
       minimum: 0,
-      description: 'How much the caller is about to use.',
-      example: 5,
+      description: 'How much the caller is about to use, such as `5`.',
     }),
   })
   .strict();

@@ -4,9 +4,11 @@
 // itself: REDIS_URL if set, else 127.0.0.1:6379 if it answers, else a throwaway redis-server on a
 // free port when the binary is installed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { writeDocsAssets } from './docs-assets.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -78,6 +80,18 @@ function run(label, command, args, env) {
   return result.status === 0;
 }
 
+// The Workers static assets (the docs page's Swagger UI files) that wrangler.toml points at.
+await writeDocsAssets();
+/** Writes /openapi.json as the gateway serves it and lints it with Redocly, offline. */
+function lintOpenApiDocument(env) {
+  const document = join(mkdtempSync(join(tmpdir(), 'entitlements-gateway-openapi-')), 'openapi.json');
+  const lintEnv = { ...env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+  return (
+    run('openapi document', bin('tsx'), [join(root, 'scripts/openapi-document.ts'), document], env) &&
+    run('openapi lint', bin('redocly'), ['lint', document, '--config', join(root, 'redocly.yaml')], lintEnv)
+  );
+}
+
 const redis = await findRedis();
 const env = { ...process.env, REDIS_URL: redis.url };
 let ok = false;
@@ -86,6 +100,8 @@ try {
     run('types', bin('tsc'), ['--noEmit', '-p', '.'], env) &&
     run('lint', bin('biome'), ['check', '.'], env) &&
     // The Worker's gzip size and start-up time against their budgets (scripts/bundle-size.mjs).
+    // The served OpenAPI document against Redocly's recommended rules: zero errors (redocly.yaml).
+    lintOpenApiDocument(env) &&
     run('worker bundle budget', process.execPath, [join(root, 'scripts/bundle-size.mjs')], env) &&
     run('node tests', bin('vitest'), ['run'], env) &&
     (!existsSync(join(root, 'test/workers/vitest.config.ts')) ||

@@ -7,6 +7,7 @@ import { rawProblemResponse } from './errors/problem';
 import { createUndiciTransport } from './http/undici-transport';
 import { createJsonLogger } from './logger';
 import { createPlatformRuntime } from './platform-runtime';
+import { registerDocsAssets } from './routes/system/docs-assets-node';
 import { sandboxBanner, startSandbox } from './sandbox/sandbox';
 
 /**
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     background: (promise) => background.add(promise),
   });
   const app = createApp(platformRuntime.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  registerDocsAssets(app);
   // The shared Redis client does not queue commands while connecting: wait (briefly) for it, so the
   // first requests do not fail their Redis commands and trip the cache's Redis breaker.
   if (config.redisUrl !== null && !(await platformRuntime.redisReady(2_000))) {

@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { writeDocsAssets } from '../../scripts/docs-assets.mjs';
 import { buildIoredisBundle } from './build-ioredis-bundle.mjs';
 
 /**
@@ -13,6 +14,8 @@ import { buildIoredisBundle } from './build-ioredis-bundle.mjs';
  * - `TEST_REDIS_URL` is the Redis `npm test` found; only the Redis tests hand it to the gateway.
  */
 const ioredisBundle = await buildIoredisBundle();
+// wrangler.toml's `[assets]` directory must exist before the pool reads the config.
+await writeDocsAssets();
 
 export default defineConfig({
   plugins: [

@@ -35,6 +35,7 @@ export const receiveWebhookRoute = createRoute({
       'payload_too_large',
       'vendor_unavailable',
       'vendor_timeout',
+      'cache_unavailable',
     ),
   },
 });

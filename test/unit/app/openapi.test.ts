@@ -56,29 +56,92 @@ describe('OpenAPI document', () => {
     for (const ref of collectRefs(document)) expect(resolve(document, ref), ref).toBeDefined();
   });
 
-  it('has one error response component per error-table code, agreeing on status, title and type', async () => {
+  it('documents every error code of the table that an operation can send, and references every component', async () => {
     const document = await fetchDocument();
     const components = (document.components as Json).responses as Record<string, Json>;
-    const fromDocument = Object.entries(components)
-      .filter(([name]) => name.startsWith('Error_'))
-      .map(([, component]) => {
-        const example = ((component.content as Json)['application/problem+json'] as Json).example as Json;
-        return [example.code, { status: example.status, title: example.title, type: example.type }] as const;
+    const refs = new Set(collectRefs(document.paths));
+    for (const name of Object.keys(components))
+      expect(refs.has(`#/components/responses/${name}`), `${name} is referenced`).toBe(true);
+    // Codes in examples of operations, plus those of referenced components, agreeing with the table.
+    const documented = new Map<string, Json>();
+    for (const operations of Object.values(document.paths as Record<string, Record<string, Json>>)) {
+      for (const operation of Object.values(operations)) {
+        for (const response of Object.values(operation.responses as Record<string, Json>)) {
+          const resolved = (
+            typeof response.$ref === 'string' ? resolve(document, response.$ref) : response
+          ) as Json;
+          const problem = (resolved.content as Json | undefined)?.['application/problem+json'] as
+            | Json
+            | undefined;
+          if (!problem) continue;
+          const examples = problem.example
+            ? [problem.example as Json]
+            : Object.values(problem.examples as Record<string, { value: Json }>).map((entry) => entry.value);
+          for (const example of examples) documented.set(String(example.code), example);
+        }
+      }
+    }
+    // Answered outside any operation: an unknown route, and headers Node's parser refuses.
+    const outsideOperations = new Set(['not_found', 'headers_too_large']);
+    for (const [code, entry] of Object.entries(errorCatalog)) {
+      if (outsideOperations.has(code)) continue;
+      expect(documented.get(code), code).toMatchObject({
+        status: entry.status,
+        title: entry.title,
+        type: problemTypeUri(code as keyof typeof errorCatalog),
       });
-    const fromTable = Object.entries(errorCatalog).map(
-      ([code, entry]) =>
-        [
-          code,
-          {
-            status: entry.status,
-            title: entry.title,
-            type: problemTypeUri(code as keyof typeof errorCatalog),
-          },
-        ] as const,
-    );
-    expect(Object.fromEntries(fromDocument)).toEqual(Object.fromEntries(fromTable));
-    for (const code of Object.keys(errorCatalog))
-      expect(components[errorComponentName(code as keyof typeof errorCatalog)]).toBeDefined();
+    }
+    expect(components[errorComponentName('internal_error')]).toBeDefined();
+  });
+
+  it('says where it is served, keys /v1 by default and leaves the open operations open', async () => {
+    const document = await fetchDocument();
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(document.security).toEqual([{ bearerAuth: [] }]);
+    expect((document.info as Json).license).toEqual({ name: 'Apache-2.0', identifier: 'Apache-2.0' });
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const open = !path.startsWith('/v1/') || path.startsWith('/v1/webhooks/');
+        expect(operation.security, `${method} ${path}`).toEqual(open ? [] : [{ bearerAuth: [] }]);
+        expect((operation.responses as Json)['500'], `${method} ${path} documents its 500`).toBeDefined();
+      }
+    }
+  });
+
+  it('never forbids null where answers send it: no nullable $ref rendered as allOf', async () => {
+    const document = await fetchDocument();
+    const offenders: string[] = [];
+    const walk = (node: unknown, at: string) => {
+      if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${at}/${index}`));
+      else if (node && typeof node === 'object') {
+        const allOf = (node as Json).allOf as Json[] | undefined;
+        if (allOf?.some((part) => Array.isArray(part.type) && part.type.includes('null'))) offenders.push(at);
+        for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`);
+      }
+    };
+    walk(document, '#');
+    expect(offenders).toEqual([]);
+  });
+
+  it('pre-fills nothing: no optional parameter carries an example', async () => {
+    const document = await fetchDocument();
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const parameter of (operation.parameters ?? []) as Json[]) {
+          if (parameter.required === true) continue;
+          const schema = parameter.schema as Json;
+          const named = [schema, ...((schema.allOf ?? []) as Json[])].map((part) =>
+            typeof part.$ref === 'string' ? (resolve(document, part.$ref) as Json) : part,
+          );
+          const where = `${method} ${path} ${String(parameter.name)}`;
+          expect(parameter.example, where).toBeUndefined();
+          expect(parameter.examples, where).toBeUndefined();
+          for (const part of named) expect(part.example, where).toBeUndefined();
+        }
+      }
+    }
   });
 
   it('documents each route error status with examples whose codes come from the table', async () => {
@@ -108,5 +171,8 @@ describe('OpenAPI document', () => {
     const html = await response.text();
     expect(html).toContain('SwaggerUIBundle');
     expect(html).toContain('/openapi.json');
+    // Served by the gateway itself: no script or stylesheet from another origin.
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    expect(sources).toEqual(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js']);
   });
 });
