@@ -113,8 +113,9 @@ describe('OpenAPI document', () => {
     const document = await fetchDocument();
     const offenders: string[] = [];
     const walk = (node: unknown, at: string) => {
-      if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${at}/${index}`));
-      else if (node && typeof node === 'object') {
+      if (Array.isArray(node)) {
+        for (const [index, item] of node.entries()) walk(item, `${at}/${index}`);
+      } else if (node && typeof node === 'object') {
         const allOf = (node as Json).allOf as Json[] | undefined;
         if (allOf?.some((part) => Array.isArray(part.type) && part.type.includes('null'))) offenders.push(at);
         for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`);
