@@ -11,6 +11,7 @@ import { registerCheckEntitlement } from './routes/entitlements/check-entitlemen
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
 import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
 import { authenticate } from './routes/middleware/authenticate';
+import { registerCors } from './routes/middleware/cors';
 import { type PlatformResolver, requestContext } from './routes/middleware/request-context';
 import { createOpenApiApp } from './routes/openapi-app';
 import { releaseRequestServices } from './routes/request-services';
@@ -83,6 +84,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
   const app = createOpenApiApp();
 
   app.use('*', requestContext(runtime.logger, platformFor, releaseRequestServices));
+  registerCors(app, runtime.config.corsOrigins);
 
   registerHealth(app, runtime);
   registerDocs(app);

@@ -61,6 +61,8 @@ export interface GatewayConfig {
   upstream: { attemptTimeoutMs: number; deadlineMs: number; maxAttempts: number };
   port: number;
   logLevel: LogLevel;
+  /** Browser origins allowed to call the API (CORS); empty = no CORS headers at all. */
+  corsOrigins: string[];
   /** Every secret value, so the logger can redact them wherever they appear. */
   secrets: string[];
   /** Weak but workable settings, logged at start (names only, never values). */
@@ -138,6 +140,19 @@ const envSchema = z.object({
   UPSTREAM_MAX_ATTEMPTS: positiveInt(3),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  CORS_ORIGINS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^https?:\/\/[^/\s,]+$/, 'must be a comma list of origins like https://app.example.com'),
+        ),
+      )
+      .optional(),
+  ),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -462,6 +477,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     },
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS ?? [],
     secrets: collectSecrets(tenants, env, cursorSecret),
     warnings,
   };
