@@ -61,7 +61,8 @@ function headersFor(operationId: string, status: string, response: Json): Json {
   const json = problem || 'application/json' in content;
   const headers: Json = { 'X-Request-Id': headerRef('XRequestId') };
   if (json && operationId !== 'openApiDocument') headers['Server-Timing'] = headerRef('ServerTiming');
-  if (status === '200' && cachedOperations.has(operationId)) {
+  // A customer the vendor does not have is cached too (negative entry), so its 404 says so.
+  if ((status === '200' || status === '404') && cachedOperations.has(operationId)) {
     headers['Cache-Status'] = headerRef('CacheStatus');
     headers.Age = headerRef('Age');
   }
