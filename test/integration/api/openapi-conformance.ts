@@ -85,10 +85,7 @@ export class OpenApiConformance {
     const status = String(response.status);
     expect(operation.statuses, `${where} is a documented status (${text.slice(0, 300)})`).toContain(status);
     const responsePointer = `/paths/${escapePointer(operation.path)}/${operation.method}/responses/${status}`;
-    const documented = this.document.paths as Record<string, Record<string, Json>>;
-    const raw = (documented[operation.path]?.[operation.method]?.responses as Record<string, Json>)[
-      status
-    ] as Json;
+    const raw = this.resolve(`#${responsePointer}`);
     const declared = this.deref(raw);
     const pointer = typeof raw.$ref === 'string' ? raw.$ref.replace(/^#/, '') : responsePointer;
 
