@@ -98,6 +98,8 @@ let ok = false;
 try {
   ok =
     run('types', bin('tsc'), ['--noEmit', '-p', '.'], env) &&
+    // The browser example, with the DOM's types (examples/browser/tsconfig.json says why apart).
+    run('types (browser example)', bin('tsc'), ['--noEmit', '-p', 'examples/browser'], env) &&
     run('lint', bin('biome'), ['check', '.'], env) &&
     // The Worker's gzip size and start-up time against their budgets (scripts/bundle-size.mjs).
     // The served OpenAPI document against Redocly's recommended rules: zero errors (redocly.yaml).
