@@ -1,16 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import type { GatewayEnv } from '../../context';
+import { responseHeaderNames } from '../system/openapi-document';
 
 /** Response headers a browser app may read: the ones the OpenAPI document describes. */
-export const corsExposedHeaders = [
-  'X-Request-Id',
-  'Cache-Status',
-  'Age',
-  'Server-Timing',
-  'Retry-After',
-  'WWW-Authenticate',
-];
+export const corsExposedHeaders = Object.values(responseHeaderNames);
 
 /** Request headers a browser app may send: the key, a JSON body, its own request id, `no-cache`. */
 export const corsAllowedHeaders = ['Authorization', 'Content-Type', 'X-Request-Id', 'Cache-Control'];

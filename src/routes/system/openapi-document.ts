@@ -41,6 +41,16 @@ export const responseHeaderComponents = {
   },
 } as const;
 
+/** The HTTP name of each header component: what responses list and what CORS exposes to browsers. */
+export const responseHeaderNames: Record<keyof typeof responseHeaderComponents, string> = {
+  XRequestId: 'X-Request-Id',
+  ServerTiming: 'Server-Timing',
+  CacheStatus: 'Cache-Status',
+  Age: 'Age',
+  RetryAfter: 'Retry-After',
+  WwwAuthenticate: 'WWW-Authenticate',
+};
+
 /** Operations whose successful answers come from cached vendor snapshots (or say they bypassed them). */
 const cachedOperations = new Set([
   'listEntitlements',
