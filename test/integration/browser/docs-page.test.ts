@@ -58,6 +58,10 @@ function describeDocsPage(runtime: string, start: () => Promise<RunningProcess>)
         const check = page.locator('#operations-Entitlements-checkEntitlement');
         await check.locator('.opblock-summary').click();
         await check.locator('.try-out__btn').click();
+        // Nothing optional is pre-filled: an `at` or `requestedUsage` would change the answer unseen.
+        expect(await check.locator('tr[data-param-name="at"] input').inputValue()).toBe('');
+        expect(await check.locator('tr[data-param-name="requestedUsage"] input').inputValue()).toBe('');
+        expect(await check.locator('tr[data-param-name="vendor"] select').inputValue()).toBe('');
         await check.locator('tr[data-param-name="customerId"] input').fill('c1');
         await check.locator('tr[data-param-name="featureKey"] input').fill('user-licenses');
         await check.locator('tr[data-param-name="vendor"] select').selectOption('chargebee');
