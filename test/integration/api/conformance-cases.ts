@@ -310,10 +310,11 @@ export async function startSimulatorStack(): Promise<SimulatorStack> {
       CHARGEBEE_BASE_URL: `${chargebee.url}/api/v2`,
       CHARGEBEE_WEBHOOK_USERNAME: webhookCredentials.username,
       CHARGEBEE_WEBHOOK_PASSWORD: webhookCredentials.password,
-      // One short attempt: a fault becomes its problem at once, without retries.
+      // One attempt: a fault becomes its problem at once, without retries. The timeout leaves a
+      // loaded CI machine ample time for normal answers; the delay fault is well past it.
       UPSTREAM_MAX_ATTEMPTS: '1',
-      UPSTREAM_ATTEMPT_TIMEOUT_MS: '400',
-      UPSTREAM_DEADLINE_MS: '800',
+      UPSTREAM_ATTEMPT_TIMEOUT_MS: '1000',
+      UPSTREAM_DEADLINE_MS: '1500',
       LOG_LEVEL: 'error',
     },
     close: async () => {
@@ -339,7 +340,7 @@ const customers: Record<Vendor, string> = {
 const faults: Array<{ status: number; vendor: Vendor; fault: Fault }> = [
   { status: 502, vendor: 'chargebee', fault: { kind: 'status', status: 401, body: '{"message":"bad key"}' } },
   { status: 503, vendor: 'paygentic', fault: { kind: 'status', status: 503, body: '{"message":"down"}' } },
-  { status: 504, vendor: 'zenskar', fault: { kind: 'delay', ms: 1_500 } },
+  { status: 504, vendor: 'zenskar', fault: { kind: 'delay', ms: 4_000 } },
 ];
 
 /** Vendor failures: every operation that reaches a vendor, for each status it documents for them. */
