@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
+import type { Clock, CustomerSnapshot, LoadContext } from '../adapters/kit';
+import type { Transport } from '../adapters/kit/upstream';
 import type { adapterFactories } from '../adapters/registry';
-import type { Clock, CustomerSnapshot, LoadContext } from '../adapters/spec';
 import type { VendorId } from '../schemas/entitlement';
 import {
   type CacheState,
@@ -15,9 +16,8 @@ import {
 } from './cache';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
-import { GatewayError, isGatewayError } from './errors/gateway-error';
+import { errorCodeOf, GatewayError } from './errors/gateway-error';
 import type { LimitsFor } from './http/connection-limits';
-import type { Transport } from './http/types';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { cacheStatusValue } from './routes/cache-headers';
@@ -188,7 +188,7 @@ export function createPlatformRuntime(options: PlatformRuntimeOptions) {
             );
           } catch (error) {
             // "Does not exist" is an answer worth caching briefly; every other failure is not cached.
-            if (isGatewayError(error) && error.code === 'customer_not_found') return null;
+            if (errorCodeOf(error) === 'customer_not_found') return null;
             throw error;
           }
         },

@@ -1,10 +1,16 @@
-import type { adapterFactories } from '../adapters/registry';
-import type { AdapterFactory, Clock, LoadContext, VendorAdapter, VendorConnections } from '../adapters/spec';
+import type {
+  AdapterFactory,
+  Clock,
+  LoadContext,
+  VendorAdapter,
+  VendorConnectionBase,
+} from '../adapters/kit';
+import type { UpstreamClient } from '../adapters/kit/upstream';
+import type { AdapterFactories } from '../adapters/registry';
 import type { VendorId } from '../schemas/entitlement';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
-import type { UpstreamClient } from './http/types';
 import type { Logger } from './logger';
 import { CursorCodec } from './services/cursor';
 import { EntitlementService, type SnapshotLoader } from './services/entitlement-service';
@@ -30,7 +36,7 @@ export interface RuntimeOptions {
   /** The resilient upstream client over the platform's transport. */
   upstream: UpstreamClient;
   /** Adapter factories by vendor: the registry in production, fakes in some tests. */
-  adapterFactories: typeof adapterFactories;
+  adapterFactories: AdapterFactories;
   /** Opens the cache view of one request. */
   openCache(tenant: TenantConfig, platform: PlatformServices): RequestCachePort;
   readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;
@@ -40,7 +46,7 @@ export interface RuntimeOptions {
 const CATALOG_IDS = ['features'];
 
 /** Adapters live as long as the runtime: per process on Node, per isolate on Workers. */
-function createAdapterPool(upstream: UpstreamClient, clock: Clock, factories: typeof adapterFactories) {
+function createAdapterPool(upstream: UpstreamClient, clock: Clock, factories: AdapterFactories) {
   const pool = new Map<string, VendorAdapter>();
   return (tenant: TenantConfig, vendor: VendorId): VendorAdapter => {
     const key = `${tenant.id}:${vendor}`;
@@ -49,13 +55,9 @@ function createAdapterPool(upstream: UpstreamClient, clock: Clock, factories: ty
       const connection = tenant.vendors[vendor];
       if (connection === undefined)
         throw new GatewayError('vendor_not_configured', `This tenant has no ${vendor} connection.`);
-      const factory = factories[vendor] as AdapterFactory<typeof vendor>;
-      adapter = factory({
-        connection: connection as VendorConnections[typeof vendor],
-        upstream,
-        connectionKey: key,
-        clock,
-      } as never);
+      // The registry pairs each vendor with its own connection type; the pool only passes it through.
+      const factory = factories[vendor] as AdapterFactory<VendorConnectionBase>;
+      adapter = factory({ connection, upstream, connectionKey: key, clock });
       pool.set(key, adapter);
     }
     return adapter;

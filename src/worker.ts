@@ -1,5 +1,5 @@
+import type { Clock } from '../adapters/kit';
 import { adapterFactories } from '../adapters/registry';
-import type { Clock } from '../adapters/spec';
 import { createApp } from './app';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { createFetchTransport } from './http/fetch-transport';

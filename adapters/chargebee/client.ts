@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import { chargebeeErrorBodySchema } from '../../schemas/vendors/chargebee';
-import { UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { ChargebeeConnection } from '../spec';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { UpstreamError, upstreamError } from '../kit';
+import type { ChargebeeConnection } from './connection';
 
 /** `Authorization` value Chargebee expects: HTTP Basic with the API key as user and an empty password. */
 export function chargebeeAuthorization(apiKey: string): string {

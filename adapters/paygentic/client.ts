@@ -5,10 +5,9 @@ import {
   paygenticEntitlementListSchema,
   paygenticErrorSchema,
 } from '../../schemas/vendors/paygentic';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { PaygenticConnection } from '../spec';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { AdapterError, UpstreamError, upstreamError } from '../kit';
+import type { PaygenticConnection } from './connection';
 
 /** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, seed 003). */
 export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
@@ -152,7 +151,7 @@ export function createPaygenticClient(options: PaygenticClientOptions): Paygenti
         response = await upstream.requestJson(upstreamRequest, parsePaygenticError);
       } catch (error) {
         if (error instanceof UpstreamError && error.failure.vendorStatus === 404) {
-          throw new GatewayError('customer_not_found', `Paygentic has no customer ${query.customerId}.`, {
+          throw new AdapterError('customer_not_found', `Paygentic has no customer ${query.customerId}.`, {
             vendor: 'paygentic',
             cause: error,
           });

@@ -15,15 +15,9 @@ import {
   zenskarCustomerEntitlementRowSchema,
   zenskarErrorBodySchema,
 } from '../../schemas/vendors/zenskar';
-import { GatewayError } from '../../src/errors/gateway-error';
-import type {
-  UpstreamClient,
-  UpstreamRequest,
-  VendorErrorDetails,
-  VendorErrorParser,
-} from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { ZenskarConnection } from '../spec';
+import type { UpstreamClient, UpstreamRequest, VendorErrorDetails, VendorErrorParser } from '../kit';
+import { AdapterError, upstreamError } from '../kit';
+import type { ZenskarConnection } from './connection';
 
 /** Zenskar's documented maximum page size (both listings accept 1-100). */
 export const ZENSKAR_MAX_PAGE_SIZE = 100;
@@ -114,7 +108,7 @@ function setIdFilter(
   const invalid = unique.filter((id) => !isZenskarUuid(id));
   if (invalid.length > 0) {
     // Zenskar would answer 422; saying which filter is wrong is more useful than a vendor rejection.
-    throw new GatewayError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
+    throw new AdapterError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
       vendor: 'zenskar',
       errors: [{ path: `query.${gatewayName}`, message: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' }],
     });
@@ -141,7 +135,7 @@ export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string |
     const parameter = balanceRangeParameter(range.field, range.operator);
     const field = rangeFieldNames[range.field];
     if (field === null) {
-      throw new GatewayError('unsupported_filter', `Zenskar cannot filter balances on ${parameter}.`, {
+      throw new AdapterError('unsupported_filter', `Zenskar cannot filter balances on ${parameter}.`, {
         vendor: 'zenskar',
         errors: [{ path: `query.${parameter}`, message: `Zenskar has no filter on ${range.field}` }],
       });
@@ -150,7 +144,7 @@ export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string |
     const value = String(range.value);
     const existing = params.get(name);
     if (existing !== null && existing !== value) {
-      throw new GatewayError(
+      throw new AdapterError(
         'unsupported_filter',
         `Zenskar accepts one value per range filter; ${parameter} was given twice with different values.`,
         {

@@ -5,7 +5,7 @@ import {
   type ZenskarBalanceRow,
   type ZenskarCustomerEntitlementRow,
 } from '../../schemas/vendors/zenskar';
-import type { NormalizedEntitlements } from '../spec';
+import type { NormalizedEntitlements } from '../kit';
 
 /**
  * Pure mapping of Zenskar rows to the normalized model. The rules, one per line, with the test that

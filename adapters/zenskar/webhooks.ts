@@ -1,5 +1,5 @@
-import { GatewayError } from '../../src/errors/gateway-error';
-import type { WebhookTargets } from '../spec';
+import type { WebhookTargets } from '../kit';
+import { AdapterError } from '../kit';
 import { isZenskarUuid } from './client';
 
 /**
@@ -38,13 +38,13 @@ function firstString(record: Record<string, unknown>, keys: readonly string[]): 
 export function resolveZenskarWebhook(body: unknown): WebhookTargets {
   const envelope = asRecord(body);
   if (!envelope) {
-    throw new GatewayError('invalid_webhook', 'A Zenskar webhook body must be a JSON object.', {
+    throw new AdapterError('invalid_webhook', 'A Zenskar webhook body must be a JSON object.', {
       vendor: 'zenskar',
     });
   }
   const eventId = firstString(envelope, ['id', 'event_id', 'eventId']);
   if (eventId === null) {
-    throw new GatewayError(
+    throw new AdapterError(
       'invalid_webhook',
       'The Zenskar webhook has no event id (`id`, `event_id` or `eventId`).',
       {

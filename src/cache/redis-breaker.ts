@@ -1,4 +1,4 @@
-import type { Clock } from '../../adapters/spec';
+import type { Clock } from '../../adapters/kit';
 
 /** `closed`: Redis is called; `open`: it is skipped; `half-open`: one probe is allowed through. */
 export type RedisBreakerState = 'closed' | 'open' | 'half-open';

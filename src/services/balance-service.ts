@@ -1,4 +1,4 @@
-import type { LoadContext, VendorAdapter } from '../../adapters/spec';
+import type { LoadContext, VendorAdapter } from '../../adapters/kit';
 import {
   type Balance,
   type BalanceList,

@@ -1,8 +1,8 @@
+import type { Transport } from '../../adapters/kit/upstream';
 import type { adapterFactories } from '../../adapters/registry';
 import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
-import type { Transport } from '../../src/http/types';
 import { createJsonLogger } from '../../src/logger';
 import { createPlatformRuntime } from '../../src/platform-runtime';
 

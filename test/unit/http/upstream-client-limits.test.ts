@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../src/errors/gateway-error';
+import { UpstreamError } from '../../../adapters/kit/errors';
 import { defaultConnectionLimits } from '../../../src/http/connection-limits';
 import { hangUntilAborted, jsonResponse, respondAfter } from './fake-transport';
 import { createHarness } from './harness';
