@@ -17,7 +17,7 @@ import {
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { errorCodeOf, GatewayError } from './errors/gateway-error';
-import type { LimitsFor } from './http/connection-limits';
+import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { cacheStatusValue } from './routes/cache-headers';
@@ -56,15 +56,11 @@ export interface PlatformRuntimeOptions {
 const EVENT_DEDUPLICATION_MS = 3 * 24 * 60 * 60 * 1000;
 const DETAIL_TTL_MS = 5 * 60 * 1000;
 
-/**
- * A token bucket lets `rate + burst` through in the worst rolling minute, so a configured per-minute
- * figure is split between the two and never exceeded.
- */
+/** The configured per-minute figure and in-flight cap of each vendor, as the upstream client's limits. */
 function limitsFromConfig(config: GatewayConfig): LimitsFor {
   return (_connectionKey, vendor) => {
     const { requestsPerMinute, maxConcurrent } = config.limits[vendor];
-    const burst = Math.max(1, Math.floor(requestsPerMinute / 6));
-    return { requestsPerMinute: Math.max(1, requestsPerMinute - burst), burst, maxConcurrent };
+    return connectionLimitsOf(requestsPerMinute, maxConcurrent);
   };
 }
 

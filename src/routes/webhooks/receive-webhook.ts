@@ -1,16 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { VendorId } from '../../../schemas/entitlement';
+import { vendorModule } from '../../../adapters/registry';
+import { type VendorId, vendorIds } from '../../../schemas/entitlement';
 import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
 import type { TenantConfig } from '../../config';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import { errorResponses } from '../../errors/problem';
-import {
-  verifyBasicCredentials,
-  verifySharedSecretHmac,
-  verifySvixSignature,
-} from '../../services/webhook-verification';
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
@@ -21,7 +17,8 @@ export const receiveWebhookRoute = createRoute({
   tags: ['Webhooks'],
   summary: 'Receive a vendor event',
   description:
-    'Verifies the sender (Chargebee: HTTP Basic credentials; Paygentic: Svix signature with a 5-minute timestamp tolerance; Zenskar: HMAC-SHA256 of the body with the shared secret), drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.',
+    `Verifies the sender (${vendorIds.map((vendor) => vendorModule(vendor).webhook.scheme).join('; ')}), ` +
+    'drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.',
   request: { params: WebhookParamsSchema, query: WebhookQuerySchema },
   responses: {
     200: {
@@ -39,6 +36,7 @@ export const receiveWebhookRoute = createRoute({
   },
 });
 
+/** Whether a delivery verifies against one tenant's secrets, by the vendor module's own scheme. */
 async function verifiedBy(
   c: Context<GatewayEnv>,
   vendor: VendorId,
@@ -46,28 +44,10 @@ async function verifiedBy(
   rawBody: string,
   now: number,
 ): Promise<boolean> {
-  const secrets = tenant.webhooks;
-  switch (vendor) {
-    case 'chargebee':
-      return (
-        secrets.chargebee !== undefined &&
-        verifyBasicCredentials(c.req.header('authorization'), secrets.chargebee)
-      );
-    case 'paygentic': {
-      if (secrets.paygentic === undefined) return false;
-      const headers = {
-        id: c.req.header('svix-id'),
-        timestamp: c.req.header('svix-timestamp'),
-        signature: c.req.header('svix-signature'),
-      };
-      return (await verifySvixSignature(headers, rawBody, secrets.paygentic.secret, now)).ok;
-    }
-    case 'zenskar':
-      return (
-        secrets.zenskar !== undefined &&
-        verifySharedSecretHmac(c.req.header(secrets.zenskar.header), rawBody, secrets.zenskar.secret)
-      );
-  }
+  const secrets = tenant.webhooks[vendor];
+  if (secrets === undefined) return false;
+  const delivery = { header: (name: string) => c.req.header(name), rawBody, now };
+  return (await vendorModule(vendor).webhook.verify(delivery, secrets)).verified;
 }
 
 export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
