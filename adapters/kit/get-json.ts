@@ -16,9 +16,13 @@ export interface VendorJson<T> {
  */
 export type JsonGetter = <T>(request: UpstreamRequest, schema: z.ZodType<T>) => Promise<VendorJson<T>>;
 
-/** Describes zod issues by path and code only: never a value, so the text is safe in logs. */
+/**
+ * Describes zod issues by path and code only: never a value, so the text is safe in logs. The first
+ * five are enough to find the mismatch; a page of broken rows would otherwise flood the log line.
+ */
 export function describeSchemaIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string {
   return issues
+    .slice(0, 5)
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
       return `${path || '(root)'}: ${issue.code}`;
