@@ -96,7 +96,7 @@ function loadRows(
 }
 
 /**
- * The Paygentic adapter (vendors.md §2). Paygentic evaluates access itself, at the `at` it is given
+ * The Paygentic adapter. Paygentic evaluates access itself, at the `at` it is given
  * (`timeEvaluation: 'vendor'`), and its `hasAccess` is authoritative; the gateway combines the rows
  * per feature key (see docs/mapping.md).
  */

@@ -9,7 +9,7 @@ import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit'
 import { AdapterError, createJsonGetter, isVendorNotFound } from '../kit';
 import type { PaygenticConnection } from './connection';
 
-/** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, seed 003). */
+/** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, as Paygentic's OpenAPI document defines them). */
 export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
 
 /** The largest page `GET /v1/entitlements` serves (`limit` 1–100). */

@@ -73,7 +73,7 @@ export function customerEntitlementsUrl(
 }
 
 /**
- * Zenskar's filter names by gateway range field (seed 000). `remaining` has none: Zenskar documents
+ * Zenskar's filter names by gateway range field (Zenskar's "list customer entitlement balances with advanced filtering" reference). `remaining` has none: Zenskar documents
  * range filters on `quantity` and `quantity_used` only (its `quantity_used__lt=quantity` column
  * comparison is UNCONFIRMED), so a remaining filter is refused rather than approximated.
  */
@@ -125,7 +125,7 @@ function setIdFilter(
 
 /**
  * Translates a gateway {@link BalanceQuery} into Zenskar's query string for
- * `GET /entitlements/customers_balances` (seed 000): one id → `customer`, several → `customer__in`
+ * `GET /entitlements/customers_balances` (as Zenskar's API reference documents it): one id → `customer`, several → `customer__in`
  * (same for `entitlement` and `contract_id`); ranges as `<field>` for `eq` and `<field>__<op>`
  * otherwise; `sort_key`/`sort_type` as bare values; `populate` as a comma list; the vendor cursor
  * verbatim. Throws `validation_failed` for ids that are not UUIDs, and `unsupported_filter` (naming

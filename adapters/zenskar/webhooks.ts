@@ -5,9 +5,9 @@ import { isZenskarUuid } from './client';
 /**
  * Zenskar webhook bodies → the customers whose cached entitlements must go.
  *
- * Zenskar's event catalogue, envelope and signature scheme are UNCONFIRMED (vendors.md §1: set up in
- * the dashboard, "customer added", "usage limit exceeded", usage alerts). The signature is checked by
- * the gateway core before this runs; this only reads a tolerant envelope:
+ * Zenskar's event catalogue, envelope and signature scheme are not in Zenskar's public docs (they are set
+ * up in the dashboard: "customer added", "usage limit exceeded", usage alerts). The signature is checked by
+ * the module's webhook verification before this runs; this only reads a tolerant envelope:
  *
  * - event id: `id` | `event_id` | `eventId` (string or number), required;
  * - event type: `event` | `event_type` | `type` (string), else `unknown`;
