@@ -3,8 +3,8 @@ import type { adapterFactories } from '../../adapters/registry';
 import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
+import { createGateway } from '../../src/gateway';
 import { createJsonLogger } from '../../src/logger';
-import { createPlatformRuntime } from '../../src/platform-runtime';
 
 /** Keys and secrets the test gateways are configured with. */
 export const TEST_KEY = 'test-key-aaaaaaaaaaaaaaaa';
@@ -50,7 +50,7 @@ export async function createTestGateway(options: {
     (async () => {
       throw new TypeError('no transport in this test');
     });
-  const platform = createPlatformRuntime({
+  const platform = createGateway({
     config,
     logger,
     transport,
