@@ -1,12 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { vendorModule } from '../../../adapters/registry';
-import { type VendorId, vendorIds } from '../../../schemas/entitlement';
+import { vendorIds } from '../../../schemas/entitlement';
 import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
-import type { TenantConfig } from '../../config';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import { errorResponses } from '../../errors/problem';
+import { applyWebhookEvent, findVerifiedTenant } from '../../services/webhook-service';
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
@@ -36,20 +35,6 @@ export const receiveWebhookRoute = createRoute({
   },
 });
 
-/** Whether a delivery verifies against one tenant's secrets, by the vendor module's own scheme. */
-async function verifiedBy(
-  c: Context<GatewayEnv>,
-  vendor: VendorId,
-  tenant: TenantConfig,
-  rawBody: string,
-  now: number,
-): Promise<boolean> {
-  const secrets = tenant.webhooks[vendor];
-  if (secrets === undefined) return false;
-  const delivery = { header: (name: string) => c.req.header(name), rawBody, now };
-  return (await vendorModule(vendor).webhook.verify(delivery, secrets)).verified;
-}
-
 export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
   app.openapi(receiveWebhookRoute, async (c) => {
     const { vendor } = c.req.valid('param');
@@ -58,21 +43,17 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     // The size limit is enforced while the body arrives (bodyLimit in app.ts).
     const rawBody = await c.req.text();
 
-    const candidates = runtime.config.tenants.filter(
-      (tenant) => (tenantId === undefined || tenant.id === tenantId) && tenant.webhooks[vendor] !== undefined,
-    );
-    let tenant: TenantConfig | null = null;
-    for (const candidate of candidates) {
-      if (await verifiedBy(c, vendor, candidate, rawBody, runtime.clock.now())) {
-        tenant = candidate;
-        break;
-      }
-    }
+    const { tenant, candidates } = await findVerifiedTenant({
+      tenants: runtime.config.tenants,
+      vendor,
+      tenantId,
+      delivery: { header: (name) => c.req.header(name), rawBody, now: runtime.clock.now() },
+    });
     if (tenant === null) {
       runtime.logger.warn('webhook_rejected', {
         vendor,
         requestId: c.get('requestId'),
-        configuredTenants: candidates.length,
+        configuredTenants: candidates,
       });
       throw new GatewayError('webhook_verification_failed', `The ${vendor} webhook could not be verified.`, {
         vendor,
@@ -92,18 +73,7 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
       throw new GatewayError('invalid_webhook', `${vendor} webhooks are not supported.`, { vendor });
     const targets = await adapter.resolveWebhook(body, scope.loadContext(vendor));
 
-    const first = await scope.claimEvent(vendor, targets.eventId);
-    if (first) {
-      try {
-        await Promise.all(
-          targets.customerIds.map((customerId) => scope.invalidateCustomer(vendor, customerId)),
-        );
-        if (targets.catalogChanged) await scope.invalidateCatalog(vendor);
-      } catch (error) {
-        await scope.releaseEvent(vendor, targets.eventId);
-        throw error;
-      }
-    }
+    const first = await applyWebhookEvent(scope, vendor, targets);
     runtime.logger.info('webhook_processed', {
       vendor,
       tenant: tenant.id,
