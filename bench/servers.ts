@@ -11,9 +11,9 @@ import { adapterFactories } from '../adapters/registry';
 import { createApp } from '../src/app';
 import { BackgroundTasks } from '../src/background-tasks';
 import { parseConfig } from '../src/config';
+import { createGateway } from '../src/gateway';
 import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
-import { createPlatformRuntime } from '../src/platform-runtime';
 import { startSandbox } from '../src/sandbox/sandbox';
 
 const bare = new Hono();
@@ -34,7 +34,7 @@ const config = await parseConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
 const background = new BackgroundTasks(logger);
 const sandbox = startSandbox(config);
-const platform = createPlatformRuntime({
+const platform = createGateway({
   config: sandbox.config,
   logger,
   transport: config.mode === 'sandbox' ? sandbox.transport : createUndiciTransport(),

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { GatewayEnv, GatewayRuntime } from './context';
-import { GatewayError, isGatewayError } from './errors/gateway-error';
+import { asGatewayError, GatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
 import { registerListBalances } from './routes/balances/list-balances';
 import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
@@ -25,22 +25,23 @@ const MAX_BODY_BYTES = 256 * 1024;
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Turns any thrown value into a problem; unknown errors are logged with their stack and answered generically. */
-function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
-  if (isGatewayError(error)) {
+function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
+  const error = asGatewayError(thrown);
+  if (error !== undefined) {
     if (error.status >= 500) {
       runtime.logger.warn('request_failed', {
         requestId: c.get('requestId'),
         code: error.code,
         vendor: error.vendor,
         detail: error.message,
-        upstream: 'failure' in error ? error.failure : undefined,
+        upstream: error.failure,
       });
     }
     return problemResponse(c, error);
   }
-  if (error instanceof HTTPException) {
+  if (thrown instanceof HTTPException) {
     // Framework-raised errors (malformed JSON, wrong content type, body too large): the message is the framework's, safe to show.
-    const status = error.status;
+    const status = thrown.status;
     const code =
       status === 413
         ? 'payload_too_large'
@@ -54,9 +55,9 @@ function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRunti
     const detail =
       code === 'internal_error'
         ? 'The gateway failed to answer this request.'
-        : error.message || 'The request could not be read.';
+        : thrown.message || 'The request could not be read.';
     if (code === 'internal_error')
-      runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error });
+      runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error: thrown });
     return problemResponse(
       c,
       new GatewayError(
@@ -66,7 +67,7 @@ function toProblem(error: unknown, c: Context<GatewayEnv>, runtime: GatewayRunti
       ),
     );
   }
-  runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error });
+  runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error: thrown });
   return problemResponse(
     c,
     new GatewayError(

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import type {
-  ChargebeeConnection,
-  PaygenticConnection,
-  VendorConnections,
-  ZenskarConnection,
-} from '../adapters/spec';
+import { optionalString, type ParsedEnv } from '../adapters/kit';
+import { type VendorConnections, type VendorWebhookSecrets, vendorModule } from '../adapters/registry';
 import { type VendorId, vendorIds } from '../schemas/entitlement';
 import type { LogLevel } from './logger';
 
@@ -14,15 +10,8 @@ import type { LogLevel } from './logger';
  * its value.
  */
 
-/** Webhook verification secrets of one tenant. */
-export interface WebhookSecrets {
-  /** Chargebee authenticates webhooks with HTTP Basic credentials set on the endpoint. */
-  chargebee?: { username: string; password: string };
-  /** Paygentic delivers through Svix: the endpoint's `whsec_…` signing secret. */
-  paygentic?: { secret: string };
-  /** Zenskar signs with a shared secret (HMAC-SHA256); the header name is configurable. */
-  zenskar?: { secret: string; header: string };
-}
+/** Webhook verification secrets of one tenant, by vendor (each vendor module defines its own shape). */
+export type WebhookSecrets = Partial<VendorWebhookSecrets>;
 
 /** One tenant: who may call (SHA-256 hashes of its API keys) and which vendors it reads. */
 export interface TenantConfig {
@@ -81,60 +70,39 @@ export class ConfigError extends Error {
 export const SANDBOX_API_KEY = 'eg_sandbox_demo_key';
 const SANDBOX_CURSOR_SECRET = 'sandbox-cursor-secret-not-for-production';
 
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
-const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  .transform((value) => value.replace(/\/+$/, ''))
-  .optional();
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1')
-  .optional();
+const optionalPositiveInt = z.coerce.number().int().positive().optional();
 
-const envSchema = z.object({
+/** Each vendor's own variables, then the two every vendor has (`<PREFIX>_CACHE_TTL_SECONDS`, `<PREFIX>_REQUESTS_PER_MINUTE`). */
+function vendorEnvShape(): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const vendor of vendorIds) Object.assign(shape, vendorModule(vendor).config.env);
+  for (const vendor of vendorIds) {
+    const { config, defaults } = vendorModule(vendor);
+    shape[`${config.envPrefix}_CACHE_TTL_SECONDS`] =
+      defaults.freshForAtMostSeconds === undefined
+        ? optionalPositiveInt
+        : positiveInt(defaults.freshForAtMostSeconds);
+  }
+  for (const vendor of vendorIds) {
+    const { config, defaults } = vendorModule(vendor);
+    shape[`${config.envPrefix}_REQUESTS_PER_MINUTE`] = positiveInt(defaults.requestsPerMinute);
+  }
+  return shape;
+}
+
+const gatewayEnvShape = {
   GATEWAY_API_KEYS: optionalString,
   GATEWAY_CONFIG: optionalString,
   CURSOR_SECRET: optionalString,
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-  ZENSKAR_API_KEY: optionalString,
-  ZENSKAR_ORGANISATION: optionalString,
-  ZENSKAR_BASE_URL: httpUrl,
-  ZENSKAR_WEBHOOK_SECRET: optionalString,
-  ZENSKAR_WEBHOOK_SIGNATURE_HEADER: optionalString,
-  PAYGENTIC_API_KEY: optionalString,
-  PAYGENTIC_BASE_URL: httpUrl,
-  PAYGENTIC_WEBHOOK_SECRET: optionalString,
-  CHARGEBEE_SITE: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]*$/i, 'must be a Chargebee site name like "acme" or "acme-test"')
-      .optional(),
-  ),
-  CHARGEBEE_API_KEY: optionalString,
-  CHARGEBEE_BASE_URL: httpUrl,
-  CHARGEBEE_ENTITLEMENT_SOURCE: z
-    .enum(['auto', 'customer_entitlements', 'subscription_entitlements'])
-    .default('auto'),
-  CHARGEBEE_CONSOLIDATE_ENTITLEMENTS: booleanFlag,
-  CHARGEBEE_WEBHOOK_USERNAME: optionalString,
-  CHARGEBEE_WEBHOOK_PASSWORD: optionalString,
   CACHE_TTL_SECONDS: positiveInt(60),
   CACHE_STALE_SECONDS: nonNegativeInt(600),
   CACHE_NEGATIVE_TTL_SECONDS: positiveInt(30),
   CACHE_CATALOG_TTL_SECONDS: positiveInt(3600),
-  ZENSKAR_CACHE_TTL_SECONDS: z.coerce.number().int().positive().optional(),
-  PAYGENTIC_CACHE_TTL_SECONDS: positiveInt(10),
-  CHARGEBEE_CACHE_TTL_SECONDS: z.coerce.number().int().positive().optional(),
-  ZENSKAR_REQUESTS_PER_MINUTE: positiveInt(600),
-  PAYGENTIC_REQUESTS_PER_MINUTE: positiveInt(600),
-  CHARGEBEE_REQUESTS_PER_MINUTE: positiveInt(150),
-  VENDOR_MAX_CONCURRENCY: positiveInt(8),
+  /** Overrides every vendor's default in-flight cap when set. */
+  VENDOR_MAX_CONCURRENCY: optionalPositiveInt,
   UPSTREAM_ATTEMPT_TIMEOUT_MS: positiveInt(3000),
   UPSTREAM_DEADLINE_MS: positiveInt(8000),
   UPSTREAM_MAX_ATTEMPTS: positiveInt(3),
@@ -153,51 +121,35 @@ const envSchema = z.object({
       )
       .optional(),
   ),
-});
+};
 
-type Env = z.infer<typeof envSchema>;
+const envSchema = z.object({ ...gatewayEnvShape, ...vendorEnvShape() });
+
+/** The gateway's own variables, typed; the vendors' variables are read by their modules. */
+type Env = z.infer<z.ZodObject<typeof gatewayEnvShape>> & ParsedEnv;
 
 /** Every environment variable the gateway reads (docs/configuration.md lists them all). */
-export const configVariableNames = Object.keys(envSchema.shape) as Array<keyof Env>;
+export const configVariableNames = Object.keys(envSchema.shape);
 
-const tenantBaseUrl = z.url({ protocol: /^https?$/ }).optional();
 const hexSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
+
+/** `vendors` and `webhooks` of a tenant: one optional, strict entry per vendor, parsed by its module. */
+function perVendorSchema(entry: (vendor: VendorId) => z.ZodType) {
+  return z
+    .object(Object.fromEntries(vendorIds.map((vendor) => [vendor, entry(vendor)])))
+    .partial()
+    .strict();
+}
+
 const tenantSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
     apiKeyHashes: z.array(hexSha256).min(1),
-    vendors: z
-      .object({
-        zenskar: z
-          .object({ apiKey: z.string().min(1), organisation: z.string().min(1), baseUrl: tenantBaseUrl })
-          .strict(),
-        paygentic: z.object({ apiKey: z.string().min(1), baseUrl: tenantBaseUrl }).strict(),
-        chargebee: z
-          .object({
-            site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i),
-            apiKey: z.string().min(1),
-            baseUrl: tenantBaseUrl,
-            entitlementSource: z
-              .enum(['auto', 'customer_entitlements', 'subscription_entitlements'])
-              .default('auto'),
-            consolidateEntitlements: z.boolean().default(false),
-          })
-          .strict(),
-      })
-      .partial()
-      .strict()
-      .refine((vendors) => Object.keys(vendors).length > 0, 'must configure at least one vendor'),
-    webhooks: z
-      .object({
-        chargebee: z.object({ username: z.string().min(1), password: z.string().min(1) }).strict(),
-        paygentic: z.object({ secret: z.string().min(1) }).strict(),
-        zenskar: z
-          .object({ secret: z.string().min(1), header: z.string().min(1).default('x-zenskar-signature') })
-          .strict(),
-      })
-      .partial()
-      .strict()
-      .default({}),
+    vendors: perVendorSchema((vendor) => vendorModule(vendor).config.tenantConnection).refine(
+      (vendors) => Object.keys(vendors).length > 0,
+      'must configure at least one vendor',
+    ),
+    webhooks: perVendorSchema((vendor) => vendorModule(vendor).config.tenantWebhook).default({}),
   })
   .strict();
 const multiTenantSchema = z.object({ tenants: z.array(tenantSchema).min(1) }).strict();
@@ -221,83 +173,22 @@ function describeIssues(prefix: string, error: z.ZodError): string[] {
   });
 }
 
-/**
- * Chargebee's API lives under `/api/v2` on its host (its server URL in the docs includes the path).
- * A base URL given as a bare host gets it appended; one with a path is used as given (a proxy).
- */
-function chargebeeApiBase(url: string): string {
-  const trimmed = url.replace(/\/+$/, '');
-  return new URL(trimmed).pathname === '/' ? `${trimmed}/api/v2` : trimmed;
-}
-
-const defaultBaseUrls = {
-  zenskar: 'https://api.zenskar.com',
-  paygentic: 'https://api.paygentic.io',
-  chargebee: (site: string) => `https://${site}.chargebee.com/api/v2`,
-};
-
 function connectionsFromEnv(env: Env, problems: string[]): Partial<VendorConnections> {
-  const vendors: Partial<VendorConnections> = {};
-  const requireAll = (names: Array<keyof Env>): boolean => {
-    const present = names.filter((name) => env[name] !== undefined);
-    if (present.length === 0) return false;
-    for (const name of names)
-      if (env[name] === undefined) problems.push(`${name}: is required when ${present.join(', ')} is set`);
-    return present.length === names.length;
-  };
-  if (requireAll(['ZENSKAR_API_KEY', 'ZENSKAR_ORGANISATION'])) {
-    vendors.zenskar = {
-      apiKey: env.ZENSKAR_API_KEY as string,
-      organisation: env.ZENSKAR_ORGANISATION as string,
-      baseUrl: env.ZENSKAR_BASE_URL ?? defaultBaseUrls.zenskar,
-    } satisfies ZenskarConnection;
+  const vendors: Record<string, unknown> = {};
+  for (const vendor of vendorIds) {
+    const connection = vendorModule(vendor).config.connectionFromEnv(env, problems);
+    if (connection !== undefined) vendors[vendor] = connection;
   }
-  if (requireAll(['PAYGENTIC_API_KEY'])) {
-    vendors.paygentic = {
-      apiKey: env.PAYGENTIC_API_KEY as string,
-      baseUrl: env.PAYGENTIC_BASE_URL ?? defaultBaseUrls.paygentic,
-    } satisfies PaygenticConnection;
-  }
-  // The site only builds the default base URL: with CHARGEBEE_BASE_URL set, the key is enough.
-  const chargebeeNeeds: Array<keyof Env> =
-    env.CHARGEBEE_BASE_URL === undefined ? ['CHARGEBEE_SITE', 'CHARGEBEE_API_KEY'] : ['CHARGEBEE_API_KEY'];
-  if (requireAll(chargebeeNeeds)) {
-    const site = env.CHARGEBEE_SITE ?? new URL(env.CHARGEBEE_BASE_URL as string).hostname;
-    vendors.chargebee = {
-      site,
-      apiKey: env.CHARGEBEE_API_KEY as string,
-      baseUrl:
-        env.CHARGEBEE_BASE_URL === undefined
-          ? defaultBaseUrls.chargebee(site)
-          : chargebeeApiBase(env.CHARGEBEE_BASE_URL),
-      entitlementSource: env.CHARGEBEE_ENTITLEMENT_SOURCE,
-      consolidateEntitlements: env.CHARGEBEE_CONSOLIDATE_ENTITLEMENTS ?? false,
-    } satisfies ChargebeeConnection;
-  }
-  return vendors;
+  return vendors as Partial<VendorConnections>;
 }
 
 function webhooksFromEnv(env: Env, problems: string[]): WebhookSecrets {
-  const webhooks: WebhookSecrets = {};
-  if (env.CHARGEBEE_WEBHOOK_USERNAME !== undefined || env.CHARGEBEE_WEBHOOK_PASSWORD !== undefined) {
-    if (env.CHARGEBEE_WEBHOOK_USERNAME === undefined || env.CHARGEBEE_WEBHOOK_PASSWORD === undefined) {
-      problems.push('CHARGEBEE_WEBHOOK_USERNAME, CHARGEBEE_WEBHOOK_PASSWORD: set both or neither');
-    } else {
-      webhooks.chargebee = {
-        username: env.CHARGEBEE_WEBHOOK_USERNAME,
-        password: env.CHARGEBEE_WEBHOOK_PASSWORD,
-      };
-    }
+  const webhooks: Record<string, unknown> = {};
+  for (const vendor of vendorIds) {
+    const secrets = vendorModule(vendor).config.webhookFromEnv(env, problems);
+    if (secrets !== undefined) webhooks[vendor] = secrets;
   }
-  if (env.PAYGENTIC_WEBHOOK_SECRET !== undefined)
-    webhooks.paygentic = { secret: env.PAYGENTIC_WEBHOOK_SECRET };
-  if (env.ZENSKAR_WEBHOOK_SECRET !== undefined) {
-    webhooks.zenskar = {
-      secret: env.ZENSKAR_WEBHOOK_SECRET,
-      header: env.ZENSKAR_WEBHOOK_SIGNATURE_HEADER ?? 'x-zenskar-signature',
-    };
-  }
-  return webhooks;
+  return webhooks as WebhookSecrets;
 }
 
 function collectSecrets(tenants: TenantConfig[], env: Env, cursorSecret: string): string[] {
@@ -308,10 +199,13 @@ function collectSecrets(tenants: TenantConfig[], env: Env, cursorSecret: string)
     if (password) secrets.add(decodeURIComponent(password));
   }
   for (const tenant of tenants) {
-    for (const connection of Object.values(tenant.vendors)) secrets.add(connection.apiKey);
-    for (const webhook of Object.values(tenant.webhooks)) {
-      if ('secret' in webhook) secrets.add(webhook.secret);
-      if ('password' in webhook) secrets.add(webhook.password);
+    for (const vendor of vendorIds) {
+      const { config } = vendorModule(vendor);
+      const connection = tenant.vendors[vendor];
+      if (connection !== undefined)
+        for (const secret of config.connectionSecrets(connection)) secrets.add(secret);
+      const webhook = tenant.webhooks[vendor];
+      if (webhook !== undefined) for (const secret of config.webhookSecrets(webhook)) secrets.add(secret);
     }
   }
   return [...secrets].filter((secret) => secret.length >= 4);
@@ -324,7 +218,7 @@ function collectSecrets(tenants: TenantConfig[], env: Env, cursorSecret: string)
 export async function parseConfig(raw: Record<string, string | undefined>): Promise<GatewayConfig> {
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeIssues('', parsed.error));
-  const env = parsed.data;
+  const env = parsed.data as Env;
   const problems: string[] = [];
   const warnings: string[] = [];
 
@@ -339,32 +233,13 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     const multi = multiTenantSchema.safeParse(json);
     if (!multi.success) throw new ConfigError(describeIssues('GATEWAY_CONFIG', multi.error));
     for (const tenant of multi.data.tenants) {
-      const vendors: Partial<VendorConnections> = {};
-      if (tenant.vendors.zenskar)
-        vendors.zenskar = {
-          ...tenant.vendors.zenskar,
-          baseUrl: (tenant.vendors.zenskar.baseUrl ?? defaultBaseUrls.zenskar).replace(/\/+$/, ''),
-        };
-      if (tenant.vendors.paygentic)
-        vendors.paygentic = {
-          ...tenant.vendors.paygentic,
-          baseUrl: (tenant.vendors.paygentic.baseUrl ?? defaultBaseUrls.paygentic).replace(/\/+$/, ''),
-        };
-      if (tenant.vendors.chargebee) {
-        const chargebee = tenant.vendors.chargebee;
-        vendors.chargebee = {
-          ...chargebee,
-          baseUrl:
-            chargebee.baseUrl === undefined
-              ? defaultBaseUrls.chargebee(chargebee.site)
-              : chargebeeApiBase(chargebee.baseUrl),
-        };
-      }
-      const webhooks: WebhookSecrets = {};
-      if (tenant.webhooks.chargebee) webhooks.chargebee = tenant.webhooks.chargebee;
-      if (tenant.webhooks.paygentic) webhooks.paygentic = tenant.webhooks.paygentic;
-      if (tenant.webhooks.zenskar) webhooks.zenskar = tenant.webhooks.zenskar;
-      tenants.push({ id: tenant.id, apiKeyHashes: tenant.apiKeyHashes, vendors, webhooks });
+      // The modules' tenant schemas already built each connection (defaults applied).
+      tenants.push({
+        id: tenant.id,
+        apiKeyHashes: tenant.apiKeyHashes,
+        vendors: tenant.vendors as Partial<VendorConnections>,
+        webhooks: tenant.webhooks as WebhookSecrets,
+      });
     }
   }
 
@@ -444,32 +319,26 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     redisUrl: env.REDIS_URL ?? null,
     cache: {
       defaults,
-      perVendor: {
-        zenskar: { ...defaults, ttlSeconds: env.ZENSKAR_CACHE_TTL_SECONDS ?? defaults.ttlSeconds },
-        // Metered balances move with every usage event and Paygentic sends no balance webhooks.
-        paygentic: {
-          ...defaults,
-          ttlSeconds: Math.min(env.PAYGENTIC_CACHE_TTL_SECONDS, defaults.ttlSeconds),
-        },
-        chargebee: { ...defaults, ttlSeconds: env.CHARGEBEE_CACHE_TTL_SECONDS ?? defaults.ttlSeconds },
-      },
+      perVendor: perVendor((vendor) => {
+        const { config, defaults: vendorDefaults } = vendorModule(vendor);
+        const configured = env[`${config.envPrefix}_CACHE_TTL_SECONDS`] as number | undefined;
+        // A vendor whose data moves faster than its webhooks tell is capped by the gateway-wide TTL too.
+        const ttlSeconds =
+          vendorDefaults.freshForAtMostSeconds === undefined
+            ? (configured ?? defaults.ttlSeconds)
+            : Math.min(configured ?? vendorDefaults.freshForAtMostSeconds, defaults.ttlSeconds);
+        return { ...defaults, ttlSeconds };
+      }),
       negativeTtlSeconds: env.CACHE_NEGATIVE_TTL_SECONDS,
       catalogTtlSeconds: env.CACHE_CATALOG_TTL_SECONDS,
     },
-    limits: {
-      zenskar: {
-        requestsPerMinute: env.ZENSKAR_REQUESTS_PER_MINUTE,
-        maxConcurrent: env.VENDOR_MAX_CONCURRENCY,
-      },
-      paygentic: {
-        requestsPerMinute: env.PAYGENTIC_REQUESTS_PER_MINUTE,
-        maxConcurrent: env.VENDOR_MAX_CONCURRENCY,
-      },
-      chargebee: {
-        requestsPerMinute: env.CHARGEBEE_REQUESTS_PER_MINUTE,
-        maxConcurrent: env.VENDOR_MAX_CONCURRENCY,
-      },
-    },
+    limits: perVendor((vendor) => {
+      const { config, defaults: vendorDefaults } = vendorModule(vendor);
+      return {
+        requestsPerMinute: env[`${config.envPrefix}_REQUESTS_PER_MINUTE`] as number,
+        maxConcurrent: env.VENDOR_MAX_CONCURRENCY ?? vendorDefaults.maxConcurrent,
+      };
+    }),
     upstream: {
       attemptTimeoutMs: env.UPSTREAM_ATTEMPT_TIMEOUT_MS,
       deadlineMs: env.UPSTREAM_DEADLINE_MS,
@@ -481,6 +350,11 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     secrets: collectSecrets(tenants, env, cursorSecret),
     warnings,
   };
+}
+
+/** A value for every vendor, in registry order. */
+function perVendor<T>(value: (vendor: VendorId) => T): Record<VendorId, T> {
+  return Object.fromEntries(vendorIds.map((vendor) => [vendor, value(vendor)])) as Record<VendorId, T>;
 }
 
 /** The vendors a tenant has connections to, in a stable order. */

@@ -1,7 +1,7 @@
-import type { Clock, LoadContext, VendorAdapter } from '../adapters/spec';
+import type { Clock, LoadContext, VendorAdapter } from '../adapters/kit';
+import type { UpstreamCallReport } from '../adapters/kit/upstream';
 import type { VendorId } from '../schemas/entitlement';
 import type { GatewayConfig, TenantConfig } from './config';
-import type { UpstreamCallReport } from './http/types';
 import type { Logger } from './logger';
 import type { CursorCodec } from './services/cursor';
 import type { EntitlementService } from './services/entitlement-service';

@@ -4,9 +4,9 @@ import { createApp } from './app';
 import { BackgroundTasks } from './background-tasks';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { rawProblemResponse } from './errors/problem';
+import { createGateway } from './gateway';
 import { createUndiciTransport } from './http/undici-transport';
 import { createJsonLogger } from './logger';
-import { createPlatformRuntime } from './platform-runtime';
 import { registerDocsAssets } from './routes/system/docs-assets-node';
 import { sandboxBanner, startSandbox } from './sandbox/sandbox';
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const background = new BackgroundTasks(logger);
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const transport = createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs });
-  const platformRuntime = createPlatformRuntime({
+  const gateway = createGateway({
     config: sandbox?.config ?? config,
     logger,
     transport: sandbox?.transport ?? transport,
@@ -38,11 +38,11 @@ async function main(): Promise<void> {
     redis: { mode: 'shared' },
     background: (promise) => background.add(promise),
   });
-  const app = createApp(platformRuntime.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
   registerDocsAssets(app);
   // The shared Redis client does not queue commands while connecting: wait (briefly) for it, so the
   // first requests do not fail their Redis commands and trip the cache's Redis breaker.
-  if (config.redisUrl !== null && !(await platformRuntime.redisReady(2_000))) {
+  if (config.redisUrl !== null && !(await gateway.redisReady(2_000))) {
     logger.warn('redis_not_ready_at_start', { waitedMs: 2_000 });
   }
   const hostname = process.env.HOST ?? '0.0.0.0';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     forced.unref();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.drain();
-    await platformRuntime.close();
+    await gateway.close();
     await transport.close();
     clearTimeout(forced);
     process.exit(0);

@@ -1,10 +1,10 @@
+import type { Clock } from '../adapters/kit';
 import { adapterFactories } from '../adapters/registry';
-import type { Clock } from '../adapters/spec';
 import { createApp } from './app';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
+import { createGateway } from './gateway';
 import { createFetchTransport } from './http/fetch-transport';
 import { createJsonLogger } from './logger';
-import { createPlatformRuntime } from './platform-runtime';
 import { startSandbox } from './sandbox/sandbox';
 
 /** Worker vars and secrets: the same names as the Node environment. */
@@ -45,7 +45,7 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
   });
   for (const warning of config.warnings) logger.warn('config_warning', { warning });
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
-  const { runtime } = createPlatformRuntime({
+  const { runtime } = createGateway({
     config: sandbox?.config ?? config,
     logger,
     transport: sandbox?.transport ?? createFetchTransport(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chargebeeCustomerRetrieveSchema } from '../../schemas/vendors/chargebee';
-import { UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { UpstreamError } from '../kit';
 import {
   buildChargebeeUrl,
   chargebeeAuthorization,

@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import { chargebeeErrorBodySchema } from '../../schemas/vendors/chargebee';
-import { UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { ChargebeeConnection } from '../spec';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { createJsonGetter, UpstreamError } from '../kit';
+import type { ChargebeeConnection } from './connection';
 
 /** `Authorization` value Chargebee expects: HTTP Basic with the API key as user and an empty password. */
 export function chargebeeAuthorization(apiKey: string): string {
@@ -108,6 +107,7 @@ export interface ChargebeeClient {
 /** Creates the Chargebee client of one connection. */
 export function createChargebeeClient(options: ChargebeeClientOptions): ChargebeeClient {
   const authorization = chargebeeAuthorization(options.connection.apiKey);
+  const getJson = createJsonGetter(options.upstream, parseChargebeeError);
   const describe = (request: ChargebeeGet): UpstreamRequest => ({
     vendor: 'chargebee',
     connectionKey: options.connectionKey,
@@ -120,25 +120,7 @@ export function createChargebeeClient(options: ChargebeeClientOptions): Chargebe
   return {
     describe,
     async get(request, schema) {
-      const upstreamRequest = describe(request);
-      const response = await options.upstream.requestJson(upstreamRequest, parseChargebeeError);
-      const parsed = schema.safeParse(response.body);
-      if (!parsed.success) {
-        // The zod issues name paths only (no values), so they are safe as the cause for logs.
-        throw upstreamError(
-          'vendor_bad_response',
-          upstreamRequest,
-          { vendorStatus: response.status, attempts: response.attempts },
-          new Error(
-            `unexpected ${request.operation} body: ${parsed.error.issues.map(describeIssue).join('; ')}`,
-          ),
-        );
-      }
-      return parsed.data;
+      return (await getJson(describe(request), schema)).data;
     },
   };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  return `${issue.path.join('.') || '(root)'}: ${issue.code}`;
 }

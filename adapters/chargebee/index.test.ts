@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChargebeeCustomerEntitlement } from '../../schemas/vendors/chargebee';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient } from '../../src/http/types';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
-import type { ChargebeeConnection, CustomerSnapshot, LoadContext, RememberFunction } from '../spec';
+import type { CustomerSnapshot, LoadContext, RememberFunction, UpstreamClient } from '../kit';
+import { AdapterError, UpstreamError } from '../kit';
+import { createChargebeeAdapter, FALLBACK_RECHECK_MS, validateChargebeeCustomerId } from './adapter';
 import { chargebeeAuthorization } from './client';
+import type { ChargebeeConnection } from './connection';
 import {
   type ChargebeeDataset,
   chargebeeDemoLargeCustomerId,
@@ -15,7 +16,6 @@ import {
   generateChargebeeCustomer,
   mergeChargebeeDatasets,
 } from './fixtures';
-import { createChargebeeAdapter, FALLBACK_RECHECK_MS, validateChargebeeCustomerId } from './index';
 import type { ChargebeeSnapshotData } from './mapper';
 import { type ChargebeeSimulator, createChargebeeSimulator } from './simulator';
 
@@ -244,7 +244,7 @@ describe('Chargebee adapter: errors', () => {
   it('unknown customer → customer_not_found naming the vendor', async () => {
     const { baseUrl } = await harness();
     const error = await rejection(load(adapterFor(baseUrl), 'cust_missing'));
-    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'customer_not_found', vendor: 'chargebee', status: 404 });
   });
 
@@ -566,7 +566,7 @@ describe('Chargebee adapter: normalize guards', () => {
       evaluatedAt: null,
       data: { rows: [] },
     } as const;
-    expect(() => adapter.normalize(bogus as unknown as CustomerSnapshot, new Date())).toThrow(GatewayError);
+    expect(() => adapter.normalize(bogus as unknown as CustomerSnapshot, new Date())).toThrow(AdapterError);
   });
 
   it('keeps the customer_entitlement rows untouched in the snapshot (raw)', async () => {

@@ -5,7 +5,7 @@ import type {
   ChargebeeFeature,
   ChargebeeSubscriptionEntitlement,
 } from '../../schemas/vendors/chargebee';
-import type { CustomerSnapshot } from '../spec';
+import type { CustomerSnapshot } from '../kit';
 import { chargebeeDemoFeatures } from './fixtures';
 import {
   type ChargebeeSnapshotData,

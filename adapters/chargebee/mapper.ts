@@ -5,7 +5,7 @@ import type {
   ChargebeeSubscription,
   ChargebeeSubscriptionEntitlement,
 } from '../../schemas/vendors/chargebee';
-import type { CustomerSnapshot, NormalizedEntitlements } from '../spec';
+import type { CustomerSnapshot, NormalizedEntitlements } from '../kit';
 
 /**
  * Pure mapping of Chargebee entitlement rows to the gateway's normalized model. The rules are listed

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamRequest } from '../../src/http/types';
+import type { UpstreamRequest } from '../kit';
+import { UpstreamError } from '../kit';
 import {
   CHARGEBEE_MAX_PAGES,
   type ChargebeePage,

@@ -1,5 +1,5 @@
-import type { UpstreamRequest } from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
+import type { UpstreamRequest } from '../kit';
+import { upstreamError } from '../kit';
 
 /** Chargebee's largest page (`limit` 1–100); fewer round trips against a 150 calls/min test-site budget. */
 export const CHARGEBEE_PAGE_LIMIT = 100;

@@ -13,7 +13,7 @@ function get(
   return app.fetch(new Request(`http://chargebee.test/api/v2${path}`, { headers }));
 }
 
-describe('Chargebee simulator: the documented customer_entitlements example (seed 004)', () => {
+describe("Chargebee simulator: the documented customer_entitlements example (from Chargebee's API reference)", () => {
   it('answers limit=2 with the three rows of two features and next_offset "2", byte for byte', async () => {
     const { app } = createChargebeeSimulator();
     const response = await get(app, '/customers/c1/customer_entitlements?limit=2');

@@ -11,8 +11,8 @@ import {
 } from './fixtures';
 
 /**
- * A Chargebee Billing API v2 simulator, written from Chargebee's documentation (vendors.md §3 and
- * seed 004), not from the adapter: the sandbox backend and the adapter's integration-test double.
+ * A Chargebee Billing API v2 simulator, written from Chargebee's documentation (its API
+ * reference and official SDK sources), not from the adapter: the sandbox backend and the adapter's integration-test double.
  *
  * Implemented, under `/api/v2`: `GET /customers/{id}`, `GET /customers/{id}/customer_entitlements`
  * (feature-grouped `limit`, `next_offset` absent on the last page, `consolidate_entitlements`, 400 when

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors/gateway-error';
 import { createInProcessTransport } from '../../src/http/in-process-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
-import type { LoadContext, WebhookTargets } from '../spec';
+import type { LoadContext, WebhookTargets } from '../kit';
+import { AdapterError } from '../kit';
+import { createChargebeeAdapter } from './adapter';
 import { chargebeeSandboxCredentials } from './fixtures';
-import { createChargebeeAdapter } from './index';
 import { createChargebeeSimulator } from './simulator';
 import { MAX_SUBSCRIPTION_LOOKUPS, resolveChargebeeWebhook } from './webhooks';
 
@@ -268,7 +268,7 @@ describe('Chargebee webhooks', () => {
       null,
     ];
     for (const body of bodies) {
-      await expect(resolve(body)).rejects.toBeInstanceOf(GatewayError);
+      await expect(resolve(body)).rejects.toBeInstanceOf(AdapterError);
       await expect(resolve(body)).rejects.toMatchObject({ code: 'invalid_webhook', vendor: 'chargebee' });
     }
   });

@@ -1,6 +1,6 @@
 import { chargebeeWebhookEventSchema } from '../../schemas/vendors/chargebee';
-import { GatewayError } from '../../src/errors/gateway-error';
-import type { WebhookTargets } from '../spec';
+import type { WebhookTargets } from '../kit';
+import { AdapterError } from '../kit';
 import { mapWithConcurrency } from './paginator';
 
 /**
@@ -174,7 +174,7 @@ export async function resolveChargebeeWebhook(
 ): Promise<WebhookTargets> {
   const parsed = chargebeeWebhookEventSchema().safeParse(body);
   if (!parsed.success) {
-    throw new GatewayError('invalid_webhook', 'The Chargebee event has no `id` or no `event_type`.', {
+    throw new AdapterError('invalid_webhook', 'The Chargebee event has no `id` or no `event_type`.', {
       vendor: 'chargebee',
     });
   }

@@ -5,12 +5,11 @@ import {
   paygenticEntitlementListSchema,
   paygenticErrorSchema,
 } from '../../schemas/vendors/paygentic';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { PaygenticConnection } from '../spec';
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { AdapterError, createJsonGetter, isVendorNotFound } from '../kit';
+import type { PaygenticConnection } from './connection';
 
-/** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, seed 003). */
+/** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, as Paygentic's OpenAPI document defines them). */
 export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
 
 /** The largest page `GET /v1/entitlements` serves (`limit` 1–100). */
@@ -116,19 +115,11 @@ export interface PaygenticClient {
   ): Promise<PaygenticEntitlementDetail | null>;
 }
 
-function schemaIssues(issues: ReadonlyArray<{ path: PropertyKey[]; code: string }>): string {
-  // Paths and issue codes only: zod's messages never include received values, but the paths are all
-  // a log reader needs, and keeping vendor data out of logs is the safer default.
-  return issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.code}`)
-    .join('; ');
-}
-
 /** Builds the Paygentic client over the shared upstream helper. */
 export function createPaygenticClient(options: PaygenticClientOptions): PaygenticClient {
   const { connection, upstream, connectionKey } = options;
   const headers = paygenticAuthHeaders(connection.apiKey);
+  const getJson = createJsonGetter(upstream, parsePaygenticError);
 
   const request = (operation: string, url: string, signal: AbortSignal | undefined): UpstreamRequest => ({
     vendor: 'paygentic',
@@ -147,27 +138,17 @@ export function createPaygenticClient(options: PaygenticClientOptions): Paygenti
         buildListEntitlementsUrl(connection.baseUrl, query),
         callOptions.signal,
       );
-      let response: Awaited<ReturnType<UpstreamClient['requestJson']>>;
       try {
-        response = await upstream.requestJson(upstreamRequest, parsePaygenticError);
+        return (await getJson(upstreamRequest, paygenticEntitlementListSchema())).data;
       } catch (error) {
-        if (error instanceof UpstreamError && error.failure.vendorStatus === 404) {
-          throw new GatewayError('customer_not_found', `Paygentic has no customer ${query.customerId}.`, {
+        if (isVendorNotFound(error)) {
+          throw new AdapterError('customer_not_found', `Paygentic has no customer ${query.customerId}.`, {
             vendor: 'paygentic',
             cause: error,
           });
         }
         throw error;
       }
-      const parsed = paygenticEntitlementListSchema().safeParse(response.body);
-      if (!parsed.success) {
-        throw upstreamError('vendor_bad_response', upstreamRequest, {
-          vendorStatus: response.status,
-          vendorMessage: `list envelope did not match: ${schemaIssues(parsed.error.issues)}`,
-          attempts: response.attempts,
-        });
-      }
-      return parsed.data;
     },
 
     async getEntitlement(entitlementId, callOptions = {}) {
@@ -176,22 +157,12 @@ export function createPaygenticClient(options: PaygenticClientOptions): Paygenti
         buildEntitlementUrl(connection.baseUrl, entitlementId),
         callOptions.signal,
       );
-      let response: Awaited<ReturnType<UpstreamClient['requestJson']>>;
       try {
-        response = await upstream.requestJson(upstreamRequest, parsePaygenticError);
+        return (await getJson(upstreamRequest, paygenticEntitlementDetailSchema())).data;
       } catch (error) {
-        if (error instanceof UpstreamError && error.failure.vendorStatus === 404) return null;
+        if (isVendorNotFound(error)) return null;
         throw error;
       }
-      const parsed = paygenticEntitlementDetailSchema().safeParse(response.body);
-      if (!parsed.success) {
-        throw upstreamError('vendor_bad_response', upstreamRequest, {
-          vendorStatus: response.status,
-          vendorMessage: `entitlement body did not match: ${schemaIssues(parsed.error.issues)}`,
-          attempts: response.attempts,
-        });
-      }
-      return parsed.data;
     },
   };
 }

@@ -1,18 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Entitlement } from '../../schemas/entitlement';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
+import type { LoadContext, RememberFunction } from '../kit';
+import { AdapterError, UpstreamError } from '../kit';
 import type { RecordedRequest } from '../simulator-kit';
-import type { LoadContext, RememberFunction } from '../spec';
+import { createPaygenticAdapter, type PaygenticAdapterOptions } from './adapter';
 import {
   generatePaygenticCustomer,
   type PaygenticStoredEntitlement,
   paygenticDemoCustomers,
   paygenticSandboxCredentials,
 } from './fixtures';
-import { createPaygenticAdapter, type PaygenticAdapterOptions } from './index';
 import { createPaygenticSimulator } from './simulator';
 
 // The adapter against the simulator over real loopback HTTP (undici), asserting both what comes back
@@ -300,7 +300,7 @@ describe('paygentic adapter: customer ids', () => {
 
   it('loadCustomer with an impossible id fails before any call', async () => {
     const error = await rejectionOf(adapterFor().loadCustomer('cus_../admin', context()));
-    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'validation_failed', vendor: 'paygentic' });
     expect(simulator.kit.recorded).toHaveLength(0);
   });
@@ -313,7 +313,7 @@ describe('paygentic adapter: errors', () => {
       fault: { kind: 'status', status: 404, body: '{"message":"Customer not found","error":"not_found"}' },
     });
     const error = await rejectionOf(adapterFor().loadCustomer('cus_gone', context()));
-    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toBeInstanceOf(AdapterError);
     expect(error).not.toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ code: 'customer_not_found', status: 404, vendor: 'paygentic' });
   });

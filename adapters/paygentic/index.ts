@@ -1,183 +1,65 @@
-import type { Entitlement } from '../../schemas/entitlement';
-import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
-import type { AdapterFactoryOptions, CustomerSnapshot, LoadContext, VendorAdapterV1 } from '../spec';
-import {
-  createPaygenticClient,
-  type PaygenticClient,
-  paygenticCustomerIdPattern,
-  paygenticMaxPageSize,
-  paygenticOperations,
-} from './client';
-import { normalizePaygenticSnapshot, type PaygenticSnapshotData } from './mapper';
-import { collectOffsetRows, type OffsetPage } from './paginator';
-import { resolvePaygenticWebhook } from './webhooks';
+import { z } from 'zod';
+import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
+import { createPaygenticAdapter } from './adapter';
+import type { PaygenticConnection, PaygenticWebhookSecrets } from './connection';
+import { paygenticSandboxCredentials } from './fixtures';
+import { createPaygenticSimulator } from './simulator';
+import { verifyPaygenticWebhook } from './webhook-signature';
 
-export type { PaygenticSnapshotData } from './mapper';
+const defaultBaseUrl = 'https://api.paygentic.io';
+const demoCustomerId = 'cus_demoAcme';
 
-/** Options of the Paygentic adapter: the common factory options plus how to crawl pages. */
-export interface PaygenticAdapterOptions extends AdapterFactoryOptions<'paygentic'> {
-  /**
-   * Most `GET /v1/entitlements` pages in flight at once while loading one customer (default 4). The
-   * upstream client's per-connection cap still applies on top.
-   */
-  pageConcurrency?: number;
-  /** Rows asked per page, 1–100 (default 100, Paygentic's maximum: fewest round trips). */
-  pageSize?: number;
-  /** Most pages read for one customer before giving up with `vendor_bad_response` (default 1,000). */
-  maxPages?: number;
-}
-
-const defaultPageConcurrency = 4;
-const defaultMaxPages = 1_000;
-
-function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`Paygentic adapter: ${name} must be an integer between 1 and ${max}, got ${value}.`);
-  }
-  return value;
-}
-
-/**
- * The metered row behind a metered entitlement, to ask Paygentic about its soft limit: the first
- * metered grant with access (the one the mapper made primary), read from `raw` when the service
- * kept it, else from the grants alone (for a metered entitlement the primary row is metered, and it
- * is the first grant with access, or the first grant when none has access).
- */
-function meteredEntitlementId(entitlement: Entitlement): string | null {
-  if (entitlement.raw !== undefined) {
-    const rows = entitlement.raw
-      .map((row) => paygenticEntitlementRowSchema().safeParse(row))
-      .flatMap((result) => (result.success ? [result.data] : []))
-      .filter((row) => row.featureType === 'metered');
-    const row = rows.find((candidate) => candidate.hasAccess) ?? rows[0];
-    if (row) return row.entitlementId;
-  }
-  const grant = entitlement.grants.find((candidate) => candidate.hasAccess) ?? entitlement.grants[0];
-  return grant?.vendorId ?? null;
-}
-
-function loadRows(
-  client: PaygenticClient,
-  customerId: string,
-  context: LoadContext,
-  crawl: { pageSize: number; concurrency: number; maxPages: number },
-): Promise<PaygenticEntitlementRow[]> {
-  const fetchPage = async (
-    offset: number,
-    limit: number,
-    signal: AbortSignal,
-  ): Promise<OffsetPage<PaygenticEntitlementRow>> => {
-    const page = await client.listEntitlements({ customerId, limit, offset, at: context.at }, { signal });
-    return {
-      offset,
-      limit,
-      rows: page.data,
-      total: page.pagination.total,
-      echoedOffset: page.pagination.offset ?? null,
-    };
-  };
-  return collectOffsetRows(fetchPage, {
-    ...crawl,
-    signal: context.signal,
-    rowKey: (row) => row.entitlementId,
-    invalid: (message) =>
-      new UpstreamError(
-        'vendor_bad_response',
-        'paygentic',
-        `Paygentic's pagination is inconsistent. ${message}`,
-        {
-          operation: paygenticOperations.listEntitlements,
-          attempts: 1,
-        },
-      ),
-  });
-}
-
-/**
- * The Paygentic adapter (vendors.md §2). Paygentic evaluates access itself, at the `at` it is given
- * (`timeEvaluation: 'vendor'`), and its `hasAccess` is authoritative; the gateway combines the rows
- * per feature key (see docs/mapping.md).
- */
-export function createPaygenticAdapter(
-  options: PaygenticAdapterOptions,
-): VendorAdapterV1<PaygenticSnapshotData> {
-  const { clock } = options;
-  const client = createPaygenticClient(options);
-  const crawl = {
-    pageSize: positiveInteger('pageSize', options.pageSize ?? paygenticMaxPageSize, paygenticMaxPageSize),
-    concurrency: positiveInteger('pageConcurrency', options.pageConcurrency ?? defaultPageConcurrency),
-    maxPages: positiveInteger('maxPages', options.maxPages ?? defaultMaxPages),
-  };
-
-  const validateCustomerId = (customerId: string): string | null =>
-    paygenticCustomerIdPattern.test(customerId)
-      ? null
-      : 'A Paygentic customer id is `cus_` followed by letters and digits (for example `cus_a1b2c3`).';
-
-  return {
-    specificationVersion: 'v1',
-    vendor: 'paygentic',
-    timeEvaluation: 'vendor',
-    validateCustomerId,
-
-    async loadCustomer(
-      customerId: string,
-      context: LoadContext,
-    ): Promise<CustomerSnapshot<PaygenticSnapshotData>> {
-      const invalid = validateCustomerId(customerId);
-      // The service validates first; this guard keeps a malformed id from ever reaching Paygentic.
-      if (invalid !== null) {
-        throw new GatewayError('validation_failed', invalid, {
-          vendor: 'paygentic',
-          errors: [{ path: 'customerId', message: invalid }],
-        });
-      }
-      const rows = await loadRows(client, customerId, context, crawl);
+/** Paygentic as one module: config, adapter, webhook, sandbox and defaults. */
+export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, PaygenticWebhookSecrets> = {
+  id: 'paygentic',
+  displayName: 'Paygentic',
+  config: {
+    envPrefix: 'PAYGENTIC',
+    env: {
+      PAYGENTIC_API_KEY: optionalString,
+      PAYGENTIC_BASE_URL: httpUrl,
+      PAYGENTIC_WEBHOOK_SECRET: optionalString,
+    },
+    credentialVariables: ['PAYGENTIC_API_KEY'],
+    connectionFromEnv(env, problems) {
+      if (!requireAll(env, ['PAYGENTIC_API_KEY'], problems)) return undefined;
       return {
-        vendor: 'paygentic',
-        customerId,
-        fetchedAt: new Date(clock.now()).toISOString(),
-        evaluatedAt: context.at ?? null,
-        data: { rows },
+        apiKey: env.PAYGENTIC_API_KEY as string,
+        baseUrl: (env.PAYGENTIC_BASE_URL as string | undefined) ?? defaultBaseUrl,
       };
     },
-
-    normalize: normalizePaygenticSnapshot,
-
-    async isSoftLimit(entitlement: Entitlement, context: LoadContext): Promise<boolean> {
-      // Only metered entitlements have a balance to run past.
-      if (entitlement.type !== 'metered') return false;
-      const entitlementId = meteredEntitlementId(entitlement);
-      if (entitlementId === null) return false;
-      return context.remember('detail', entitlementId, async () => {
-        const detail = await client.getEntitlement(entitlementId, { signal: context.signal });
-        // Gone since the snapshot was taken: nothing lets usage run past a balance that no longer
-        // exists, so answer the conservative "hard limit".
-        if (detail === null) return false;
-        if (detail.id && detail.id !== entitlementId) {
-          throw new UpstreamError(
-            'vendor_bad_response',
-            'paygentic',
-            'Paygentic answered with a different entitlement than the one asked for.',
-            { operation: paygenticOperations.getEntitlement, attempts: 1 },
-          );
-        }
-        if (typeof detail.isSoftLimit === 'boolean') return detail.isSoftLimit;
-        if (detail.featureType !== 'metered') return false;
-        // Required on metered entitlements: its absence is a response the gateway cannot read, and
-        // guessing either way would grant or block usage wrongly.
-        throw new UpstreamError(
-          'vendor_bad_response',
-          'paygentic',
-          'Paygentic sent a metered entitlement without `isSoftLimit`.',
-          { operation: paygenticOperations.getEntitlement, attempts: 1 },
-        );
-      });
+    webhookFromEnv(env) {
+      if (env.PAYGENTIC_WEBHOOK_SECRET === undefined) return undefined;
+      return { secret: env.PAYGENTIC_WEBHOOK_SECRET as string };
     },
-
-    async resolveWebhook(body: unknown) {
-      return resolvePaygenticWebhook(body);
-    },
-  };
-}
+    tenantConnection: z
+      .object({ apiKey: z.string().min(1), baseUrl: tenantBaseUrl })
+      .strict()
+      .transform((tenant) => ({ ...tenant, baseUrl: baseUrlOr(tenant.baseUrl, defaultBaseUrl) })),
+    tenantWebhook: z.object({ secret: z.string().min(1) }).strict(),
+    connectionSecrets: (connection) => [connection.apiKey],
+    webhookSecrets: (secrets) => [secrets.secret],
+  },
+  createAdapter: createPaygenticAdapter,
+  webhook: {
+    scheme: 'Paygentic: Svix signature with a 5-minute timestamp tolerance',
+    verify: verifyPaygenticWebhook,
+  },
+  sandbox: {
+    origin: 'https://paygentic.sandbox.invalid',
+    createSimulator: () => createPaygenticSimulator().app,
+    connection: (origin) => ({ ...paygenticSandboxCredentials, baseUrl: origin }),
+    // `sso_enabled`: a feature the demo customer holds (Paygentic keys are the merchant's own spelling).
+    demo: { customerId: demoCustomerId, featureKey: 'sso_enabled' },
+    bannerLines: ({ baseUrl, auth }) => [
+      `curl -s ${auth} '${baseUrl}/v1/customers/${demoCustomerId}/entitlements?vendor=paygentic&limit=5'`,
+    ],
+  },
+  defaults: {
+    // Paygentic publishes no rate limit: 600/min is a conservative guess; its 429s are still honoured.
+    requestsPerMinute: 600,
+    maxConcurrent: 8,
+    // Metered balances move with every usage event and Paygentic sends no balance webhooks.
+    freshForAtMostSeconds: 10,
+  },
+};

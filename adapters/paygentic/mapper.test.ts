@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntitlementSchema } from '../../schemas/entitlement';
 import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
-import type { CustomerSnapshot } from '../spec';
+import type { CustomerSnapshot } from '../kit';
 import {
   mapPaygenticGrant,
   normalizePaygenticSnapshot,

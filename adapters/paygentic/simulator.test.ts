@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generatePaygenticCustomer, paygenticDemoCustomers, paygenticSandboxCredentials } from './fixtures';
 import { createPaygenticSimulator } from './simulator';
 
-// The simulator must follow Paygentic's documentation (vendors.md §2, seed 003), not the adapter:
+// The simulator must follow Paygentic's documentation (its published OpenAPI document, shipped in its Node SDK), not the adapter:
 // these tests read it the way a client of the real API would.
 
 const now = Date.parse('2026-06-01T12:00:00Z');

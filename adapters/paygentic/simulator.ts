@@ -9,8 +9,8 @@ import {
 } from './fixtures';
 
 /**
- * A simulator of Paygentic's entitlement reads, written from Paygentic's documentation (vendors.md
- * §2, seed 003), not from the adapter: it is the sandbox backend and the adapter's test double.
+ * A simulator of Paygentic's entitlement reads, written from Paygentic's documentation (its API
+ * reference and the OpenAPI document shipped in its Node SDK), not from the adapter: it is the sandbox backend and the adapter's test double.
  *
  * - `GET /v1/entitlements`: `customerId` (required), `productId`, `subscriptionId`, `featureKey`
  *   (requires `productId`), `limit` 1–100 (default 10), `offset` ≥ 0 (default 0), `at` (RFC 3339,

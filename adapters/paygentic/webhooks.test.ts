@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors/gateway-error';
-import type { UpstreamClient } from '../../src/http/types';
-import { createPaygenticAdapter } from './index';
+import type { UpstreamClient } from '../kit';
+import { AdapterError } from '../kit';
+import { createPaygenticAdapter } from './adapter';
 import { createPaygenticSimulator } from './simulator';
 import { resolvePaygenticWebhook } from './webhooks';
 
@@ -82,7 +82,7 @@ describe('resolvePaygenticWebhook', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(GatewayError);
+    expect(caught).toBeInstanceOf(AdapterError);
     expect(caught).toMatchObject({ code: 'invalid_webhook', status: 400, vendor: 'paygentic' });
   });
 

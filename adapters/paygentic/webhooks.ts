@@ -1,6 +1,6 @@
 import { paygenticWebhookEnvelopeSchema } from '../../schemas/vendors/paygentic';
-import { GatewayError } from '../../src/errors/gateway-error';
-import type { WebhookTargets } from '../spec';
+import type { WebhookTargets } from '../kit';
+import { AdapterError } from '../kit';
 import { paygenticCustomerIdPattern } from './client';
 
 /**
@@ -24,7 +24,7 @@ const customerScopedPrefixes = ['subscription.', 'customer.'] as const;
 export function resolvePaygenticWebhook(body: unknown): WebhookTargets {
   const parsed = paygenticWebhookEnvelopeSchema().safeParse(body);
   if (!parsed.success) {
-    throw new GatewayError(
+    throw new AdapterError(
       'invalid_webhook',
       'A Paygentic webhook must be a JSON object with a non-empty `eventId` and `eventType`.',
       { vendor: 'paygentic' },

@@ -3,11 +3,11 @@ import { type Balance, type BalanceQuery, BalanceSchema, type BalanceSortKey } f
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
-import type { LoadContext } from '../spec';
+import type { LoadContext } from '../kit';
+import { createZenskarAdapter } from './adapter';
 import { zenskarBalanceParams } from './client';
 import type { ZenskarStoredRow } from './fixtures';
 import { zenskarDemoCustomerIds, zenskarDemoDefinitionIds, zenskarSandboxCredentials } from './fixtures';
-import { createZenskarAdapter } from './index';
 import { createZenskarSimulator } from './simulator';
 
 const context: LoadContext = { remember: (_namespace, _key, load) => load() };

@@ -15,15 +15,15 @@ import {
   zenskarCustomerEntitlementRowSchema,
   zenskarErrorBodySchema,
 } from '../../schemas/vendors/zenskar';
-import { GatewayError } from '../../src/errors/gateway-error';
 import type {
   UpstreamClient,
   UpstreamRequest,
   VendorErrorDetails,
   VendorErrorParser,
-} from '../../src/http/types';
-import { upstreamError } from '../../src/http/upstream-client';
-import type { ZenskarConnection } from '../spec';
+  VendorJson,
+} from '../kit';
+import { AdapterError, createJsonGetter, describeSchemaIssues, vendorBadResponse } from '../kit';
+import type { ZenskarConnection } from './connection';
 
 /** Zenskar's documented maximum page size (both listings accept 1-100). */
 export const ZENSKAR_MAX_PAGE_SIZE = 100;
@@ -73,7 +73,7 @@ export function customerEntitlementsUrl(
 }
 
 /**
- * Zenskar's filter names by gateway range field (seed 000). `remaining` has none: Zenskar documents
+ * Zenskar's filter names by gateway range field (Zenskar's "list customer entitlement balances with advanced filtering" reference). `remaining` has none: Zenskar documents
  * range filters on `quantity` and `quantity_used` only (its `quantity_used__lt=quantity` column
  * comparison is UNCONFIRMED), so a remaining filter is refused rather than approximated.
  */
@@ -114,7 +114,7 @@ function setIdFilter(
   const invalid = unique.filter((id) => !isZenskarUuid(id));
   if (invalid.length > 0) {
     // Zenskar would answer 422; saying which filter is wrong is more useful than a vendor rejection.
-    throw new GatewayError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
+    throw new AdapterError('validation_failed', `Zenskar ${gatewayName} values are UUIDs.`, {
       vendor: 'zenskar',
       errors: [{ path: `query.${gatewayName}`, message: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' }],
     });
@@ -125,7 +125,7 @@ function setIdFilter(
 
 /**
  * Translates a gateway {@link BalanceQuery} into Zenskar's query string for
- * `GET /entitlements/customers_balances` (seed 000): one id → `customer`, several → `customer__in`
+ * `GET /entitlements/customers_balances` (as Zenskar's API reference documents it): one id → `customer`, several → `customer__in`
  * (same for `entitlement` and `contract_id`); ranges as `<field>` for `eq` and `<field>__<op>`
  * otherwise; `sort_key`/`sort_type` as bare values; `populate` as a comma list; the vendor cursor
  * verbatim. Throws `validation_failed` for ids that are not UUIDs, and `unsupported_filter` (naming
@@ -141,7 +141,7 @@ export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string |
     const parameter = balanceRangeParameter(range.field, range.operator);
     const field = rangeFieldNames[range.field];
     if (field === null) {
-      throw new GatewayError('unsupported_filter', `Zenskar cannot filter balances on ${parameter}.`, {
+      throw new AdapterError('unsupported_filter', `Zenskar cannot filter balances on ${parameter}.`, {
         vendor: 'zenskar',
         errors: [{ path: `query.${parameter}`, message: `Zenskar has no filter on ${range.field}` }],
       });
@@ -150,7 +150,7 @@ export function zenskarBalanceParams(query: BalanceQuery, vendorCursor: string |
     const value = String(range.value);
     const existing = params.get(name);
     if (existing !== null && existing !== value) {
-      throw new GatewayError(
+      throw new AdapterError(
         'unsupported_filter',
         `Zenskar accepts one value per range filter; ${parameter} was given twice with different values.`,
         {
@@ -246,58 +246,33 @@ export interface ZenskarClientOptions {
   connectionKey: string;
 }
 
-function describeIssues(error: z.ZodError, prefix: string): string {
-  // Paths and messages only: vendor values stay out of logs and errors.
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
-}
-
-interface Envelope {
-  results: unknown[];
-  next?: string | null | undefined;
-}
-
-function validatePage<E extends Envelope, T>(
+/**
+ * Reads each row of a page through the row schema, keeping the raw row next to the parsed one (for
+ * `include=raw`). A row that does not fit fails the page: the snapshot must be complete.
+ */
+function readRows<T>(
   request: UpstreamRequest,
-  body: unknown,
-  attempts: number,
-  envelope: { safeParse(value: unknown): z.ZodSafeParseResult<E> },
-  rowSchema: { safeParse(value: unknown): z.ZodSafeParseResult<T> },
-): { items: Array<ZenskarReceived<T>>; next: string | null; envelope: E } {
-  const page = envelope.safeParse(body);
-  if (!page.success) {
-    throw upstreamError('vendor_bad_response', request, {
-      vendorStatus: 200,
-      vendorMessage: describeIssues(page.error, 'body'),
-      attempts,
-    });
-  }
-  const items: Array<ZenskarReceived<T>> = [];
-  page.data.results.forEach((raw, index) => {
+  page: VendorJson<{ results: unknown[] }>,
+  rowSchema: z.ZodType<T>,
+): Array<ZenskarReceived<T>> {
+  return page.data.results.map((raw, index) => {
     const row = rowSchema.safeParse(raw);
-    if (!row.success) {
-      throw upstreamError('vendor_bad_response', request, {
-        vendorStatus: 200,
-        vendorMessage: describeIssues(row.error, `results.${index}`),
-        attempts,
-      });
-    }
-    items.push({ row: row.data, raw });
+    if (!row.success)
+      throw vendorBadResponse(request, page, describeSchemaIssues(row.error.issues, `results.${index}`));
+    return { row: row.data, raw };
   });
-  const next = page.data.next;
-  return {
-    items,
-    next: next === undefined || next === null || next === '' ? null : next,
-    envelope: page.data,
-  };
+}
+
+/** Zenskar's "no next page": absent, null or empty. */
+function nextCursor(next: string | null | undefined): string | null {
+  return next === undefined || next === null || next === '' ? null : next;
 }
 
 /** The Zenskar HTTP client: URLs, auth headers, the error parser and wire validation. */
 export function createZenskarClient(options: ZenskarClientOptions): ZenskarClient {
   const { connection, upstream, connectionKey } = options;
   const headers = zenskarAuthHeaders(connection);
+  const getJson = createJsonGetter(upstream, parseZenskarError);
 
   const request = (operation: string, url: string, signal: AbortSignal | undefined): UpstreamRequest => ({
     vendor: 'zenskar',
@@ -316,15 +291,12 @@ export function createZenskarClient(options: ZenskarClientOptions): ZenskarClien
         customerEntitlementsUrl(connection.baseUrl, customerId, cursor),
         signal,
       );
-      const response = await upstream.requestJson(call, parseZenskarError);
-      const { items, next, envelope } = validatePage(
-        call,
-        response.body,
-        response.attempts,
-        zenskarCustomerEntitlementPageSchema(),
-        zenskarCustomerEntitlementRowSchema(),
-      );
-      return { items, next, totalCount: envelope.total_count ?? null };
+      const page = await getJson(call, zenskarCustomerEntitlementPageSchema());
+      return {
+        items: readRows(call, page, zenskarCustomerEntitlementRowSchema()),
+        next: nextCursor(page.data.next),
+        totalCount: page.data.total_count ?? null,
+      };
     },
     async listBalances(query, vendorCursor, signal) {
       const call = request(
@@ -332,16 +304,13 @@ export function createZenskarClient(options: ZenskarClientOptions): ZenskarClien
         balancesUrl(connection.baseUrl, query, vendorCursor),
         signal,
       );
-      const response = await upstream.requestJson(call, parseZenskarError);
-      const { items, next, envelope } = validatePage(
-        call,
-        response.body,
-        response.attempts,
-        zenskarBalancePageSchema(),
-        zenskarBalanceRowSchema(),
-      );
-      // The documented example says `total`, the customer list `total_count`: read either.
-      return { items, next, totalCount: envelope.total ?? envelope.total_count ?? null };
+      const page = await getJson(call, zenskarBalancePageSchema());
+      return {
+        items: readRows(call, page, zenskarBalanceRowSchema()),
+        next: nextCursor(page.data.next),
+        // The documented example says `total`, the customer list `total_count`: read either.
+        totalCount: page.data.total ?? page.data.total_count ?? null,
+      };
     },
   };
 }

@@ -4,11 +4,11 @@
  * simulator renders them into API responses.
  */
 
-/** Entitlement kinds of a Zenskar definition (vendors.md §1). */
+/** Entitlement kinds of a Zenskar definition (Zenskar's API reference). */
 export type ZenskarEntitlementType = 'Feature' | 'Quantity' | 'Credits';
-/** What created a customer entitlement row (seed 002 `SourceType`). */
+/** What created a customer entitlement row (the `SourceType` enum of Zenskar's customer entitlement API). */
 export type ZenskarSourceType = 'Grant' | 'Billable' | 'Rollover' | 'Adjustment';
-/** Status of a customer entitlement row (seed 002 `EntitlementCustomerStatus`). */
+/** Status of a customer entitlement row (the `EntitlementCustomerStatus` enum of Zenskar's customer entitlement API). */
 export type ZenskarRowStatus = 'draft' | 'active' | 'expired' | 'voided';
 
 /** An entitlement definition as `GET /entitlements/{entitlement_id}` describes it. */

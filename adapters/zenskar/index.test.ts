@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError, UpstreamError } from '../../src/errors/gateway-error';
 import { createInProcessTransport } from '../../src/http/in-process-transport';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
-import type { LoadContext } from '../spec';
+import type { LoadContext } from '../kit';
+import { AdapterError, UpstreamError } from '../kit';
+import { createZenskarAdapter, validateZenskarCustomerId } from './adapter';
 import { customerEntitlementsUrl, parseZenskarError } from './client';
 import {
   zenskarDemoCustomerIds,
@@ -12,7 +13,6 @@ import {
   zenskarDemoDefinitionIds,
   zenskarSandboxCredentials,
 } from './fixtures';
-import { createZenskarAdapter, validateZenskarCustomerId } from './index';
 import { paginateZenskar } from './paginator';
 import { createZenskarSimulator } from './simulator';
 
@@ -187,7 +187,7 @@ describe('zenskar adapter over real HTTP', () => {
 describe('zenskar adapter errors', () => {
   it('maps the vendor 404 for an unknown customer to customer_not_found', async () => {
     const error = await rejection(adapterFor().loadCustomer('99999999-9999-4999-8999-999999999999', context));
-    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'customer_not_found', status: 404, vendor: 'zenskar' });
     expect(simulator.kit.recorded).toHaveLength(1);
   });

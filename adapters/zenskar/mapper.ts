@@ -5,13 +5,13 @@ import {
   type ZenskarBalanceRow,
   type ZenskarCustomerEntitlementRow,
 } from '../../schemas/vendors/zenskar';
-import type { NormalizedEntitlements } from '../spec';
+import type { NormalizedEntitlements } from '../kit';
 
 /**
  * Pure mapping of Zenskar rows to the normalized model. The rules, one per line, with the test that
  * pins each, are in docs/mapping.md.
  *
- * Zenskar has no "check access" endpoint: the gateway decides from the rows (vendors.md §1). A row
+ * Zenskar has no "check access" endpoint: the gateway decides from the rows (its API reference documents none). A row
  * counts when its status is `active` (or missing, as in the balances example) and `at` lies inside
  * `[active_from, expiry_at)`, open where null.
  */

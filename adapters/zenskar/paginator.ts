@@ -1,4 +1,4 @@
-import { UpstreamError } from '../../src/errors/gateway-error';
+import { UpstreamError } from '../kit';
 
 /**
  * Zenskar's cursor pagination as an async iteration of pages. The cursor is the previous page's

@@ -8,7 +8,7 @@ import {
 } from './fixtures';
 import { createZenskarSimulator } from './simulator';
 
-// The simulator is checked against the vendor docs (vendors.md §1, seeds 000-002), not the adapter.
+// The simulator is checked against the vendor docs (Zenskar's public API reference for its entitlement endpoints), not the adapter.
 
 const auth = {
   'x-api-key': zenskarSandboxCredentials.apiKey,

@@ -13,7 +13,7 @@ import {
 } from './fixtures';
 
 /**
- * A Zenskar API double that follows the vendor's documentation (vendors.md §1, seeds 000-002), not
+ * A Zenskar API double that follows the vendor's documentation (its public API reference for the entitlement endpoints), not
  * the adapter: the sandbox backend and the integration-test double.
  *
  * Implemented: `GET /entitlements/customer/{customer_id}` and `GET /entitlements/customers_balances`

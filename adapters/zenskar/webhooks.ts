@@ -1,13 +1,13 @@
-import { GatewayError } from '../../src/errors/gateway-error';
-import type { WebhookTargets } from '../spec';
+import type { WebhookTargets } from '../kit';
+import { AdapterError } from '../kit';
 import { isZenskarUuid } from './client';
 
 /**
  * Zenskar webhook bodies → the customers whose cached entitlements must go.
  *
- * Zenskar's event catalogue, envelope and signature scheme are UNCONFIRMED (vendors.md §1: set up in
- * the dashboard, "customer added", "usage limit exceeded", usage alerts). The signature is checked by
- * the gateway core before this runs; this only reads a tolerant envelope:
+ * Zenskar's event catalogue, envelope and signature scheme are not in Zenskar's public docs (they are set
+ * up in the dashboard: "customer added", "usage limit exceeded", usage alerts). The signature is checked by
+ * the module's webhook verification before this runs; this only reads a tolerant envelope:
  *
  * - event id: `id` | `event_id` | `eventId` (string or number), required;
  * - event type: `event` | `event_type` | `type` (string), else `unknown`;
@@ -38,13 +38,13 @@ function firstString(record: Record<string, unknown>, keys: readonly string[]): 
 export function resolveZenskarWebhook(body: unknown): WebhookTargets {
   const envelope = asRecord(body);
   if (!envelope) {
-    throw new GatewayError('invalid_webhook', 'A Zenskar webhook body must be a JSON object.', {
+    throw new AdapterError('invalid_webhook', 'A Zenskar webhook body must be a JSON object.', {
       vendor: 'zenskar',
     });
   }
   const eventId = firstString(envelope, ['id', 'event_id', 'eventId']);
   if (eventId === null) {
-    throw new GatewayError(
+    throw new AdapterError(
       'invalid_webhook',
       'The Zenskar webhook has no event id (`id`, `event_id` or `eventId`).',
       {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lazy } from './lazy';
 
 /**
- * Paygentic wire formats (vendors.md §2, seed 003), as the gateway reads them.
+ * Paygentic wire formats (from its published OpenAPI document, shipped in its Node SDK), as the gateway reads them.
  *
  * Tolerant on purpose: every field the mapping can do without is `.nullish()`, unknown keys are kept
  * (`looseObject`) so a parsed row is still the row as received (it is what `include=raw` returns),

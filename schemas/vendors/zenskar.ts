@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lazy } from './lazy';
 
 /**
- * Zenskar wire formats (vendors.md §1, seeds 000/001/002), as the gateway reads them.
+ * Zenskar wire formats (from Zenskar's public API reference), as the gateway reads them.
  *
  * Tolerant on purpose: every field that the mapping can do without is `.nullish()`, unknown keys are
  * kept (`looseObject`) so a row parsed here is still the row as received, and enum-like fields
@@ -61,7 +61,7 @@ const detailsObject = () =>
     email: z.string().nullish(),
   });
 
-/** One customer entitlement row of `GET /entitlements/customer/{customer_id}` (seed 002). */
+/** One customer entitlement row of `GET /entitlements/customer/{customer_id}` (Zenskar's "list customer entitlements" reference). */
 export const zenskarCustomerEntitlementRowSchema = lazy(() =>
   z.looseObject({
     id: z.string().min(1),
@@ -97,7 +97,7 @@ export const zenskarCustomerEntitlementPageSchema = lazy(() =>
 export type ZenskarCustomerEntitlementPage = z.infer<ReturnType<typeof zenskarCustomerEntitlementPageSchema>>;
 
 /**
- * One row of `GET /entitlements/customers_balances` (seed 000, vendors.md). The documented example
+ * One row of `GET /entitlements/customers_balances` (Zenskar's "list customer entitlement balances with advanced filtering" reference). The documented example
  * has `customer` as an object, `contract`/`product`/`invoice` as `{id, name}`, `event`, and no
  * `status` or `source_type`; the formal schema is not public, so `entitlement` may also arrive as a
  * populated object.

@@ -1,4 +1,4 @@
-import type { Clock } from '../../adapters/spec';
+import type { Clock } from '../../adapters/kit';
 import type { Logger } from '../logger';
 import type { CacheEntry } from './cache-entry';
 import { type CacheMetrics, createCacheMetrics } from './cache-metrics';

@@ -1,7 +1,8 @@
-import type { Clock } from '../../adapters/spec';
+import type { Clock } from '../../adapters/kit';
+import { CircuitBreaker, type CircuitState } from '../http/circuit-breaker';
 
 /** `closed`: Redis is called; `open`: it is skipped; `half-open`: one probe is allowed through. */
-export type RedisBreakerState = 'closed' | 'open' | 'half-open';
+export type RedisBreakerState = CircuitState;
 
 /** Options of the Redis breaker. */
 export interface RedisBreakerOptions {
@@ -19,34 +20,38 @@ export interface RedisBreakerOptions {
  * command timeout on every Redis call while Redis is down; with it the request goes straight to
  * memory and the loader, and a single probe per `openMs` finds out when Redis is back.
  *
+ * The state machine is the vendors' `CircuitBreaker` (one breaker type in the gateway); this adds
+ * the clock, and frees a probe whose outcome was never reported once `openMs` has passed (a Redis
+ * command can be dropped with its per-request client on Workers).
+ *
  * It holds no I/O objects, so one instance is shared per process (Node) or per isolate (Workers),
  * even though the Worker creates its Redis client per request.
  */
 export class RedisBreaker {
   readonly openMs: number;
   readonly failureThreshold: number;
-  private readonly clock: Clock;
-  private readonly onStateChange: RedisBreakerOptions['onStateChange'];
-  private current: RedisBreakerState = 'closed';
-  private consecutiveFailures = 0;
-  private openUntil = 0;
-  private probeStartedAt: number | null = null;
+  readonly #clock: Clock;
+  readonly #circuit: CircuitBreaker;
+  readonly #onStateChange: RedisBreakerOptions['onStateChange'];
+  /** The state last reported to `onStateChange` (the circuit does not report open → half-open). */
+  #reported: RedisBreakerState = 'closed';
+  #probeStartedAt: number | null = null;
 
   constructor(options: RedisBreakerOptions) {
-    this.clock = options.clock;
+    this.#clock = options.clock;
     this.openMs = options.openMs ?? 5000;
     this.failureThreshold = options.failureThreshold ?? 3;
-    this.onStateChange = options.onStateChange;
-    if (!(this.openMs >= 0)) throw new RangeError('openMs must be >= 0');
-    if (!Number.isSafeInteger(this.failureThreshold) || this.failureThreshold < 1) {
-      throw new RangeError('failureThreshold must be a positive integer');
-    }
+    this.#onStateChange = options.onStateChange;
+    this.#circuit = new CircuitBreaker({
+      failureThreshold: this.failureThreshold,
+      openMs: this.openMs,
+      onStateChange: (_from, to) => this.#report(to),
+    });
   }
 
   /** The state as of now (an open breaker whose time is up reads as half-open). */
   get state(): RedisBreakerState {
-    if (this.current === 'open' && this.clock.now() >= this.openUntil) return 'half-open';
-    return this.current;
+    return this.#circuit.state(this.#clock.now());
   }
 
   /**
@@ -54,39 +59,36 @@ export class RedisBreaker {
    * through; a probe whose outcome was never reported stops blocking after `openMs`.
    */
   allow(): boolean {
-    const now = this.clock.now();
-    if (this.current === 'closed') return true;
-    if (this.current === 'open') {
-      if (now < this.openUntil) return false;
-      this.transition('half-open');
+    const now = this.#clock.now();
+    if (this.#probeStartedAt !== null && now - this.#probeStartedAt >= this.openMs) {
+      this.#circuit.release(true);
+      this.#probeStartedAt = null;
     }
-    if (this.probeStartedAt !== null && now - this.probeStartedAt < this.openMs) return false;
-    this.probeStartedAt = now;
+    if (this.#circuit.state(now) === 'half-open' && this.#reported === 'open') this.#report('half-open');
+    const permit = this.#circuit.tryAcquire(now);
+    if (!permit.allowed) return false;
+    if (permit.probe) this.#probeStartedAt = now;
     return true;
   }
 
   /** Reports a command that answered. */
   recordSuccess(): void {
-    this.consecutiveFailures = 0;
-    this.probeStartedAt = null;
-    if (this.current !== 'closed') this.transition('closed');
+    this.#probeStartedAt = null;
+    // Any answer shows Redis is back, a late one included: it closes the breaker like a probe's.
+    this.#circuit.success(true);
   }
 
   /** Reports a command that failed or timed out. */
   recordFailure(): void {
-    this.consecutiveFailures += 1;
-    const probeFailed = this.current === 'half-open';
-    this.probeStartedAt = null;
-    if (probeFailed || (this.current === 'closed' && this.consecutiveFailures >= this.failureThreshold)) {
-      this.openUntil = this.clock.now() + this.openMs;
-      this.transition('open');
-    }
+    const probe = this.#probeStartedAt !== null;
+    this.#probeStartedAt = null;
+    this.#circuit.failure(probe, this.#clock.now());
   }
 
-  private transition(next: RedisBreakerState): void {
-    const previous = this.current;
+  #report(next: RedisBreakerState): void {
+    const previous = this.#reported;
     if (previous === next) return;
-    this.current = next;
-    this.onStateChange?.(next, previous);
+    this.#reported = next;
+    this.#onStateChange?.(next, previous);
   }
 }

@@ -1,11 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import {
   ageSecondsOf,
   type CacheEntry,
   createEntry,
   type EntryLifetime,
-  isFresh,
   isUsable,
   parseStoredEntry,
   ttlSecondsOf,
@@ -20,202 +18,45 @@ import {
 } from './cache-key';
 import type { CacheMetrics } from './cache-metrics';
 import type { CacheState, MemorySlot } from './cache-state';
-import type { RedisBreakerState } from './redis-breaker';
+import { lockToken, waitForPeer } from './load-lock';
 import { RedisTier } from './redis-tier';
+import { ScopeGenerations } from './scope-generations';
+import type {
+  CacheControl,
+  CachedEntry,
+  CacheHealth,
+  CacheLoader,
+  CacheNamespace,
+  CacheTier,
+  DeleteResult,
+  NamespaceSettings,
+  NamespaceValues,
+  ScopeInvalidationResult,
+  SwrOptions,
+  SwrResult,
+  SwrStatus,
+  TieredCache,
+  TieredCacheOptions,
+} from './tiered-cache-types';
 
-/**
- * What `swr` did:
- * - `hit`: a fresh entry was served;
- * - `stale`: a stale entry was served, either while a background refresh runs (stale-while-revalidate)
- *   or because the vendor is failing (`staleIfError: true`: a forced refresh failed, or the last
- *   background refresh of this entry failed);
- * - `miss`: there was no usable entry; the caller waited for a load (its own or a shared one);
- * - `refresh`: `forceRefresh` made the caller wait for a new load.
- */
-export type SwrStatus = 'hit' | 'stale' | 'miss' | 'refresh';
-
-/** Where the served value came from. */
-export type CacheTier = 'memory' | 'redis' | 'loader';
-
-/** The answer of `swr`, with what the HTTP layer needs for `Cache-Status` and `Age`. */
-export interface SwrResult<T> {
-  /** The value; null means "does not exist" (a negative entry or a loader that returned null). */
-  value: T | null;
-  status: SwrStatus;
-  tier: CacheTier;
-  /** Whole seconds since the value was loaded (HTTP `Age`). */
-  ageSeconds: number;
-  /** Remaining freshness in whole seconds (RFC 9211 `ttl`); negative when stale. */
-  ttlSeconds: number;
-  /** A stale entry was served because the load failed (stale-if-error). */
-  staleIfError: boolean;
-  /** The value came from a load this caller did not run (another caller in this process, or another instance). */
-  collapsed: boolean;
-  /** When the value was loaded (epoch ms). */
-  storedAt: number;
-  /** Until when the value is fresh (epoch ms). */
-  freshUntil: number;
-  /** Until when the value may be served stale (epoch ms). */
-  staleUntil: number;
-}
-
-/** Per-call options of `swr`. TTLs given here override the namespace's (per-vendor TTLs). */
-export interface SwrOptions {
-  /** Skip fresh entries and wait for a new load (client `Cache-Control: no-cache`, the refresh route). */
-  forceRefresh?: boolean;
-  freshMs?: number;
-  staleMs?: number;
-  negativeTtlMs?: number;
-}
-
-/** The default lifetimes of one namespace. */
-export interface NamespaceSettings {
-  /** How long a loaded value is fresh. */
-  freshMs: number;
-  /** How long after that it may still be served stale (while refreshing, or when the vendor fails). */
-  staleMs: number;
-  /** Lifetime of a `null` ("does not exist") value. Defaults to the cache's `negativeTtlMs`. */
-  negativeTtlMs?: number;
-}
-
-/** An entry as found by `get`, with the tier it came from. */
-export interface CachedEntry<T> {
-  entry: CacheEntry<T>;
-  tier: 'memory' | 'redis';
-}
-
-/** The outcome of an invalidation on each tier. */
-export interface DeleteResult {
-  /** Entries removed from this process's memory. */
-  memoryDeleted: number;
-  /**
-   * `deleted`: Redis confirmed; `disabled`: no Redis configured; `unavailable`: Redis could not be
-   * reached, so other instances may keep serving the entry until it expires. Webhook handlers should
-   * answer the vendor with an error then, so it redelivers.
-   */
-  redis: 'deleted' | 'disabled' | 'unavailable';
-  /** Keys that existed in Redis. */
-  redisDeleted: number;
-}
-
-/** What `/readyz` needs to know about the cache. */
-export interface CacheHealth {
-  /** `down` also when the breaker is open (no PING is sent then). */
-  redis: 'disabled' | 'up' | 'down';
-  redisLatencyMs: number | null;
-  breaker: RedisBreakerState;
-  memory: { entries: number; bytes: number; maxEntries: number; maxBytes: number; evictions: number };
-}
-
-/** Loads a value on a miss; resolves null for "does not exist"; throws on failure (never cached). */
-export type CacheLoader<T> = () => Promise<T | null>;
-
-/** One typed namespace of the cache (`cache.snapshot`, `cache.catalog`, …). */
-export interface CacheNamespace<T> {
-  readonly name: string;
-  /** The full key of an entry of this namespace (for `cache.delete`/`deleteMany`). */
-  key(parts: CacheKeyParts): string;
-  /** Serves the entry (fresh, or stale while refreshing) or loads it, once per key at a time. */
-  swr(parts: CacheKeyParts, loader: CacheLoader<T>, options?: SwrOptions): Promise<SwrResult<T>>;
-  /** Reads a usable entry from memory, else Redis (backfilling memory); never loads or refreshes. */
-  get(parts: CacheKeyParts): Promise<CachedEntry<T> | undefined>;
-  /** Stores a value in every tier (awaited). */
-  set(parts: CacheKeyParts, value: T | null, options?: Omit<SwrOptions, 'forceRefresh'>): Promise<void>;
-  /** Removes the entry from every tier (awaited). */
-  delete(parts: CacheKeyParts): Promise<DeleteResult>;
-  /**
-   * Marks every entry of this namespace for one tenant and vendor, in every tier and on every
-   * instance, as outdated: each is then served stale while it reloads (stale-while-revalidate), as
-   * if its TTL had run out now. For a change that reaches entries nobody can list (a vendor's
-   * catalogue edit); unlike deleting them it neither sends every customer to the vendor at once nor
-   * loses the stale-if-error fallback. Other instances learn it on their next Redis read, i.e.
-   * within `memoryTrustMs`.
-   */
-  invalidateAll(
-    parts: Omit<CacheKeyParts, 'id'>,
-    options?: ScopeInvalidationOptions,
-  ): Promise<ScopeInvalidationResult>;
-}
-
-/** Options of `invalidateAll`. */
-export interface ScopeInvalidationOptions {
-  /**
-   * How long the marker must outlive the change: the longest lifetime (fresh + stale) of an entry
-   * of the scope. Default the namespace's `freshMs + staleMs` (pass more when per-call TTLs are longer).
-   */
-  retainMs?: number;
-}
-
-/** The outcome of `invalidateAll`. */
-export interface ScopeInvalidationResult {
-  /**
-   * `stored`: other instances will see it; `disabled`: no Redis configured; `unavailable`: only this
-   * instance knows (webhook handlers should make the vendor redeliver).
-   */
-  redis: 'stored' | 'disabled' | 'unavailable';
-}
-
-/** The namespace-independent operations of the cache. */
-export interface CacheControl {
-  /** Removes a key (built by a namespace's `key`) from every tier, awaited. */
-  delete(key: string): Promise<DeleteResult>;
-  /** Removes several keys from every tier with one Redis `DEL`, awaited. */
-  deleteMany(keys: readonly string[]): Promise<DeleteResult>;
-  /** Redis reachability (one PING through the breaker, with the command timeout) and memory usage. */
-  health(): Promise<CacheHealth>;
-  /** Resolves when every background refresh started by this instance has finished. */
-  drain(): Promise<void>;
-  /** The shared counters. */
-  readonly metrics: CacheMetrics;
-  /** The key version this instance reads and writes. */
-  readonly keyVersion: string;
-}
-
-/** Namespace name → type of the values it stores. */
-export type NamespaceValues = Record<string, unknown>;
-
-/** The cache: its control operations plus one typed handle per namespace. */
-export type TieredCache<N extends NamespaceValues> = CacheControl & {
-  readonly [K in keyof N & string]: CacheNamespace<N[K]>;
-};
-
-/** Options of {@link createTieredCache}. */
-export interface TieredCacheOptions<N extends NamespaceValues> {
-  /** Long-lived state (memory tier, breaker, metrics): one per process or isolate. */
-  state: CacheState;
-  /**
-   * The Redis client, or null for memory only. On Workers pass the per-request client and create
-   * this cache per request; on Node pass the shared client and create the cache once.
-   */
-  redis: Redis | null;
-  /** Default lifetimes per namespace. A namespace may not be named like a {@link CacheControl} member. */
-  namespaces: { readonly [K in keyof N]: K extends keyof CacheControl ? never : NamespaceSettings };
-  /**
-   * Keeps a background refresh alive after the response is sent: `ctx.waitUntil` on Workers, a
-   * promise tracker on Node (awaited at shutdown). The promises given never reject.
-   */
-  waitUntil: (promise: Promise<unknown>) => void;
-  /** Defaults to the state's logger (pass a per-request one to get request ids). */
-  logger?: Logger;
-  /** Key version; defaults to {@link CACHE_KEY_VERSION}. */
-  keyVersion?: string;
-  /** Default lifetime of `null` values. Default 15 000 ms. */
-  negativeTtlMs?: number;
-  /** Budget of one Redis command. Default 150 ms. */
-  redisCommandTimeoutMs?: number;
-  /** Budget of a Redis command sent while the client is still connecting. Default 1000 ms. */
-  redisConnectTimeoutMs?: number;
-  /** TTL of the cross-process load lock; longer than a slow vendor load. Default 10 000 ms. */
-  lockTtlMs?: number;
-  /** How long a cold instance waits for another instance's load before loading itself. Default 3000 ms. */
-  lockWaitMs?: number;
-  /**
-   * How long a memory entry is served without looking at Redis. Past it the next read checks Redis,
-   * so an invalidation made on another instance (webhook, refresh route) reaches this instance's
-   * memory within this time. Ignored without Redis. Default 2000 ms.
-   */
-  memoryTrustMs?: number;
-}
+export type {
+  CacheControl,
+  CachedEntry,
+  CacheHealth,
+  CacheLoader,
+  CacheNamespace,
+  CacheTier,
+  DeleteResult,
+  NamespaceSettings,
+  NamespaceValues,
+  ScopeInvalidationOptions,
+  ScopeInvalidationResult,
+  SwrOptions,
+  SwrResult,
+  SwrStatus,
+  TieredCache,
+  TieredCacheOptions,
+} from './tiered-cache-types';
 
 type LoadMode = 'miss' | 'refresh' | 'background';
 
@@ -236,24 +77,9 @@ type RemoteRead =
   | { kind: 'absent' }
   | { kind: 'unavailable' };
 
-type PeerWait =
-  | { kind: 'peer'; entry: CacheEntry<unknown> }
-  | { kind: 'locked' }
-  | { kind: 'timeout' }
-  | { kind: 'unavailable' };
-
 function assertDuration(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 0)
     throw new RangeError(`${name} must be a duration >= 0 ms, got ${value}`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A random token identifying this load's lock (Web Crypto: present on Node 20 and in workerd). */
-function lockToken(): string {
-  return crypto.randomUUID();
 }
 
 function toResult<T>(
@@ -292,6 +118,7 @@ class TieredCacheEngine {
   private readonly lockTtlMs: number;
   private readonly lockWaitMs: number;
   private readonly memoryTrustMs: number;
+  private readonly generations: ScopeGenerations;
   /**
    * Loads running in this cache instance, by key. On Node the instance lives as long as the process,
    * so this is process-wide; on Workers it is per request, because a promise whose I/O belongs to
@@ -309,6 +136,7 @@ class TieredCacheEngine {
     this.lockTtlMs = options.lockTtlMs ?? 10_000;
     this.lockWaitMs = options.lockWaitMs ?? 3000;
     this.memoryTrustMs = options.memoryTrustMs ?? 2000;
+    this.generations = new ScopeGenerations(options.state.scopeGenerations);
     assertDuration('lockTtlMs', this.lockTtlMs);
     assertDuration('lockWaitMs', this.lockWaitMs);
     assertDuration('memoryTrustMs', this.memoryTrustMs);
@@ -338,7 +166,7 @@ class TieredCacheEngine {
     if (forceRefresh) return this.forcedRefresh(key, loader, lifetime);
     const found = await this.lookup(key);
     const now = this.now;
-    if (found !== undefined && this.isCurrent(key, found.entry, now)) {
+    if (found !== undefined && this.generations.isCurrent(key, found.entry, now)) {
       if (found.tier === 'memory') this.metrics.memoryHits += 1;
       else this.metrics.redisHits += 1;
       return toResult(found.entry, 'hit', found.tier, now);
@@ -353,7 +181,7 @@ class TieredCacheEngine {
       this.refreshInBackground(key, loader, lifetime, found.entry);
       return toResult(found.entry, 'stale', found.tier, now, {
         staleIfError: refreshFailed,
-        freshUntil: this.effectiveFreshUntil(key, found.entry),
+        freshUntil: this.generations.effectiveFreshUntil(key, found.entry),
       });
     }
     this.metrics.misses += 1;
@@ -433,7 +261,7 @@ class TieredCacheEngine {
     if (this.redis === null) return slot === undefined ? undefined : { entry: slot.entry, tier: 'memory' };
     if (
       slot !== undefined &&
-      this.isCurrent(key, slot.entry, now) &&
+      this.generations.isCurrent(key, slot.entry, now) &&
       now - slot.verifiedAt < this.memoryTrustMs
     ) {
       return { entry: slot.entry, tier: 'memory' };
@@ -541,7 +369,7 @@ class TieredCacheEngine {
     if (mode !== 'refresh') {
       // A load that finished while this caller was reading Redis already put a fresh entry in memory.
       const slot = this.state.memory.peek(key);
-      if (slot !== undefined && this.isCurrent(key, slot.entry, this.now)) {
+      if (slot !== undefined && this.generations.isCurrent(key, slot.entry, this.now)) {
         if (mode === 'miss') this.metrics.collapsed += 1;
         return { entry: slot.entry, tier: 'memory', collapsed: true };
       }
@@ -581,7 +409,7 @@ class TieredCacheEngine {
           // Another instance may have stored the value between our read and our lock.
           const remote = await this.readRemote(key);
           const now = this.now;
-          if (remote.kind === 'found' && this.isCurrent(key, remote.entry, now)) {
+          if (remote.kind === 'found' && this.generations.isCurrent(key, remote.entry, now)) {
             await this.redis.releaseLock(lockKey, token);
             this.remember(key, remote.entry, remote.bytes, now);
             return { entry: remote.entry, tier: 'redis', collapsed: true };
@@ -589,7 +417,17 @@ class TieredCacheEngine {
         }
       } else if (claim === 'exists') {
         this.metrics.lockWaits += 1;
-        const waited = await this.waitForPeer(key, lockKey, token, mode);
+        const waited = await waitForPeer(
+          {
+            redis: this.redis,
+            lockWaitMs: this.lockWaitMs,
+            lockTtlMs: this.lockTtlMs,
+            now: () => this.now,
+            generations: this.generations,
+            remember: (entryKey, entry, bytes, now) => this.remember(entryKey, entry, bytes, now),
+          },
+          { key, lockKey, token, refresh: mode === 'refresh' },
+        );
         if (waited.kind === 'peer') return { entry: waited.entry, tier: 'redis', collapsed: true };
         if (waited.kind === 'locked') locked = true;
         if (waited.kind === 'timeout') {
@@ -623,53 +461,6 @@ class TieredCacheEngine {
     }
   }
 
-  /**
-   * Polls Redis (value and lock in one `MGET`) while another instance holds the lock. Accepts a fresh
-   * entry; for a forced refresh only one that differs from the entry seen at the first poll. When the
-   * lock disappears without a usable value (the other load failed), tries to take the lock.
-   */
-  private async waitForPeer(key: string, lockKey: string, token: string, mode: LoadMode): Promise<PeerWait> {
-    const redis = this.redis;
-    if (redis === null) return { kind: 'unavailable' };
-    const deadline = Date.now() + this.lockWaitMs;
-    let delayMs = 5;
-    let baseline: number | null | undefined;
-    const scopeKey = scopeKeyOf(key);
-    for (;;) {
-      const read = await redis.mget([key, lockKey, scopeKey]);
-      if (!read.ok) {
-        // One slow answer (a busy event loop, a Redis hiccup) is no reason to give up the wait and
-        // load a second time: poll again until the deadline. Errors, and a breaker opened by
-        // repeated timeouts, end the wait at once.
-        if (read.reason !== 'timeout' || Date.now() >= deadline) return { kind: 'unavailable' };
-        await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())));
-        continue;
-      }
-      const [json = null, lock = null, generation = null] = read.value;
-      const locked = lock !== null;
-      this.learnGeneration(scopeKey, generation);
-      const entry = json === null ? undefined : parseStoredEntry(json);
-      const now = this.now;
-      if (mode === 'refresh' && baseline === undefined) {
-        baseline = entry?.storedAt ?? null;
-      } else if (json !== null && entry !== undefined && this.isCurrent(key, entry, now)) {
-        if (mode !== 'refresh' || entry.storedAt !== baseline) {
-          this.remember(key, entry, json.length, now);
-          return { kind: 'peer', entry };
-        }
-      }
-      if (!locked) {
-        const claim = await redis.setIfAbsent(lockKey, token, this.lockTtlMs);
-        if (claim === 'set') return { kind: 'locked' };
-        if (claim === 'unavailable') return { kind: 'unavailable' };
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return { kind: 'timeout' };
-      await sleep(Math.min(delayMs, remaining));
-      delayMs = Math.min(delayMs * 2, 100);
-    }
-  }
-
   /** Reads an entry and, in the same round trip, its scope's generation marker. */
   private async readRemote(key: string): Promise<RemoteRead> {
     if (this.redis === null) return { kind: 'unavailable' };
@@ -677,7 +468,7 @@ class TieredCacheEngine {
     const outcome = await this.redis.mget([key, scopeKey]);
     if (!outcome.ok) return { kind: 'unavailable' };
     const [json = null, generation = null] = outcome.value;
-    this.learnGeneration(scopeKey, generation);
+    this.generations.learn(scopeKey, generation);
     if (json === null) return { kind: 'absent' };
     const entry = parseStoredEntry(json);
     if (entry === undefined) {
@@ -687,34 +478,10 @@ class TieredCacheEngine {
     return { kind: 'found', entry, bytes: json.length };
   }
 
-  /** Fresh, and not stored at or before a scope-wide invalidation. */
-  private isCurrent(key: string, entry: CacheEntry<unknown>, now: number): boolean {
-    if (!isFresh(entry, now)) return false;
-    const generation = this.state.scopeGenerations.get(scopeKeyOf(key));
-    return generation === undefined || entry.storedAt > generation;
-  }
-
-  /** `freshUntil` as it stands after a scope-wide invalidation (for `ttl` and `freshUntil` in results). */
-  private effectiveFreshUntil(key: string, entry: CacheEntry<unknown>): number {
-    const generation = this.state.scopeGenerations.get(scopeKeyOf(key));
-    if (generation === undefined || entry.storedAt > generation) return entry.freshUntil;
-    // Stale since the invalidation: a millisecond before it, so `ttl` reads negative as for any stale entry.
-    return Math.min(entry.freshUntil, generation - 1);
-  }
-
-  /** Keeps the newest generation seen for a scope (markers only move forward). */
-  private learnGeneration(scopeKey: string, raw: string | null): void {
-    if (raw === null) return;
-    const generation = Number(raw);
-    if (!Number.isFinite(generation)) return;
-    const known = this.state.scopeGenerations.get(scopeKey);
-    if (known === undefined || generation > known) this.state.scopeGenerations.set(scopeKey, generation);
-  }
-
   /** Marks every entry of a scope outdated, here at once and, through Redis, on every instance. */
   async invalidateScope(scopeKey: string, retainMs: number): Promise<ScopeInvalidationResult> {
     const generation = this.now;
-    this.learnGeneration(scopeKey, String(generation));
+    this.generations.learn(scopeKey, String(generation));
     // A load already running may have read the vendor before the change: it answers its waiters
     // but is not stored (as for a single-key delete).
     for (const key of [...this.inFlight.keys()]) {

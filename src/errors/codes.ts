@@ -1,3 +1,5 @@
+import { type AdapterErrorCode, adapterErrorStatus } from '../../adapters/kit/errors';
+
 /**
  * The one table of error codes. The runtime problem responses and the OpenAPI error components are
  * both generated from it, so what the docs promise and what the code sends cannot drift.
@@ -34,6 +36,14 @@ export const errorCatalog = {
 >;
 
 export type ErrorCode = keyof typeof errorCatalog;
+
+/**
+ * The adapter kit's codes are rows of this table with the same statuses: a drift on either side is
+ * a compile error here, so an adapter's error and the gateway's answer cannot disagree.
+ */
+export const adapterErrorStatusAgrees: {
+  readonly [C in AdapterErrorCode]: (typeof errorCatalog)[C]['status'];
+} = adapterErrorStatus;
 
 /** The `type` URI of a problem: stable per code, documented in the error table of docs/api.md. */
 export function problemTypeUri(code: ErrorCode): string {

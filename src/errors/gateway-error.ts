@@ -1,11 +1,8 @@
+import { AdapterError, type FieldError, type UpstreamFailure } from '../../adapters/kit/errors';
 import type { VendorId } from '../../schemas/entitlement';
 import { type ErrorCode, errorCatalog } from './codes';
 
-/** A bad input field, reported in a 400 problem's `errors`. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError, UpstreamFailure };
 
 /** Options shared by every typed error. */
 export interface GatewayErrorOptions {
@@ -32,6 +29,8 @@ export class GatewayError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryable: boolean;
   readonly headers: Record<string, string>;
+  /** What the vendor said, when the error came from a vendor call (logs only, never the response). */
+  failure: UpstreamFailure | undefined;
 
   constructor(code: ErrorCode, detail: string, options: GatewayErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,40 +44,32 @@ export class GatewayError extends Error {
   }
 }
 
-/** What the vendor said, kept for logs (truncated, redacted) but never sent to callers. */
-export interface UpstreamFailure {
-  /** HTTP status from the vendor; undefined for network errors and timeouts. */
-  vendorStatus?: number;
-  /** The vendor's machine code from its error body (`api_error_code`, `error`, …). */
-  vendorCode?: string;
-  /** The vendor's message from its error body. */
-  vendorMessage?: string;
-  /** The operation that failed, e.g. `list_customer_entitlements`. */
-  operation: string;
-  /** How many attempts were made. */
-  attempts: number;
-  /** Seconds the vendor asked us to wait, when it said. */
-  retryAfterSeconds?: number;
+/**
+ * The gateway's answer to an error an adapter raised: same code, detail, vendor and headers, with the
+ * adapter's error as the cause (and its vendor-side `failure`, for the logs). Adapters cannot import
+ * the gateway, so the boundary translates.
+ */
+// `error.code` passes as an `ErrorCode` only while every adapter code is a row of the table: a compile-time check.
+export function fromAdapterError(error: AdapterError): GatewayError {
+  const translated = new GatewayError(error.code, error.message, {
+    ...(error.vendor === undefined ? {} : { vendor: error.vendor }),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+    retryable: error.retryable,
+    headers: error.headers,
+    cause: error,
+  });
+  if ('failure' in error) translated.failure = error.failure as UpstreamFailure;
+  return translated;
 }
 
-/** A vendor call that failed: the vendor always set, the vendor's own details for logs and adapters. */
-export class UpstreamError extends GatewayError {
-  readonly failure: UpstreamFailure;
-  declare readonly vendor: VendorId;
-
-  constructor(
-    code: ErrorCode,
-    vendor: VendorId,
-    detail: string,
-    failure: UpstreamFailure,
-    options: Omit<GatewayErrorOptions, 'vendor'> = {},
-  ) {
-    super(code, detail, { ...options, vendor });
-    this.name = 'UpstreamError';
-    this.failure = failure;
-  }
+/** A thrown value as the gateway's typed error, when it is one (its own or an adapter's); else undefined. */
+export function asGatewayError(error: unknown): GatewayError | undefined {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof AdapterError) return fromAdapterError(error);
+  return undefined;
 }
 
-export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError;
+/** The code of a typed error (the gateway's or an adapter's), else undefined. */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  return error instanceof GatewayError || error instanceof AdapterError ? error.code : undefined;
 }

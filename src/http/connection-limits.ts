@@ -1,3 +1,4 @@
+import { vendorModule } from '../../adapters/registry';
 import type { VendorId } from '../../schemas/entitlement';
 
 /** The gateway's own limits for one vendor connection (one tenant's account at one vendor). */
@@ -14,21 +15,19 @@ export interface ConnectionLimits {
 export type LimitsFor = (connectionKey: string, vendor: VendorId) => ConnectionLimits;
 
 /**
- * Defaults per vendor. A token bucket lets `requestsPerMinute + burst` requests through in the worst
- * rolling minute, so each default splits the vendor's per-minute figure between the two and never
- * exceeds it:
- *
- * - Chargebee: 150 calls/min per site on test sites (the lowest documented tier; Starter live sites
- *   have the same) counted over a rolling 60 s, and about 50 concurrent GETs on test sites. Live sites
- *   on higher plans should configure more through `limitsFor`.
- * - Zenskar and Paygentic: no published limits (UNCONFIRMED in docs/vendors.md). 600/min and 10
- *   concurrent are a conservative guess, not a vendor figure; vendor 429s are still honoured.
+ * A token bucket lets `rate + burst` through in the worst rolling minute, so a per-minute figure is
+ * split between the two and never exceeded.
  */
-export const defaultConnectionLimits: Readonly<Record<VendorId, ConnectionLimits>> = {
-  chargebee: { requestsPerMinute: 125, burst: 25, maxConcurrent: 10 },
-  zenskar: { requestsPerMinute: 500, burst: 100, maxConcurrent: 10 },
-  paygentic: { requestsPerMinute: 500, burst: 100, maxConcurrent: 10 },
-};
+export function connectionLimitsOf(requestsPerMinute: number, maxConcurrent: number): ConnectionLimits {
+  const burst = Math.max(1, Math.floor(requestsPerMinute / 6));
+  return { requestsPerMinute: Math.max(1, requestsPerMinute - burst), burst, maxConcurrent };
+}
 
-/** `limitsFor` that uses the per-vendor defaults for every connection. */
-export const defaultLimitsFor: LimitsFor = (_connectionKey, vendor) => defaultConnectionLimits[vendor];
+/**
+ * `limitsFor` from each vendor module's defaults: what the config gives when no variable overrides
+ * them (the upstream client's default; the gateway passes the configured limits).
+ */
+export const defaultLimitsFor: LimitsFor = (_connectionKey, vendor) => {
+  const { requestsPerMinute, maxConcurrent } = vendorModule(vendor).defaults;
+  return connectionLimitsOf(requestsPerMinute, maxConcurrent);
+};

@@ -1,4 +1,4 @@
-import type { Transport, TransportResponse } from './types';
+import type { Transport, TransportResponse } from '../../adapters/kit/upstream';
 
 /** The `fetch` signature the transport needs (global `fetch`, a Worker service binding's `fetch`, a test double). */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;

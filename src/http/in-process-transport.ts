@@ -1,9 +1,5 @@
-import type { Transport } from './types';
-
-/** Something that answers `Request`s: a Hono app, a Worker. */
-export interface FetchHandler {
-  fetch(request: Request): Response | Promise<Response>;
-}
+import type { FetchHandler } from '../../adapters/kit/module';
+import type { Transport } from '../../adapters/kit/upstream';
 
 /**
  * A transport that hands each request to an in-process handler chosen by the URL's origin. Sandbox

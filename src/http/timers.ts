@@ -4,19 +4,11 @@
  * timestamp through an injected `Clock`, so unit tests run on virtual time without real waiting.
  */
 
-/** A source of the current time in epoch milliseconds. */
-export interface Clock {
-  now(): number;
-}
-
 /**
  * Resolves after `ms` milliseconds; rejects with `signal.reason` as soon as `signal` aborts (and then
  * forgets its timer, so a cancelled wait never keeps the process or isolate busy).
  */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** `setTimeout`-based sleep; works on Node and in workerd. */
 export const systemSleep: Sleep = (ms, signal) =>

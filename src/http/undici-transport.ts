@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { Transport, TransportInit, TransportResponse } from './types';
+import type { Transport, TransportInit, TransportResponse } from '../../adapters/kit/upstream';
 
 /** Connection-pool settings of the Node transport. Every duration is in milliseconds. */
 export interface UndiciTransportOptions {

@@ -1,6 +1,20 @@
-import type { VendorId } from '../../schemas/entitlement';
-import type { ErrorCode } from '../errors/codes';
-import { UpstreamError } from '../errors/gateway-error';
+import { type Clock, systemClock } from '../../adapters/kit/clock';
+import {
+  codeForVendorStatus,
+  UpstreamError,
+  upstreamError,
+  upstreamErrorWithDetail,
+} from '../../adapters/kit/errors';
+import type {
+  Transport,
+  TransportResponse,
+  UpstreamCallReport,
+  UpstreamClient,
+  UpstreamJsonResponse,
+  UpstreamRequest,
+  VendorErrorDetails,
+  VendorErrorParser,
+} from '../../adapters/kit/upstream';
 import { type Logger, redactText, silentLogger } from '../logger';
 import { CircuitBreaker, type CircuitState, countsAsBreakerFailure } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -15,25 +29,7 @@ import {
   isRetryableFailure,
   type RetryPolicy,
 } from './retry-policy';
-import {
-  type Clock,
-  linkedController,
-  raceAbort,
-  type Sleep,
-  startTimer,
-  systemClock,
-  systemSleep,
-} from './timers';
-import type {
-  Transport,
-  TransportResponse,
-  UpstreamCallReport,
-  UpstreamClient,
-  UpstreamJsonResponse,
-  UpstreamRequest,
-  VendorErrorDetails,
-  VendorErrorParser,
-} from './types';
+import { linkedController, raceAbort, type Sleep, startTimer, systemSleep } from './timers';
 
 /** Options of the upstream client. Every duration is in milliseconds. */
 export interface UpstreamClientOptions {
@@ -74,84 +70,6 @@ export interface UpstreamClientOptions {
 export interface ResilientUpstreamClient extends UpstreamClient {
   /** The circuit state of a connection; `closed` for a connection never used. */
   breakerState(connectionKey: string): CircuitState;
-}
-
-/** Maps a vendor's non-2xx status to the gateway's code for it. */
-export function codeForVendorStatus(status: number): ErrorCode {
-  if (status === 401 || status === 403) return 'vendor_auth_failed';
-  if (status === 408) return 'vendor_timeout';
-  if (status === 429) return 'vendor_rate_limited';
-  if (status >= 500) return 'vendor_unavailable';
-  return 'vendor_request_rejected';
-}
-
-function detailFor(code: ErrorCode, vendor: VendorId, status: number | undefined): string {
-  switch (code) {
-    case 'vendor_auth_failed':
-      return `${vendor} rejected the gateway's credentials (HTTP ${status}). Check the vendor API key and account settings.`;
-    case 'vendor_rate_limited':
-      return `${vendor} is rate-limiting the gateway. Retry later.`;
-    case 'vendor_timeout':
-      return `${vendor} did not answer in time.`;
-    case 'vendor_unavailable':
-      return status === undefined ? `${vendor} could not be reached.` : `${vendor} failed (HTTP ${status}).`;
-    case 'vendor_bad_response':
-      return `${vendor} sent a response the gateway could not read.`;
-    default:
-      return `${vendor} rejected the request (HTTP ${status}).`;
-  }
-}
-
-/** What an upstream error records about the failure (`UpstreamFailure` minus the operation). */
-interface FailureFields {
-  vendorStatus?: number;
-  vendorCode?: string;
-  vendorMessage?: string;
-  attempts: number;
-  retryAfterSeconds?: number;
-}
-
-function buildUpstreamError(
-  code: ErrorCode,
-  request: Pick<UpstreamRequest, 'vendor' | 'operation'>,
-  failure: FailureFields,
-  detail: string,
-  cause?: unknown,
-): UpstreamError {
-  const retryable =
-    code === 'vendor_unavailable' || code === 'vendor_rate_limited' || code === 'vendor_timeout';
-  return new UpstreamError(
-    code,
-    request.vendor,
-    detail,
-    { ...failure, operation: request.operation },
-    {
-      retryable,
-      cause,
-      ...(failure.retryAfterSeconds === undefined
-        ? {}
-        : { headers: { 'Retry-After': String(failure.retryAfterSeconds) } }),
-    },
-  );
-}
-
-/**
- * Builds the typed error for a vendor failure; the vendor's own words stay in `failure`, out of
- * `detail`. When `failure.retryAfterSeconds` is set the error also carries a `Retry-After` header.
- */
-export function upstreamError(
-  code: ErrorCode,
-  request: Pick<UpstreamRequest, 'vendor' | 'operation'>,
-  failure: FailureFields,
-  cause?: unknown,
-): UpstreamError {
-  return buildUpstreamError(
-    code,
-    request,
-    failure,
-    detailFor(code, request.vendor, failure.vendorStatus),
-    cause,
-  );
 }
 
 function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -309,7 +227,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
 
   function circuitOpenError(request: UpstreamRequest, attempts: number, waitMs: number): UpstreamError {
     const seconds = retryAfterSeconds(waitMs);
-    return buildUpstreamError(
+    return upstreamErrorWithDetail(
       'vendor_unavailable',
       request,
       { attempts, retryAfterSeconds: seconds },
@@ -319,7 +237,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
 
   function budgetExhaustedError(request: UpstreamRequest, attempts: number, waitMs: number): UpstreamError {
     const seconds = retryAfterSeconds(waitMs);
-    return buildUpstreamError(
+    return upstreamErrorWithDetail(
       'vendor_rate_limited',
       request,
       { attempts, retryAfterSeconds: seconds },

@@ -1,4 +1,4 @@
-import type { LoadContext, VendorAdapter } from '../../adapters/spec';
+import type { LoadContext, VendorAdapter } from '../../adapters/kit';
 import {
   type Balance,
   type BalanceList,
@@ -17,7 +17,7 @@ import type { CursorBinding, CursorCodec } from './cursor';
 
 /**
  * Cross-customer balance listings (`GET /v1/balances`). Unlike entitlements, balances are not
- * snapshotted (DESIGN.md) and not cached: every gateway page is exactly one vendor page, fetched when
+ * snapshotted and not cached: every gateway page is exactly one vendor page, fetched when
  * asked for, and the gateway cursor wraps the vendor's opaque cursor. Caching pages would key them by
  * a vendor cursor that is server-side state the vendor may expire, and would mix stale pages into a
  * crawl of figures that move with every usage event.

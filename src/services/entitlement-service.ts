@@ -4,7 +4,7 @@ import type {
   LoadContext,
   NormalizedEntitlements,
   VendorAdapter,
-} from '../../adapters/spec';
+} from '../../adapters/kit';
 import {
   BatchCheckItemSchema,
   type BatchCheckRequest,
@@ -14,7 +14,7 @@ import {
 import { type Entitlement, type EntitlementType, type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type TenantConfig, tenantVendors } from '../config';
 import { errorCatalog } from '../errors/codes';
-import { GatewayError, isGatewayError } from '../errors/gateway-error';
+import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { CursorCodec } from './cursor';
 import type { EntitlementPage } from './entitlement-json';
 
@@ -384,10 +384,8 @@ export class EntitlementService {
             ...(item.requestedUsage === undefined ? {} : { requestedUsage: item.requestedUsage }),
           });
         } catch (caught) {
-          let error: GatewayError;
-          if (isGatewayError(caught)) {
-            error = caught;
-          } else {
+          let error = asGatewayError(caught);
+          if (error === undefined) {
             this.deps.onUnexpectedError(caught);
             error = new GatewayError('internal_error', 'The gateway failed to answer this item.');
           }

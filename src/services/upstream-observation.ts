@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { UpstreamCallReport, UpstreamClient } from '../http/types';
+import type { UpstreamCallReport, UpstreamClient } from '../../adapters/kit/upstream';
 
 /**
  * Collects the vendor calls made on behalf of one request (for its log line and `Server-Timing`)

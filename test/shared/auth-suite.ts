@@ -11,7 +11,8 @@ import {
   sharedWebhookCredentials,
 } from './route-suite-target';
 
-const { chargebeeCustomer, chargebeeFeature } = sandboxExamples;
+const chargebeeCustomer = sandboxExamples.chargebee.customerId;
+const chargebeeFeature = sandboxExamples.chargebee.featureKey;
 
 /** Every route that needs a gateway key, with a request that succeeds when the key is right. */
 const protectedRequests: ReadonlyArray<{ name: string; path: string; init: RequestInit }> = [

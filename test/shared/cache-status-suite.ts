@@ -10,7 +10,9 @@ import {
   withKey,
 } from './route-suite-target';
 
-const { chargebeeCustomer, chargebeeFeature, zenskarCustomer } = sandboxExamples;
+const chargebeeCustomer = sandboxExamples.chargebee.customerId;
+const chargebeeFeature = sandboxExamples.chargebee.featureKey;
+const zenskarCustomer = sandboxExamples.zenskar.customerId;
 
 const miss = /^entitlements-gateway; fwd=miss; stored$/;
 const memoryHit = /^entitlements-gateway; hit; ttl=(\d+); detail=memory$/;

@@ -14,7 +14,10 @@ import {
   withKey,
 } from './route-suite-target';
 
-const { chargebeeCustomer, chargebeeFeature, paygenticCustomer, zenskarCustomer } = sandboxExamples;
+const chargebeeCustomer = sandboxExamples.chargebee.customerId;
+const chargebeeFeature = sandboxExamples.chargebee.featureKey;
+const paygenticCustomer = sandboxExamples.paygentic.customerId;
+const zenskarCustomer = sandboxExamples.zenskar.customerId;
 
 const unknownCustomers = {
   chargebee: 'cus_nobody_here',

@@ -11,7 +11,7 @@ import {
   withKey,
 } from './route-suite-target';
 
-const { chargebeeCustomer } = sandboxExamples;
+const chargebeeCustomer = sandboxExamples.chargebee.customerId;
 
 /** Errors: 400 listing every bad field, 404 problems, cursors that do not verify. */
 export function describeErrorSuite(target: SharedSuiteTarget): void {

@@ -2,8 +2,8 @@ import { adapterFactories } from '../../adapters/registry';
 import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
+import { createGateway } from '../../src/gateway';
 import { createJsonLogger } from '../../src/logger';
-import { createPlatformRuntime } from '../../src/platform-runtime';
 import { startSandbox } from '../../src/sandbox/sandbox';
 import type { SharedGateway } from './route-suite-target';
 
@@ -21,7 +21,7 @@ export async function openNodeSandboxGateway(
   const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets, write: () => {} });
   const background = new BackgroundTasks(logger);
   const sandbox = startSandbox(config);
-  const platform = createPlatformRuntime({
+  const platform = createGateway({
     config: sandbox.config,
     logger,
     transport: sandbox.transport,

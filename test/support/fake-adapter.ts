@@ -1,4 +1,9 @@
-import type { AdapterFactory, CustomerSnapshot, VendorAdapter } from '../../adapters/spec';
+import type {
+  AdapterFactory,
+  CustomerSnapshot,
+  VendorAdapter,
+  VendorConnectionBase,
+} from '../../adapters/kit';
 import type { Entitlement, VendorId } from '../../schemas/entitlement';
 import { GatewayError } from '../../src/errors/gateway-error';
 
@@ -16,7 +21,7 @@ export interface FakeVendor {
   loads: number;
   /** Thrown by the next loads instead of answering. */
   failWith: unknown;
-  factory: AdapterFactory<VendorId>;
+  factory: AdapterFactory<VendorConnectionBase>;
 }
 
 /**

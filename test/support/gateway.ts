@@ -1,10 +1,10 @@
+import type { Transport } from '../../adapters/kit/upstream';
 import type { adapterFactories } from '../../adapters/registry';
 import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
-import type { Transport } from '../../src/http/types';
+import { createGateway } from '../../src/gateway';
 import { createJsonLogger } from '../../src/logger';
-import { createPlatformRuntime } from '../../src/platform-runtime';
 
 /** Keys and secrets the test gateways are configured with. */
 export const TEST_KEY = 'test-key-aaaaaaaaaaaaaaaa';
@@ -50,7 +50,7 @@ export async function createTestGateway(options: {
     (async () => {
       throw new TypeError('no transport in this test');
     });
-  const platform = createPlatformRuntime({
+  const platform = createGateway({
     config,
     logger,
     transport,

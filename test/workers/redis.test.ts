@@ -24,8 +24,8 @@ import {
  */
 
 const redisUrl = env.TEST_REDIS_URL;
-const customerId = sandboxExamples.chargebeeCustomer;
-const feature = sandboxExamples.chargebeeFeature;
+const customerId = sandboxExamples.chargebee.customerId;
+const feature = sandboxExamples.chargebee.featureKey;
 const webhookCredentials = { username: 'workerd-redis-tests', password: 'workerd-redis-webhook-password' };
 const tenants: string[] = [];
 let tenant = '';

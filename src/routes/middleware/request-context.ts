@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import type { UpstreamCallReport } from '../../../adapters/kit/upstream';
 import type { GatewayEnv, PlatformServices } from '../../context';
-import type { UpstreamCallReport } from '../../http/types';
 import type { Logger } from '../../logger';
 
 /** Milliseconds on a monotonic clock, for durations. */

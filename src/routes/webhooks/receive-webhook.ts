@@ -1,16 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { VendorId } from '../../../schemas/entitlement';
+import { vendorModule } from '../../../adapters/registry';
+import { vendorIds } from '../../../schemas/entitlement';
 import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
-import type { TenantConfig } from '../../config';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import { errorResponses } from '../../errors/problem';
-import {
-  verifyBasicCredentials,
-  verifySharedSecretHmac,
-  verifySvixSignature,
-} from '../../services/webhook-verification';
+import { applyWebhookEvent, findVerifiedTenant } from '../../services/webhook-service';
 import { openRequestServices } from '../request-services';
 import { respondJson } from '../respond';
 
@@ -21,7 +16,8 @@ export const receiveWebhookRoute = createRoute({
   tags: ['Webhooks'],
   summary: 'Receive a vendor event',
   description:
-    'Verifies the sender (Chargebee: HTTP Basic credentials; Paygentic: Svix signature with a 5-minute timestamp tolerance; Zenskar: HMAC-SHA256 of the body with the shared secret), drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.',
+    `Verifies the sender (${vendorIds.map((vendor) => vendorModule(vendor).webhook.scheme).join('; ')}), ` +
+    'drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.',
   request: { params: WebhookParamsSchema, query: WebhookQuerySchema },
   responses: {
     200: {
@@ -40,37 +36,6 @@ export const receiveWebhookRoute = createRoute({
   },
 });
 
-async function verifiedBy(
-  c: Context<GatewayEnv>,
-  vendor: VendorId,
-  tenant: TenantConfig,
-  rawBody: string,
-  now: number,
-): Promise<boolean> {
-  const secrets = tenant.webhooks;
-  switch (vendor) {
-    case 'chargebee':
-      return (
-        secrets.chargebee !== undefined &&
-        verifyBasicCredentials(c.req.header('authorization'), secrets.chargebee)
-      );
-    case 'paygentic': {
-      if (secrets.paygentic === undefined) return false;
-      const headers = {
-        id: c.req.header('svix-id'),
-        timestamp: c.req.header('svix-timestamp'),
-        signature: c.req.header('svix-signature'),
-      };
-      return (await verifySvixSignature(headers, rawBody, secrets.paygentic.secret, now)).ok;
-    }
-    case 'zenskar':
-      return (
-        secrets.zenskar !== undefined &&
-        verifySharedSecretHmac(c.req.header(secrets.zenskar.header), rawBody, secrets.zenskar.secret)
-      );
-  }
-}
-
 export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
   app.openapi(receiveWebhookRoute, async (c) => {
     const { vendor } = c.req.valid('param');
@@ -79,21 +44,17 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     // The size limit is enforced while the body arrives (bodyLimit in app.ts).
     const rawBody = await c.req.text();
 
-    const candidates = runtime.config.tenants.filter(
-      (tenant) => (tenantId === undefined || tenant.id === tenantId) && tenant.webhooks[vendor] !== undefined,
-    );
-    let tenant: TenantConfig | null = null;
-    for (const candidate of candidates) {
-      if (await verifiedBy(c, vendor, candidate, rawBody, runtime.clock.now())) {
-        tenant = candidate;
-        break;
-      }
-    }
+    const { tenant, candidates } = await findVerifiedTenant({
+      tenants: runtime.config.tenants,
+      vendor,
+      tenantId,
+      delivery: { header: (name) => c.req.header(name), rawBody, now: runtime.clock.now() },
+    });
     if (tenant === null) {
       runtime.logger.warn('webhook_rejected', {
         vendor,
         requestId: c.get('requestId'),
-        configuredTenants: candidates.length,
+        configuredTenants: candidates,
       });
       throw new GatewayError('webhook_verification_failed', `The ${vendor} webhook could not be verified.`, {
         vendor,
@@ -113,18 +74,7 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
       throw new GatewayError('invalid_webhook', `${vendor} webhooks are not supported.`, { vendor });
     const targets = await adapter.resolveWebhook(body, scope.loadContext(vendor));
 
-    const first = await scope.claimEvent(vendor, targets.eventId);
-    if (first) {
-      try {
-        await Promise.all(
-          targets.customerIds.map((customerId) => scope.invalidateCustomer(vendor, customerId)),
-        );
-        if (targets.catalogChanged) await scope.invalidateCatalog(vendor);
-      } catch (error) {
-        await scope.releaseEvent(vendor, targets.eventId);
-        throw error;
-      }
-    }
+    const first = await applyWebhookEvent(scope, vendor, targets);
     runtime.logger.info('webhook_processed', {
       vendor,
       tenant: tenant.id,

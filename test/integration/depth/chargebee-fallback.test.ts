@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FALLBACK_RECHECK_MS } from '../../../adapters/chargebee/adapter';
 import {
   type ChargebeeDataset,
   chargebeeDemoLargeCustomerId,
   chargebeeSandboxCredentials,
   createChargebeeDemoDataset,
 } from '../../../adapters/chargebee/fixtures';
-import { FALLBACK_RECHECK_MS } from '../../../adapters/chargebee/index';
 import { CheckResultSchema } from '../../../schemas/check';
 import type { Entitlement } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ChargebeeConnection } from '../../../adapters/chargebee/connection';
 import { chargebeeSandboxCredentials } from '../../../adapters/chargebee/fixtures';
 import {
   type ChargebeeSimulatorOptions,
@@ -10,7 +11,6 @@ import {
   type PaygenticSimulatorOptions,
 } from '../../../adapters/paygentic/simulator';
 import { adapterFactories } from '../../../adapters/registry';
-import type { ChargebeeConnection } from '../../../adapters/spec';
 import { zenskarSandboxCredentials } from '../../../adapters/zenskar/fixtures';
 import { createZenskarSimulator, type ZenskarSimulatorOptions } from '../../../adapters/zenskar/simulator';
 import type { VendorId } from '../../../schemas/entitlement';

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UpstreamError } from '../../../adapters/kit/errors';
+import type { Transport, UpstreamRequest, VendorErrorParser } from '../../../adapters/kit/upstream';
 import { createSimulatorKit, type Fault } from '../../../adapters/simulator-kit';
-import { UpstreamError } from '../../../src/errors/gateway-error';
 import { createFetchTransport } from '../../../src/http/fetch-transport';
-import type { Transport, UpstreamRequest, VendorErrorParser } from '../../../src/http/types';
 import { createUndiciTransport, type UndiciTransport } from '../../../src/http/undici-transport';
 import {
   createUpstreamClient,

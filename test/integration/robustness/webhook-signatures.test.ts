@@ -374,7 +374,7 @@ describe('Zenskar (shared-secret HMAC)', () => {
   });
 
   // Regression (was a medium bug): UUIDs are case-insensitive and the gateway accepts `C0000000-…` (validateZenskarCustomerId),
-  // but the snapshot is cached under the id as typed (src/platform-runtime.ts snapshotLoaderFor,
+  // but the snapshot is cached under the id as typed (src/services/snapshot-store.ts,
   // `id = customerId`) while the webhook names the customer as Zenskar spells it (lower case,
   // adapters/zenskar/webhooks.ts). A caller using upper case keeps being served the old entitlements
   // (a revoked feature still granted) until the TTL and stale window run out. Expected: Zenskar ids

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../adapters/spec';
+import type { Clock } from '../../../adapters/kit';
 import type { Logger } from '../../../src/logger';
 
 /** A clock the test moves by hand. */

@@ -1,4 +1,4 @@
-import type { Transport, TransportInit, TransportResponse } from '../../../src/http/types';
+import type { Transport, TransportInit, TransportResponse } from '../../../adapters/kit/upstream';
 import type { VirtualTime } from './virtual-time';
 
 /** One request as the fake transport received it. */

@@ -1,11 +1,11 @@
-import { UpstreamError } from '../../../src/errors/gateway-error';
-import type { ConnectionLimits } from '../../../src/http/connection-limits';
+import { UpstreamError } from '../../../adapters/kit/errors';
 import type {
   UpstreamCallReport,
   UpstreamJsonResponse,
   UpstreamRequest,
   VendorErrorParser,
-} from '../../../src/http/types';
+} from '../../../adapters/kit/upstream';
+import type { ConnectionLimits } from '../../../src/http/connection-limits';
 import {
   createUpstreamClient,
   type ResilientUpstreamClient,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TransportResponse } from '../../../src/http/types';
+import type { TransportResponse } from '../../../adapters/kit/upstream';
 import type { FakeCall } from './fake-transport';
 import { hangUntilAborted, jsonResponse, networkError, respondAfter, textResponse } from './fake-transport';
 import { createHarness } from './harness';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../src/errors/gateway-error';
-import { defaultConnectionLimits } from '../../../src/http/connection-limits';
+import { UpstreamError } from '../../../adapters/kit/errors';
+import type { VendorId } from '../../../schemas/entitlement';
+import { defaultLimitsFor } from '../../../src/http/connection-limits';
 import { hangUntilAborted, jsonResponse, respondAfter } from './fake-transport';
 import { createHarness } from './harness';
 
@@ -115,15 +116,13 @@ describe('upstream client: request budget (token bucket per connection)', () => 
   });
 
   it('uses per-vendor defaults that stay within each vendor limit over a rolling minute', () => {
-    expect(
-      defaultConnectionLimits.chargebee.requestsPerMinute + defaultConnectionLimits.chargebee.burst,
-    ).toBe(150);
-    expect(defaultConnectionLimits.zenskar.requestsPerMinute + defaultConnectionLimits.zenskar.burst).toBe(
-      600,
-    );
-    expect(
-      defaultConnectionLimits.paygentic.requestsPerMinute + defaultConnectionLimits.paygentic.burst,
-    ).toBe(600);
+    const perMinute = (vendor: VendorId) => {
+      const limits = defaultLimitsFor(`tenant-a:${vendor}`, vendor);
+      return limits.requestsPerMinute + limits.burst;
+    };
+    expect(perMinute('chargebee')).toBe(150);
+    expect(perMinute('zenskar')).toBe(600);
+    expect(perMinute('paygentic')).toBe(600);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codeForVendorStatus } from '../../../src/http/upstream-client';
+import { codeForVendorStatus } from '../../../adapters/kit/errors';
+import { errorCatalog } from '../../../src/errors/codes';
 import {
   hangUntilAborted,
   jsonResponse,
@@ -85,7 +86,7 @@ describe('upstream client: vendor status mapping', () => {
 
     expect(codeForVendorStatus(status)).toBe(code);
     expect(error.code).toBe(code);
-    expect(error.status).toBe(gatewayStatus);
+    expect(errorCatalog[error.code].status).toBe(gatewayStatus);
     expect(error.vendor).toBe('chargebee');
     expect(error.failure).toMatchObject({
       vendorStatus: status,

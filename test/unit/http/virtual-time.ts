@@ -1,4 +1,5 @@
-import type { Clock, Sleep } from '../../../src/http/timers';
+import type { Clock } from '../../../adapters/kit/clock';
+import type { Sleep } from '../../../src/http/timers';
 
 interface PendingTimer {
   at: number;

@@ -1,45 +1,14 @@
-import type { Balance, BalanceQuery } from '../schemas/balance';
-import type { Entitlement, VendorId } from '../schemas/entitlement';
-import type { UpstreamClient } from '../src/http/types';
-
-/** The clock adapters and the cache read; injected so tests can move time. */
-export interface Clock {
-  now(): number;
-}
+import type { Balance, BalanceQuery } from '../../schemas/balance';
+import type { Entitlement, VendorId } from '../../schemas/entitlement';
+import type { Clock } from './clock';
+import type { UpstreamClient } from './upstream';
 
 /** Settings every vendor connection has, whatever the vendor. */
 export interface VendorConnectionBase {
   /** Where the vendor API lives (a vendor sandbox, a proxy, a local simulator). No trailing slash. */
   baseUrl: string;
-}
-
-export interface ZenskarConnection extends VendorConnectionBase {
+  /** The credential sent to the vendor; redacted from every log. */
   apiKey: string;
-  /** The organisation UUID sent in the `organisation` header (British spelling, as the vendor). */
-  organisation: string;
-}
-
-export interface PaygenticConnection extends VendorConnectionBase {
-  apiKey: string;
-}
-
-export interface ChargebeeConnection extends VendorConnectionBase {
-  site: string;
-  apiKey: string;
-  /**
-   * How to read a customer's entitlements. `auto` tries `customer_entitlements` and, when the site
-   * has it disabled, falls back to subscriptions + `subscription_entitlements` (and remembers).
-   */
-  entitlementSource: 'auto' | 'customer_entitlements' | 'subscription_entitlements';
-  /** Ask Chargebee to merge rows per feature (`consolidate_entitlements=true`). */
-  consolidateEntitlements: boolean;
-}
-
-/** The connection settings of each vendor, by vendor id. */
-export interface VendorConnections {
-  zenskar: ZenskarConnection;
-  paygentic: PaygenticConnection;
-  chargebee: ChargebeeConnection;
 }
 
 /** A side cache the adapter may use for slow-changing vendor data (Chargebee's feature catalogue). */
@@ -141,12 +110,13 @@ export interface VendorAdapterV1<TData = unknown> {
 export type VendorAdapter<TData = unknown> = VendorAdapterV1<TData>;
 
 /** What a factory is given: its connection, the shared upstream helper, a clock. */
-export interface AdapterFactoryOptions<V extends VendorId> {
-  connection: VendorConnections[V];
+export interface AdapterFactoryOptions<TConnection> {
+  connection: TConnection;
   upstream: UpstreamClient;
   /** Budget/breaker identity of this connection (tenant + vendor). */
   connectionKey: string;
   clock: Clock;
 }
 
-export type AdapterFactory<V extends VendorId> = (options: AdapterFactoryOptions<V>) => VendorAdapter;
+/** Builds one connection's adapter. */
+export type AdapterFactory<TConnection> = (options: AdapterFactoryOptions<TConnection>) => VendorAdapter;

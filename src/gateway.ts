@@ -1,0 +1,250 @@
+import type Redis from 'ioredis';
+import type { AdapterFactory, Clock, Transport, VendorAdapter, VendorConnectionBase } from '../adapters/kit';
+import type { AdapterFactories } from '../adapters/registry';
+import type { VendorId } from '../schemas/entitlement';
+import {
+  type CacheState,
+  closeRedisClient,
+  createCacheState,
+  createEventDeduplicator,
+  createRedisClient,
+  createTieredCache,
+  waitForRedisReady,
+} from './cache';
+import type { GatewayConfig, TenantConfig } from './config';
+import type { GatewayRuntime, PlatformServices } from './context';
+import { GatewayError } from './errors/gateway-error';
+import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
+import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
+import type { Logger } from './logger';
+import { CursorCodec } from './services/cursor';
+import { EntitlementService } from './services/entitlement-service';
+import { readinessOf } from './services/readiness';
+import {
+  createSnapshotStore,
+  type GatewayCache,
+  type GatewayCacheNamespaces,
+} from './services/snapshot-store';
+import { observedUpstream } from './services/upstream-observation';
+
+/**
+ * The composition root: config → upstream client → caches → services → the per-app runtime the
+ * routes use. It only wires; every rule (cache keys, negative answers, invalidation, readiness) is a
+ * named service. Two scopes: what lives per process/isolate (`createGateway`) and what is opened per
+ * request (`GatewayRuntime.openRequest`).
+ */
+
+/** How Redis is used on this platform. */
+export type RedisMode = 'shared' | 'per-request';
+
+/** What an entry (Node, Worker, a test) hands the gateway. */
+export interface GatewayOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  transport: Transport;
+  /** Adapter factories by vendor: the registry's in production, fakes in some tests. */
+  adapterFactories: AdapterFactories;
+  /** `shared`: one client for the process (Node). `per-request`: a client per request (Workers). */
+  redis: { mode: RedisMode };
+  /** Where the shared cache keeps background refreshes alive (Node); per-request caches use the request's. */
+  background?: (promise: Promise<unknown>) => void;
+  clock?: Clock;
+}
+
+/** Webhook event ids are remembered this long: longer than every vendor's retry schedule start. */
+const EVENT_DEDUPLICATION_MS = 3 * 24 * 60 * 60 * 1000;
+const DETAIL_TTL_MS = 5 * 60 * 1000;
+
+/** The configured per-minute figure and in-flight cap of each vendor, as the upstream client's limits. */
+function limitsFromConfig(config: GatewayConfig): LimitsFor {
+  return (_connectionKey, vendor) => {
+    const { requestsPerMinute, maxConcurrent } = config.limits[vendor];
+    return connectionLimitsOf(requestsPerMinute, maxConcurrent);
+  };
+}
+
+/** Per process: one adapter per tenant connection, built on first use. */
+function createAdapterPool(
+  factories: AdapterFactories,
+  dependencies: { upstream: ReturnType<typeof observedUpstream>; clock: Clock },
+) {
+  const pool = new Map<string, VendorAdapter>();
+  return (tenant: TenantConfig, vendor: VendorId): VendorAdapter => {
+    const key = `${tenant.id}:${vendor}`;
+    let adapter = pool.get(key);
+    if (adapter === undefined) {
+      const connection = tenant.vendors[vendor];
+      if (connection === undefined)
+        throw new GatewayError('vendor_not_configured', `This tenant has no ${vendor} connection.`);
+      // The registry pairs each vendor with its own connection type; the pool only passes it through.
+      const factory = factories[vendor] as AdapterFactory<VendorConnectionBase>;
+      adapter = factory({ connection, ...dependencies, connectionKey: key });
+      pool.set(key, adapter);
+    }
+    return adapter;
+  };
+}
+
+/** Builds the gateway of one process (Node) or isolate (Workers). */
+export function createGateway(options: GatewayOptions) {
+  const { config, logger } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const upstream: ResilientUpstreamClient = createUpstreamClient({
+    transport: options.transport,
+    attemptTimeoutMs: config.upstream.attemptTimeoutMs,
+    deadlineMs: config.upstream.deadlineMs,
+    maxAttempts: config.upstream.maxAttempts,
+    limitsFor: limitsFromConfig(config),
+    clock,
+    logger,
+    secrets: config.secrets,
+  });
+  const cacheState: CacheState = createCacheState({ clock, logger });
+  const namespaces = {
+    snapshot: {
+      freshMs: config.cache.defaults.ttlSeconds * 1000,
+      staleMs: config.cache.defaults.staleSeconds * 1000,
+      negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
+    },
+    catalog: {
+      freshMs: config.cache.catalogTtlSeconds * 1000,
+      staleMs: config.cache.catalogTtlSeconds * 1000 * 24,
+    },
+    detail: { freshMs: DETAIL_TTL_MS, staleMs: DETAIL_TTL_MS },
+  };
+
+  const sharedRedis: Redis | null =
+    options.redis.mode === 'shared' && config.redisUrl !== null
+      ? createRedisClient(config.redisUrl, { mode: 'shared', logger })
+      : null;
+  const sharedCache: GatewayCache | null =
+    options.redis.mode === 'shared'
+      ? createTieredCache<GatewayCacheNamespaces>({
+          state: cacheState,
+          redis: sharedRedis,
+          namespaces,
+          waitUntil: options.background ?? ((promise) => void promise),
+          negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
+        })
+      : null;
+
+  /** Per request: the cache it uses, and how to release it when the request is done. */
+  function openCache(platform: PlatformServices): {
+    cache: GatewayCache;
+    redis: Redis | null;
+    release(): void;
+  } {
+    if (sharedCache !== null) return { cache: sharedCache, redis: sharedRedis, release() {} };
+    // Workers: a Redis connection belongs to the request that opened it.
+    const redis =
+      config.redisUrl === null ? null : createRedisClient(config.redisUrl, { mode: 'per-request', logger });
+    const cache = createTieredCache<GatewayCacheNamespaces>({
+      state: cacheState,
+      redis,
+      namespaces,
+      waitUntil: (promise) => platform.waitUntil(promise),
+      negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
+    });
+    return {
+      cache,
+      redis,
+      release() {
+        platform.waitUntil(cache.drain().then(() => (redis === null ? undefined : closeRedisClient(redis))));
+      },
+    };
+  }
+
+  const observed = observedUpstream(upstream);
+  const adapterFor = createAdapterPool(options.adapterFactories, { upstream: observed, clock });
+  const cursors = new CursorCodec(config.cursorSecret);
+
+  const runtime: GatewayRuntime = {
+    config,
+    logger,
+    clock,
+    cursors,
+    adapterFor,
+    openRequest({ tenant, platform, forceRefresh }) {
+      const { cache, redis, release } = openCache(platform);
+      const snapshots = createSnapshotStore({ cache, cacheConfig: config.cache, tenant, platform });
+      const events = createEventDeduplicator({ state: cacheState, redis });
+      const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
+      const entitlements = new EntitlementService({
+        tenant,
+        adapterFor: (vendor) => adapterFor(tenant, vendor),
+        loadSnapshot: snapshots.load,
+        cursors,
+        now: () => clock.now(),
+        forceRefresh,
+        loadContext,
+        onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
+      });
+      return {
+        entitlements,
+        invalidateCustomer(vendor, customerId) {
+          const adapter = adapterFor(tenant, vendor);
+          return snapshots.invalidateCustomer(
+            vendor,
+            adapter.canonicalCustomerId?.(customerId) ?? customerId,
+          );
+        },
+        async reload(vendor, customerId) {
+          const { adapter, customerId: canonicalId } = entitlements.resolveCustomer(vendor, customerId);
+          const { snapshot } = await snapshots.load({
+            vendor,
+            adapter,
+            customerId: canonicalId,
+            vendorAt: undefined,
+            forceRefresh: true,
+          });
+          return {
+            entitlementCount: adapter.normalize(snapshot, new Date(clock.now())).entitlements.length,
+            fetchedAt: snapshot.fetchedAt,
+          };
+        },
+        invalidateCatalog: (vendor) => snapshots.invalidateCatalog(vendor),
+        claimEvent: (vendor, eventId) =>
+          events.rememberOnce({ tenant: tenant.id, vendor, id: eventId }, EVENT_DEDUPLICATION_MS),
+        releaseEvent: (vendor, eventId) => events.forget({ tenant: tenant.id, vendor, id: eventId }),
+        loadContext,
+        release,
+      };
+    },
+    async readiness(platform) {
+      const { cache, release } = openCache(platform);
+      try {
+        const health = await cache.health();
+        return readinessOf({
+          tenants: config.tenants,
+          redis: health.redis,
+          breakerState: (key) => upstream.breakerState(key),
+        });
+      } finally {
+        release();
+      }
+    },
+  };
+
+  return {
+    /** Per-app services the routes use. */
+    runtime,
+    upstream,
+    cacheState,
+    /**
+     * Resolves true once the shared Redis client is connected, false after `timeoutMs` (or at once
+     * without a shared client). The shared client does not queue commands while it connects, so
+     * requests served before this would count Redis errors and could open the breaker: an entry
+     * should await it before it starts listening.
+     */
+    redisReady(timeoutMs: number): Promise<boolean> {
+      return sharedRedis === null ? Promise.resolve(false) : waitForRedisReady(sharedRedis, timeoutMs);
+    },
+    async close() {
+      await sharedCache?.drain();
+      if (sharedRedis !== null) await closeRedisClient(sharedRedis);
+    },
+  };
+}
+
+/** The gateway of one process or isolate. */
+export type Gateway = ReturnType<typeof createGateway>;
