@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createSimulatorKit, type Fault } from '../../../adapters/simulator-kit';
 import { UpstreamError } from '../../../src/errors/gateway-error';
 import { createFetchTransport } from '../../../src/http/fetch-transport';
+import { type Sleep, systemSleep } from '../../../src/http/timers';
 import type { Transport, UpstreamRequest, VendorErrorParser } from '../../../src/http/types';
 import { createUndiciTransport, type UndiciTransport } from '../../../src/http/undici-transport';
 import {
@@ -43,6 +44,33 @@ const fastTimings: Partial<UpstreamClientOptions> = {
   maxDelayMs: 50,
   failureThreshold: 1_000,
   limitsFor: () => generous,
+};
+
+/**
+ * The production sleep, recording every wait the client asked for and whether it ran to its end
+ * (attempt timeouts and the deadline are waits too, cut short when the call settles first).
+ */
+function recordingSleep(): { sleep: Sleep; waits: Array<{ ms: number; completed: boolean }> } {
+  const waits: Array<{ ms: number; completed: boolean }> = [];
+  return {
+    waits,
+    sleep: async (ms, signal) => {
+      const wait = { ms, completed: false };
+      waits.push(wait);
+      await systemSleep(ms, signal);
+      wait.completed = true;
+    },
+  };
+}
+
+/**
+ * A sleep that ends only once `Date.now()` (the client's clock) shows the whole wait has passed.
+ * `setTimeout` runs on the event loop's own clock and may end a millisecond early by the wall clock;
+ * with this sleep, times the test reads from the same wall clock compare exactly.
+ */
+const wallClockSleep: Sleep = async (ms, signal) => {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) await systemSleep(left, signal);
 };
 
 let server: RunningServer;
@@ -174,10 +202,12 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
       body: '{"api_error_code":"api_request_limit_exceeded"}',
       headers: { 'retry-after': '1' },
     });
-    const startedAt = Date.now();
-    const response = await client.requestJson(request(), parseError);
+    const recorder = recordingSleep();
+    const waiting = createUpstreamClient({ transport: transport(), ...fastTimings, sleep: recorder.sleep });
+    const response = await waiting.requestJson(request(), parseError);
     expect(response.attempts).toBe(2);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    // The wait between the attempts was the vendor's second, not a backoff.
+    expect(recorder.waits.filter((wait) => wait.completed).map((wait) => wait.ms)).toEqual([1_000]);
     const [first, second] = kit.recorded;
     expect((second?.startedAt ?? 0) - (first?.startedAt ?? 0)).toBeGreaterThanOrEqual(990);
   });
@@ -189,9 +219,12 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
       body: '{"api_error_code":"api_request_limit_exceeded"}',
       headers: { 'retry-after': '30' },
     });
-    const startedAt = Date.now();
-    const error = await failure(client);
-    expect(Date.now() - startedAt).toBeLessThan(500);
+    const recorder = recordingSleep();
+    const error = await failure(
+      createUpstreamClient({ transport: transport(), ...fastTimings, sleep: recorder.sleep }),
+    );
+    // At once: no wait ran to its end (only the attempt timeout and the deadline were armed).
+    expect(recorder.waits.filter((wait) => wait.completed)).toEqual([]);
     expect(kit.recorded).toHaveLength(1);
     expect(error).toMatchObject({
       code: 'vendor_rate_limited',
@@ -297,9 +330,19 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
 
 describe('request budget over loopback', () => {
   it('a burst of 300 calls at 150/min with burst 150 never lets more than the budget reach the server', async () => {
+    // Send times are read from the client's own clock (the wall clock) just before each request
+    // leaves, and its waits end by that clock, so the bucket's bound holds to the millisecond.
+    const sentAt: number[] = [];
     const client = createUpstreamClient({
-      transport: undici,
+      transport: (url, init) => {
+        sentAt.push(Date.now());
+        return undici(url, init);
+      },
       ...fastTimings,
+      // Tokens mature at 400, 800 … 2400 ms and the one at 2800 ms is refused (it would leave less
+      // than the 50 ms attempt window): the last request sent has ~450 ms to come back.
+      deadlineMs: 2_850,
+      sleep: wallClockSleep,
       limitsFor: () => ({ requestsPerMinute: 150, burst: 150, maxConcurrent: 50 }),
     });
     const startedAt = Date.now();
@@ -309,15 +352,18 @@ describe('request budget over loopback', () => {
     const elapsedMs = Date.now() - startedAt;
 
     const served = kit.recorded.length;
+    expect(sentAt).toHaveLength(served);
     // The bucket's own bound over the elapsed window: burst + rate * time (one token per 400 ms).
     expect(served).toBeLessThanOrEqual(150 + Math.floor(elapsedMs / 400) + 1);
-    // The whole burst was usable, plus tokens that matured within the 3 s deadline (400 … 2800 ms).
+    // The whole burst was usable, plus the tokens that matured within the deadline (400 … 2400 ms).
     expect(served).toBeGreaterThanOrEqual(150 + 6);
-    // Past the burst, the server saw at most one request per 400 ms.
-    const arrivals = kit.recorded.map((record) => record.startedAt).sort((a, b) => a - b);
-    arrivals.slice(150).forEach((arrival, index) => {
-      expect(arrival - startedAt).toBeGreaterThanOrEqual((index + 1) * 400 - 2);
-    });
+    // Past the burst, at most one request per 400 ms left the client.
+    sentAt
+      .sort((a, b) => a - b)
+      .slice(150)
+      .forEach((sent, index) => {
+        expect(sent - startedAt).toBeGreaterThanOrEqual((index + 1) * 400);
+      });
 
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
     const rejected = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
@@ -360,11 +406,11 @@ describe('undici transport socket hygiene', () => {
   it('releases the only socket of a timed-out attempt, so the retry is not stuck behind it', async () => {
     kit.inject({ fault: { kind: 'delay', ms: 3_000 }, path: '/api/v2/items' });
     const client = createUpstreamClient({ transport: single, ...fastTimings });
-    const startedAt = Date.now();
     const response = await client.requestJson(request(), parseError);
+    // Had the socket stayed busy, the retry would have queued behind the 3 s answer and timed out
+    // too (a third attempt, or vendor_timeout once the 3 s deadline passed).
     expect(response.attempts).toBe(2);
-    // Had the socket stayed busy, the retry would have queued behind the 3 s answer and timed out too.
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(kit.recorded).toHaveLength(2);
   });
 
   it('releases the socket of a response whose body stalled', async () => {
