@@ -153,11 +153,17 @@ describe('zenskar simulator: customer entitlements', () => {
     // Both remain valid and continue from the same row.
     const viaFirst = await list(
       simulator,
-      customerPath(zenskarDemoCustomerIds.initech, `?limit=100&cursor=${encodeURIComponent(String(first.next))}`),
+      customerPath(
+        zenskarDemoCustomerIds.initech,
+        `?limit=100&cursor=${encodeURIComponent(String(first.next))}`,
+      ),
     );
     const viaAgain = await list(
       simulator,
-      customerPath(zenskarDemoCustomerIds.initech, `?limit=100&cursor=${encodeURIComponent(String(again.next))}`),
+      customerPath(
+        zenskarDemoCustomerIds.initech,
+        `?limit=100&cursor=${encodeURIComponent(String(again.next))}`,
+      ),
     );
     expect(viaAgain.results.map((row) => row['id'])).toEqual(viaFirst.results.map((row) => row['id']));
     expect(viaFirst.results.map((row) => row['id'])).not.toContain(lastId);
