@@ -12,6 +12,7 @@ import {
   type UpstreamClientOptions,
 } from '../../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../support/http-server';
+import { createVirtualTime } from '../../unit/http/virtual-time';
 
 /**
  * The resilience rules over real sockets: a loopback HTTP server with the simulator kit injecting
@@ -62,16 +63,6 @@ function recordingSleep(): { sleep: Sleep; waits: Array<{ ms: number; completed:
     },
   };
 }
-
-/**
- * A sleep that ends only once `Date.now()` (the client's clock) shows the whole wait has passed.
- * `setTimeout` runs on the event loop's own clock and may end a millisecond early by the wall clock;
- * with this sleep, times the test reads from the same wall clock compare exactly.
- */
-const wallClockSleep: Sleep = async (ms, signal) => {
-  const until = Date.now() + ms;
-  for (let left = ms; left > 0; left = until - Date.now()) await systemSleep(left, signal);
-};
 
 let server: RunningServer;
 let undici: UndiciTransport;
@@ -330,40 +321,66 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
 
 describe('request budget over loopback', () => {
   it('a burst of 300 calls at 150/min with burst 150 never lets more than the budget reach the server', async () => {
-    // Send times are read from the client's own clock (the wall clock) just before each request
-    // leaves, and its waits end by that clock, so the bucket's bound holds to the millisecond.
+    // Virtual time for the client, real sockets for the requests: time stands still while requests
+    // are on the wire and moves (1 ms at a time) only when none is, so the budget alone decides who
+    // is served, whatever the machine's load (a loopback round trip takes no virtual time).
+    const time = createVirtualTime();
+    const startedAt = time.now();
     const sentAt: number[] = [];
+    let onTheWire = 0;
     const client = createUpstreamClient({
-      transport: (url, init) => {
-        sentAt.push(Date.now());
-        return undici(url, init);
+      transport: async (url, init) => {
+        sentAt.push(time.now());
+        onTheWire += 1;
+        try {
+          const response = await undici(url, init);
+          return {
+            status: response.status,
+            headers: response.headers,
+            text: () => response.text().finally(() => (onTheWire -= 1)),
+          };
+        } catch (error) {
+          onTheWire -= 1;
+          throw error;
+        }
       },
       ...fastTimings,
-      // Tokens mature at 400, 800 … 2400 ms and the one at 2800 ms is refused (it would leave less
-      // than the 50 ms attempt window): the last request sent has ~450 ms to come back.
-      deadlineMs: 2_850,
-      sleep: wallClockSleep,
+      clock: time.clock,
+      sleep: time.sleep,
       limitsFor: () => ({ requestsPerMinute: 150, burst: 150, maxConcurrent: 50 }),
     });
-    const startedAt = Date.now();
-    const results = await Promise.allSettled(
+    let settled = false;
+    const calls = Promise.allSettled(
       Array.from({ length: 300 }, () => client.requestJson(request(), parseError)),
-    );
-    const elapsedMs = Date.now() - startedAt;
+    ).finally(() => {
+      settled = true;
+    });
+    const quiet = async () => {
+      // No request on the wire, and none about to leave: a finished response frees a concurrency
+      // slot, and the next call sends through it within the same turn of the event loop.
+      do {
+        while (onTheWire > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (onTheWire > 0);
+    };
+    while (!settled) {
+      await quiet();
+      await time.advance(1);
+    }
+    const results = await calls;
 
+    // The burst at once, then one token per 400 ms while a wait still fits the 3 s deadline (less
+    // the 50 ms attempt window): 400, 800 … 2800 ms. Everything else is refused without a request.
     const served = kit.recorded.length;
     expect(sentAt).toHaveLength(served);
-    // The bucket's own bound over the elapsed window: burst + rate * time (one token per 400 ms).
-    expect(served).toBeLessThanOrEqual(150 + Math.floor(elapsedMs / 400) + 1);
-    // The whole burst was usable, plus the tokens that matured within the deadline (400 … 2400 ms).
-    expect(served).toBeGreaterThanOrEqual(150 + 6);
-    // Past the burst, at most one request per 400 ms left the client.
-    sentAt
-      .sort((a, b) => a - b)
-      .slice(150)
-      .forEach((sent, index) => {
-        expect(sent - startedAt).toBeGreaterThanOrEqual((index + 1) * 400);
-      });
+    expect(served).toBe(150 + 7);
+    const offsets = sentAt.map((sent) => sent - startedAt).sort((a, b) => a - b);
+    expect(offsets.slice(0, 150).every((offset) => offset === 0)).toBe(true);
+    offsets.slice(150).forEach((offset, index) => {
+      expect(offset).toBeGreaterThanOrEqual((index + 1) * 400);
+      expect(offset).toBeLessThan((index + 2) * 400);
+    });
 
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
     const rejected = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
