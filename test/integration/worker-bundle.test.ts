@@ -215,7 +215,9 @@ describe('the real Worker bundle over HTTP (unstable_startWorker)', () => {
 
     await worker?.dispose();
     worker = undefined;
-    const restarted = await startRealWorker(port);
+    // A port of its own: the one just released may be taken at once by another `npm run dev` or
+    // test run on a shared machine, and the point here is a new workerd, not the same port.
+    const restarted = await startRealWorker(await freePort());
     worker = restarted.worker;
     console.log(`worker bundle: restarted in ${restarted.startMs.toFixed(0)} ms`);
     const fromRedis = await fetch(`${restarted.baseUrl}${path}`, { headers });
