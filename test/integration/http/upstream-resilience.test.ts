@@ -4,6 +4,7 @@ import { UpstreamError } from '../../../adapters/kit/errors';
 import type { Transport, UpstreamRequest, VendorErrorParser } from '../../../adapters/kit/upstream';
 import { createSimulatorKit, type Fault } from '../../../adapters/simulator-kit';
 import { createFetchTransport } from '../../../src/http/fetch-transport';
+import { type Sleep, systemSleep } from '../../../src/http/timers';
 import { createUndiciTransport, type UndiciTransport } from '../../../src/http/undici-transport';
 import {
   createUpstreamClient,
@@ -11,6 +12,7 @@ import {
   type UpstreamClientOptions,
 } from '../../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../support/http-server';
+import { createVirtualTime } from '../../unit/http/virtual-time';
 
 /**
  * The resilience rules over real sockets: a loopback HTTP server with the simulator kit injecting
@@ -44,6 +46,23 @@ const fastTimings: Partial<UpstreamClientOptions> = {
   failureThreshold: 1_000,
   limitsFor: () => generous,
 };
+
+/**
+ * The production sleep, recording every wait the client asked for and whether it ran to its end
+ * (attempt timeouts and the deadline are waits too, cut short when the call settles first).
+ */
+function recordingSleep(): { sleep: Sleep; waits: Array<{ ms: number; completed: boolean }> } {
+  const waits: Array<{ ms: number; completed: boolean }> = [];
+  return {
+    waits,
+    sleep: async (ms, signal) => {
+      const wait = { ms, completed: false };
+      waits.push(wait);
+      await systemSleep(ms, signal);
+      wait.completed = true;
+    },
+  };
+}
 
 let server: RunningServer;
 let undici: UndiciTransport;
@@ -174,10 +193,12 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
       body: '{"api_error_code":"api_request_limit_exceeded"}',
       headers: { 'retry-after': '1' },
     });
-    const startedAt = Date.now();
-    const response = await client.requestJson(request(), parseError);
+    const recorder = recordingSleep();
+    const waiting = createUpstreamClient({ transport: transport(), ...fastTimings, sleep: recorder.sleep });
+    const response = await waiting.requestJson(request(), parseError);
     expect(response.attempts).toBe(2);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+    // The wait between the attempts was the vendor's second, not a backoff.
+    expect(recorder.waits.filter((wait) => wait.completed).map((wait) => wait.ms)).toEqual([1_000]);
     const [first, second] = kit.recorded;
     expect((second?.startedAt ?? 0) - (first?.startedAt ?? 0)).toBeGreaterThanOrEqual(990);
   });
@@ -189,9 +210,12 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
       body: '{"api_error_code":"api_request_limit_exceeded"}',
       headers: { 'retry-after': '30' },
     });
-    const startedAt = Date.now();
-    const error = await failure(client);
-    expect(Date.now() - startedAt).toBeLessThan(500);
+    const recorder = recordingSleep();
+    const error = await failure(
+      createUpstreamClient({ transport: transport(), ...fastTimings, sleep: recorder.sleep }),
+    );
+    // At once: no wait ran to its end (only the attempt timeout and the deadline were armed).
+    expect(recorder.waits.filter((wait) => wait.completed)).toEqual([]);
     expect(kit.recorded).toHaveLength(1);
     expect(error).toMatchObject({
       code: 'vendor_rate_limited',
@@ -297,26 +321,65 @@ describe.each(transports)('fault -> outcome over loopback (%s transport)', (_nam
 
 describe('request budget over loopback', () => {
   it('a burst of 300 calls at 150/min with burst 150 never lets more than the budget reach the server', async () => {
+    // Virtual time for the client, real sockets for the requests: time stands still while requests
+    // are on the wire and moves (1 ms at a time) only when none is, so the budget alone decides who
+    // is served, whatever the machine's load (a loopback round trip takes no virtual time).
+    const time = createVirtualTime();
+    const startedAt = time.now();
+    const sentAt: number[] = [];
+    let onTheWire = 0;
     const client = createUpstreamClient({
-      transport: undici,
+      transport: async (url, init) => {
+        sentAt.push(time.now());
+        onTheWire += 1;
+        try {
+          const response = await undici(url, init);
+          return {
+            status: response.status,
+            headers: response.headers,
+            text: () => response.text().finally(() => (onTheWire -= 1)),
+          };
+        } catch (error) {
+          onTheWire -= 1;
+          throw error;
+        }
+      },
       ...fastTimings,
+      clock: time.clock,
+      sleep: time.sleep,
       limitsFor: () => ({ requestsPerMinute: 150, burst: 150, maxConcurrent: 50 }),
     });
-    const startedAt = Date.now();
-    const results = await Promise.allSettled(
+    let settled = false;
+    const calls = Promise.allSettled(
       Array.from({ length: 300 }, () => client.requestJson(request(), parseError)),
-    );
-    const elapsedMs = Date.now() - startedAt;
+    ).finally(() => {
+      settled = true;
+    });
+    const quiet = async () => {
+      // No request on the wire, and none about to leave: a finished response frees a concurrency
+      // slot, and the next call sends through it within the same turn of the event loop.
+      do {
+        while (onTheWire > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (onTheWire > 0);
+    };
+    while (!settled) {
+      await quiet();
+      await time.advance(1);
+    }
+    const results = await calls;
 
+    // The burst at once, then one token per 400 ms while a wait still fits the 3 s deadline (less
+    // the 50 ms attempt window): 400, 800 … 2800 ms. Everything else is refused without a request.
     const served = kit.recorded.length;
-    // The bucket's own bound over the elapsed window: burst + rate * time (one token per 400 ms).
-    expect(served).toBeLessThanOrEqual(150 + Math.floor(elapsedMs / 400) + 1);
-    // The whole burst was usable, plus tokens that matured within the 3 s deadline (400 … 2800 ms).
-    expect(served).toBeGreaterThanOrEqual(150 + 6);
-    // Past the burst, the server saw at most one request per 400 ms.
-    const arrivals = kit.recorded.map((record) => record.startedAt).sort((a, b) => a - b);
-    arrivals.slice(150).forEach((arrival, index) => {
-      expect(arrival - startedAt).toBeGreaterThanOrEqual((index + 1) * 400 - 2);
+    expect(sentAt).toHaveLength(served);
+    expect(served).toBe(150 + 7);
+    const offsets = sentAt.map((sent) => sent - startedAt).sort((a, b) => a - b);
+    expect(offsets.slice(0, 150).every((offset) => offset === 0)).toBe(true);
+    offsets.slice(150).forEach((offset, index) => {
+      expect(offset).toBeGreaterThanOrEqual((index + 1) * 400);
+      expect(offset).toBeLessThan((index + 2) * 400);
     });
 
     const fulfilled = results.filter((result) => result.status === 'fulfilled');
@@ -360,11 +423,11 @@ describe('undici transport socket hygiene', () => {
   it('releases the only socket of a timed-out attempt, so the retry is not stuck behind it', async () => {
     kit.inject({ fault: { kind: 'delay', ms: 3_000 }, path: '/api/v2/items' });
     const client = createUpstreamClient({ transport: single, ...fastTimings });
-    const startedAt = Date.now();
     const response = await client.requestJson(request(), parseError);
+    // Had the socket stayed busy, the retry would have queued behind the 3 s answer and timed out
+    // too (a third attempt, or vendor_timeout once the 3 s deadline passed).
     expect(response.attempts).toBe(2);
-    // Had the socket stayed busy, the retry would have queued behind the 3 s answer and timed out too.
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(kit.recorded).toHaveLength(2);
   });
 
   it('releases the socket of a response whose body stalled', async () => {

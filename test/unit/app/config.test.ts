@@ -76,7 +76,7 @@ describe('configuration', () => {
     expect(first.warnings.join('\n')).toContain('GATEWAY_API_KEYS');
     expect(first.warnings.join('\n')).not.toContain('short-key');
     // A random secret per process: unguessable, and different each time.
-    expect(first.cursorSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(Buffer.from(first.cursorSecret, 'hex')).toHaveLength(32); // 256 bits, hex
     expect(first.cursorSecret).not.toBe(second.cursorSecret);
     const weak = await parseConfig({ ...env, CURSOR_SECRET: 'tiny-secret' });
     expect(weak.cursorSecret).toBe('tiny-secret');

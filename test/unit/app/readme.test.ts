@@ -30,7 +30,7 @@ function section(path: string, heading: string): string {
   const text = readDoc(path);
   const level = heading.indexOf(' ');
   const start = text.search(new RegExp(`^${escapeRegExp(heading)}$`, 'm'));
-  expect(start, `${path}: heading "${heading}"`).toBeGreaterThanOrEqual(0);
+  expect(start, `${path}: heading "${heading}"`).not.toBe(-1);
   const rest = text.slice(start + heading.length);
   const end = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
   return end === -1 ? rest : rest.slice(0, end);

@@ -70,10 +70,13 @@ export function scriptedLoader<T>(initial: T | null): {
   answer(value: T | null): void;
   fail(error: Error): void;
   delay(ms: number): void;
+  /** Makes loads wait until the returned function is called, however long that takes. */
+  hold(): () => void;
 } {
   let calls = 0;
   let next: { value: T | null } | { error: Error } = { value: initial };
   let delayMs = 0;
+  let held: Promise<void> | null = null;
   return {
     calls: () => calls,
     answer(value) {
@@ -85,9 +88,20 @@ export function scriptedLoader<T>(initial: T | null): {
     delay(ms) {
       delayMs = ms;
     },
+    hold() {
+      let release = () => {};
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = null;
+          resolve();
+        };
+      });
+      return release;
+    },
     async load() {
       calls += 1;
       const outcome = next;
+      if (held !== null) await held;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if ('error' in outcome) throw outcome.error;
       return outcome.value;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCacheState } from '../../../src/cache/cache-state';
 import { createTieredCache, type NamespaceSettings } from '../../../src/cache/tiered-cache';
 import { manualClock, recordingLogger, scriptedLoader, trackingWaitUntil } from './cache-test-support';
@@ -225,15 +225,15 @@ describe('tiered cache, memory only', () => {
   it('an invalidation during a load keeps that load from storing its (older) result', async () => {
     const { cache } = memoryOnlyCache();
     const loader = scriptedLoader<Snapshot>({ customerId: 'cus_1', plan: 'before-webhook' });
-    loader.delay(20);
+    const release = loader.hold();
     const pending = cache.snapshot.swr(who, loader.load);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await vi.waitUntil(() => loader.calls() === 1); // the load has started and is held
     const deleted = await cache.snapshot.delete(who);
     expect(deleted).toEqual({ memoryDeleted: 0, redis: 'disabled', redisDeleted: 0 });
+    release();
     expect(await pending).toMatchObject({ value: { plan: 'before-webhook' } });
 
     loader.answer({ customerId: 'cus_1', plan: 'after-webhook' });
-    loader.delay(0);
     expect(await cache.snapshot.swr(who, loader.load)).toMatchObject({
       status: 'miss',
       value: { plan: 'after-webhook' },
