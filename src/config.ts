@@ -44,6 +44,8 @@ export interface GatewayConfig {
     defaults: CacheTtl;
     perVendor: Record<VendorId, CacheTtl>;
     negativeTtlSeconds: number;
+    /** Budget of one Redis command on a ready connection; past it the request carries on without Redis. */
+    redisCommandTimeoutMs: number;
     catalogTtlSeconds: number;
   };
   limits: Record<VendorId, VendorLimits>;
@@ -100,6 +102,7 @@ const gatewayEnvShape = {
   CACHE_TTL_SECONDS: positiveInt(60),
   CACHE_STALE_SECONDS: nonNegativeInt(600),
   CACHE_NEGATIVE_TTL_SECONDS: positiveInt(30),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(150),
   CACHE_CATALOG_TTL_SECONDS: positiveInt(3600),
   /** Overrides every vendor's default in-flight cap when set. */
   VENDOR_MAX_CONCURRENCY: optionalPositiveInt,
@@ -330,6 +333,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         return { ...defaults, ttlSeconds };
       }),
       negativeTtlSeconds: env.CACHE_NEGATIVE_TTL_SECONDS,
+      redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       catalogTtlSeconds: env.CACHE_CATALOG_TTL_SECONDS,
     },
     limits: perVendor((vendor) => {

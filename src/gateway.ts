@@ -125,6 +125,7 @@ export function createGateway(options: GatewayOptions) {
           namespaces,
           waitUntil: options.background ?? ((promise) => void promise),
           negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
+          redisCommandTimeoutMs: config.cache.redisCommandTimeoutMs,
         })
       : null;
 
@@ -144,6 +145,7 @@ export function createGateway(options: GatewayOptions) {
       namespaces,
       waitUntil: (promise) => platform.waitUntil(promise),
       negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
+      redisCommandTimeoutMs: config.cache.redisCommandTimeoutMs,
     });
     return {
       cache,
