@@ -83,7 +83,14 @@ function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false 
 /** The outcome of one attempt. */
 type AttemptResult =
   | { kind: 'success'; status: number; headers: TransportResponse['headers']; body: unknown }
-  | { kind: 'failed'; failure: AttemptFailure; vendor: VendorErrorDetails; text: string | undefined }
+  | {
+      kind: 'failed';
+      failure: AttemptFailure;
+      vendor: VendorErrorDetails;
+      text: string | undefined;
+      /** The vendor's id of its answer, when it sends one: what its support asks for. */
+      vendorRequestId?: string;
+    }
   /** The caller's signal aborted: not the vendor's fault, nothing to record. */
   | { kind: 'aborted' };
 
@@ -153,6 +160,15 @@ function loggableUrl(url: string): { host: string; path: string; queryKeys: stri
   } catch {
     return { host: '', path: '[unparseable url]', queryKeys: [] };
   }
+}
+
+/**
+ * The id a vendor gives its answer (`Request-Id`, as Stripe sends, or `X-Request-Id`), for the logs:
+ * it names the request in the vendor's own logs and is not a secret. Capped, as any header value.
+ */
+function vendorRequestIdOf(headers: TransportResponse['headers']): { vendorRequestId?: string } {
+  const id = headers.get('request-id') ?? headers.get('x-request-id');
+  return id ? { vendorRequestId: id.slice(0, 128) } : {};
 }
 
 /** The caller's headers plus `accept: application/json`, unless the caller chose an Accept (any casing). */
@@ -351,11 +367,18 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
             failure: { kind: 'truncated_body', status, error: readError },
             vendor: {},
             text,
+            ...vendorRequestIdOf(response.headers),
           };
         }
         const parsed = tryParseJson(text);
         if (!parsed.ok)
-          return { kind: 'failed', failure: { kind: 'malformed_body', status }, vendor: {}, text };
+          return {
+            kind: 'failed',
+            failure: { kind: 'malformed_body', status },
+            vendor: {},
+            text,
+            ...vendorRequestIdOf(response.headers),
+          };
         return { kind: 'success', status, headers: response.headers, body: parsed.value };
       }
       // A non-2xx whose body broke off is still that status; the body only feeds the logs.
@@ -368,6 +391,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
         },
         vendor: readVendorError(parseVendorError, status, text),
         text,
+        ...vendorRequestIdOf(response.headers),
       };
     } finally {
       timer.cancel();
@@ -403,6 +427,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
           ? failure.status
           : undefined,
       vendorCode: result.vendor.code,
+      vendorRequestId: result.vendorRequestId,
       retryAfterMs: failure.kind === 'status' ? failure.retryAfterMs : undefined,
       durationMs: context.durationMs,
       willRetry: context.nextDelayMs !== undefined,

@@ -44,6 +44,32 @@ describe('upstream client: logging of failed attempts', () => {
     expect(everything).not.toContain('authorization');
   });
 
+  it("logs the vendor's own id of a failed answer (Request-Id, else X-Request-Id), and none when it sends none", async () => {
+    const stripeStyle = createHarness(
+      () => jsonResponse(500, { error: {} }, { 'request-id': 'req_abc123' }),
+      {
+        maxAttempts: 1,
+      },
+    );
+    await stripeStyle.fail();
+    expect(stripeStyle.logs.find((entry) => entry.event === 'upstream_attempt_failed')).toMatchObject({
+      vendorRequestId: 'req_abc123',
+    });
+    const other = createHarness(() => textResponse(200, 'not json', { 'x-request-id': 'trace-9' }), {
+      maxAttempts: 1,
+    });
+    await other.fail();
+    expect(other.logs.find((entry) => entry.event === 'upstream_attempt_failed')).toMatchObject({
+      failure: 'malformed_body',
+      vendorRequestId: 'trace-9',
+    });
+    const none = createHarness(() => jsonResponse(503, {}), { maxAttempts: 1 });
+    await none.fail();
+    expect(none.logs.find((entry) => entry.event === 'upstream_attempt_failed')).not.toHaveProperty(
+      'vendorRequestId',
+    );
+  });
+
   it('redacts configured secrets, the request credentials and key-shaped strings in the vendor body', async () => {
     const body = JSON.stringify({
       message: `key ${API_KEY} with secret ${CONFIGURED_SECRET} and sk_test_abcdef123456 is invalid`,
