@@ -79,9 +79,12 @@ export const configuredSecrets: ReadonlyArray<{ name: string; value: string }> =
 /** Marks text the simulated vendors put in their error bodies: logged (redacted), never returned. */
 export const VENDOR_BODY_MARKER = 'vendor-said-this';
 
+/** The vendors the resilience stack runs a simulator for (a registry vendor without one is not a target). */
+export type StackVendor = keyof ResilienceStack['simulators'];
+
 /** What the suites need to know about one vendor to break it and read through it. */
 export interface VendorTarget {
-  vendor: VendorId;
+  vendor: StackVendor;
   /** A seeded customer with several entitlements (more than one page at `limit=2`). */
   customerId: string;
   /** Another seeded customer (the breaker suite's probe). */
@@ -299,7 +302,7 @@ export function rowsRequests(stack: ResilienceStack, target: VendorTarget): numb
 }
 
 /** All vendor requests a simulator has received. */
-export function vendorRequests(stack: ResilienceStack, vendor: VendorId): number {
+export function vendorRequests(stack: ResilienceStack, vendor: StackVendor): number {
   return stack.simulators[vendor].kit.recorded.length;
 }
 

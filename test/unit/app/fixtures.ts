@@ -1,3 +1,4 @@
+import { adapterFactories } from '../../../adapters/registry';
 import { sha256Hex } from '../../../src/config';
 import { createFakeVendor } from '../../support/fake-adapter';
 import { createTestGateway, OTHER_TENANT_KEY, TEST_KEY } from '../../support/gateway';
@@ -19,7 +20,9 @@ export async function twoTenantGateway() {
   };
   const gateway = await createTestGateway({
     env: { GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
+    // The registry's factories for every vendor, the fakes for the ones these tests steer.
     adapterFactories: {
+      ...adapterFactories,
       chargebee: chargebee.factory,
       zenskar: zenskar.factory,
       paygentic: paygentic.factory,
