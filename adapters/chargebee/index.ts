@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { booleanFlag, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
 import { createChargebeeAdapter } from './adapter';
 import type { ChargebeeConnection, ChargebeeWebhookSecrets } from './connection';
-import { chargebeeSandboxCredentials } from './fixtures';
+import {
+  chargebeeDemoCustomers,
+  chargebeeDemoLargeCustomerId,
+  chargebeeSandboxCredentials,
+} from './fixtures';
 import { createChargebeeSimulator } from './simulator';
 import { verifyChargebeeWebhook } from './webhook-signature';
 
@@ -102,6 +106,7 @@ export const chargebeeModule: VendorModule<'chargebee', ChargebeeConnection, Cha
       consolidateEntitlements: false,
     }),
     demo: { customerId: demoCustomerId, featureKey: demoFeatureKey },
+    customerIds: [...chargebeeDemoCustomers.map((entry) => entry.customer.id), chargebeeDemoLargeCustomerId],
     bannerLines: ({ baseUrl, auth }) => [
       `curl -s ${auth} '${baseUrl}/v1/customers/${demoCustomerId}/entitlements?vendor=chargebee'`,
       `curl -s ${auth} '${baseUrl}/v1/customers/${demoCustomerId}/entitlements/${demoFeatureKey}?vendor=chargebee&requestedUsage=5'`,

@@ -75,6 +75,8 @@ export interface VendorSandbox<TConnection extends VendorConnectionBase> {
   connection(origin: string): TConnection;
   /** A demo customer and a feature it holds, for the banner, the README and shared test suites. */
   demo: { customerId: string; featureKey: string };
+  /** Every customer the simulator is seeded with: the shared route suites crawl each one. */
+  customerIds: readonly string[];
   /** `curl` lines for the banner; `auth` is the ready-made `-H 'Authorization: …'` argument. */
   bannerLines(input: { baseUrl: string; auth: string }): string[];
 }

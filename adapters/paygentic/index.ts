@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
 import { createPaygenticAdapter } from './adapter';
 import type { PaygenticConnection, PaygenticWebhookSecrets } from './connection';
-import { paygenticSandboxCredentials } from './fixtures';
+import { paygenticDemoCustomers, paygenticSandboxCredentials } from './fixtures';
 import { createPaygenticSimulator } from './simulator';
 import { verifyPaygenticWebhook } from './webhook-signature';
 
@@ -51,6 +51,7 @@ export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, Pay
     connection: (origin) => ({ ...paygenticSandboxCredentials, baseUrl: origin }),
     // `sso_enabled`: a feature the demo customer holds (Paygentic keys are the merchant's own spelling).
     demo: { customerId: demoCustomerId, featureKey: 'sso_enabled' },
+    customerIds: paygenticDemoCustomers.map((entry) => entry.customerId),
     bannerLines: ({ baseUrl, auth }) => [
       `curl -s ${auth} '${baseUrl}/v1/customers/${demoCustomerId}/entitlements?vendor=paygentic&limit=5'`,
     ],

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
 import { createZenskarAdapter } from './adapter';
 import type { ZenskarConnection, ZenskarWebhookSecrets } from './connection';
-import { zenskarDemoCustomerIds, zenskarDemoDefinitionIds, zenskarSandboxCredentials } from './fixtures';
+import {
+  zenskarDemoCustomerIds,
+  zenskarDemoCustomers,
+  zenskarDemoDefinitionIds,
+  zenskarSandboxCredentials,
+} from './fixtures';
 import { createZenskarSimulator } from './simulator';
 import { defaultZenskarSignatureHeader, verifyZenskarWebhook } from './webhook-signature';
 
@@ -57,6 +62,7 @@ export const zenskarModule: VendorModule<'zenskar', ZenskarConnection, ZenskarWe
     createSimulator: () => createZenskarSimulator().app,
     connection: (origin) => ({ ...zenskarSandboxCredentials, baseUrl: origin }),
     demo: { customerId: zenskarDemoCustomerIds.acme, featureKey: zenskarDemoDefinitionIds.sso },
+    customerIds: zenskarDemoCustomers.map((entry) => entry.id),
     bannerLines: ({ baseUrl, auth }) => [
       `curl -s ${auth} '${baseUrl}/v1/customers/${zenskarDemoCustomerIds.acme}/entitlements?vendor=zenskar'`,
     ],

@@ -85,7 +85,7 @@ export function describeErrorSuite(target: SharedSuiteTarget): void {
       );
       expect(empty.errors?.map((error) => error.path)).toEqual(['body.checks']);
       const vendor = await expectProblem(
-        await gateway.call(listPath(chargebeeCustomer, { vendor: 'stripe' }), withKey()),
+        await gateway.call(listPath(chargebeeCustomer, { vendor: 'not-a-vendor' }), withKey()),
         400,
         'validation_failed',
       );

@@ -1,8 +1,6 @@
 import { expect } from 'vitest';
-import { chargebeeDemoCustomers, chargebeeDemoLargeCustomerId } from '../../adapters/chargebee/fixtures';
-import { paygenticDemoCustomers } from '../../adapters/paygentic/fixtures';
-import { zenskarDemoCustomers } from '../../adapters/zenskar/fixtures';
-import type { VendorId } from '../../schemas/entitlement';
+import { vendorModule } from '../../adapters/registry';
+import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type Problem, ProblemSchema } from '../../schemas/problem';
 import { SANDBOX_API_KEY } from '../../src/config';
 import { type ErrorCode, problemTypeUri } from '../../src/errors/codes';
@@ -48,13 +46,11 @@ export const sharedRouteEnv: Readonly<Record<string, string>> = {
   PAYGENTIC_CACHE_TTL_SECONDS: '300',
 };
 
-/** The sandbox's demo customers per vendor: every seeded customer of the built-in simulators. */
-export const sandboxDemoCustomers: ReadonlyArray<{ vendor: VendorId; customerId: string }> = [
-  ...chargebeeDemoCustomers.map((entry) => ({ vendor: 'chargebee' as const, customerId: entry.customer.id })),
-  { vendor: 'chargebee', customerId: chargebeeDemoLargeCustomerId },
-  ...paygenticDemoCustomers.map((entry) => ({ vendor: 'paygentic' as const, customerId: entry.customerId })),
-  ...zenskarDemoCustomers.map((entry) => ({ vendor: 'zenskar' as const, customerId: entry.id })),
-];
+/** The sandbox's demo customers per vendor: every seeded customer of the registry's simulators. */
+export const sandboxDemoCustomers: ReadonlyArray<{ vendor: VendorId; customerId: string }> =
+  vendorIds.flatMap((vendor) =>
+    vendorModule(vendor).sandbox.customerIds.map((customerId) => ({ vendor, customerId })),
+  );
 
 /** `init` with the sandbox key (or `key`) as a Bearer token. */
 export function withKey(init: RequestInit = {}, key: string = SANDBOX_API_KEY): RequestInit {

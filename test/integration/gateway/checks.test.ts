@@ -473,7 +473,7 @@ describe('batch check', () => {
     const mixed = await batch([
       { ...item, requestedUsage: -1 },
       item,
-      { ...item, vendor: 'stripe' },
+      { ...item, vendor: 'not-a-vendor' },
       'not an object',
     ]);
     expect(mixed.status).toBe(200);
