@@ -2,6 +2,7 @@ import { type VendorId, vendorIds } from '../schemas/entitlement';
 import { chargebeeModule } from './chargebee';
 import type { AdapterFactory, ConnectionOf, VendorModule, WebhookSecretsOf } from './kit';
 import { paygenticModule } from './paygentic';
+import { stripeModule } from './stripe';
 import { zenskarModule } from './zenskar';
 
 // biome-ignore lint/suspicious/noExplicitAny: each module keeps its own connection and secrets types; the registry fixes only the id.
@@ -16,6 +17,7 @@ export const vendorModules = {
   zenskar: zenskarModule,
   paygentic: paygenticModule,
   chargebee: chargebeeModule,
+  stripe: stripeModule,
 } as const satisfies { [V in VendorId]: ModuleOf<V> };
 
 /** The registry's type: one module per vendor id. */

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 
 /** Vendors the gateway speaks to. Adding one here makes the adapter registry fail to compile until it exists. */
-export const vendorIds = ['zenskar', 'paygentic', 'chargebee'] as const;
+export const vendorIds = ['zenskar', 'paygentic', 'chargebee', 'stripe'] as const;
 // No `example`: as a query parameter it is optional, and "Try it out" would pre-fill it.
 export const VendorIdSchema = z.enum(vendorIds).openapi('VendorId');
 export type VendorId = z.infer<typeof VendorIdSchema>;
