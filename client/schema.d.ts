@@ -189,7 +189,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a vendor event
-         * @description Verifies the sender (Zenskar: HMAC-SHA256 of the body with the shared secret; Paygentic: Svix signature with a 5-minute timestamp tolerance; Chargebee: HTTP Basic credentials), drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.
+         * @description Verifies the sender (Zenskar: HMAC-SHA256 of the body with the shared secret; Paygentic: Svix signature with a 5-minute timestamp tolerance; Chargebee: HTTP Basic credentials; Stripe: Stripe-Signature HMAC-SHA256 of "<t>.<body>" with a 5-minute timestamp tolerance), drops duplicate event ids, and invalidates the cached entitlements of the customers the event concerns. Events that change many customers at once (catalogue edits, impacted subscriptions only given as a download) drop the vendor catalogue and mark every cached customer of that vendor outdated: each reloads on its next read, served stale meanwhile. Authenticated by the vendor signature, not by a gateway key. Answers 503 with `Retry-After` when the invalidation could not reach the shared cache, so the vendor redelivers.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -480,7 +480,7 @@ export interface components {
             vendor: components["schemas"]["VendorId"];
         };
         /** @enum {string} */
-        VendorId: "zenskar" | "paygentic" | "chargebee";
+        VendorId: "zenskar" | "paygentic" | "chargebee" | "stripe";
         WebhookReceipt: {
             catalogInvalidated: boolean;
             /** @description The event id was already processed; nothing was done again. */
