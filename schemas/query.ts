@@ -45,13 +45,21 @@ const repeatable = (inner: z.ZodString) =>
     .transform((value) => (Array.isArray(value) ? value : [value]))
     .openapi({ type: 'array', items: { type: 'string' } });
 
+/** Whether a string is well-formed UTF-16 (no lone surrogate, which no URL or vendor id can carry). */
+export function isWellFormedText(value: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
+
+/** A customer id as the routes accept it; vendor webhooks' customer ids are held to the same rule. */
+export const customerIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(isWellFormedText, 'Expected well-formed text (no lone UTF-16 surrogate).');
+
 export const CustomerParamsSchema = z
   .object({
-    customerId: z
-      .string()
-      .min(1)
-      .max(255)
-      .openapi({ param: { name: 'customerId', in: 'path' }, example: 'c1' }),
+    customerId: customerIdSchema.openapi({ param: { name: 'customerId', in: 'path' }, example: 'c1' }),
   })
   .strict();
 

@@ -12,7 +12,11 @@ import { registerListEntitlements } from './routes/entitlements/list-entitlement
 import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
 import { authenticate } from './routes/middleware/authenticate';
 import { registerCors } from './routes/middleware/cors';
-import { type PlatformResolver, requestContext } from './routes/middleware/request-context';
+import {
+  type PlatformResolver,
+  type RequestObserver,
+  requestContext,
+} from './routes/middleware/request-context';
 import { createOpenApiApp } from './routes/openapi-app';
 import { releaseRequestServices } from './routes/request-services';
 import { registerDocs } from './routes/system/docs';
@@ -24,6 +28,15 @@ const MAX_BODY_BYTES = 256 * 1024;
 /** Largest accepted vendor webhook delivery. */
 const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Whether reading the request failed because the client closed its connection: Node rejects the
+ * body read with `ECONNRESET` ("aborted") and @hono/node-server aborts the request's signal.
+ */
+function clientClosedRequest(error: unknown, c: Context<GatewayEnv>): boolean {
+  if (c.req.raw.signal?.aborted) return true;
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
 /** Turns any thrown value into a problem; unknown errors are logged with their stack and answered generically. */
 function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
   const error = asGatewayError(thrown);
@@ -31,6 +44,7 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
     if (error.status >= 500) {
       runtime.logger.warn('request_failed', {
         requestId: c.get('requestId'),
+        traceId: c.get('traceId'),
         code: error.code,
         vendor: error.vendor,
         detail: error.message,
@@ -55,7 +69,10 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
     const detail =
       code === 'internal_error'
         ? 'The gateway failed to answer this request.'
-        : thrown.message || 'The request could not be read.';
+        : code === 'unsupported_media_type'
+          ? // Every body the API accepts is JSON: say what to send, not only what was refused.
+            'Send the request body as JSON with the header "Content-Type: application/json".'
+          : thrown.message || 'The request could not be read.';
     if (code === 'internal_error')
       runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error: thrown });
     return problemResponse(
@@ -67,7 +84,22 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
       ),
     );
   }
-  runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error: thrown });
+  if (clientClosedRequest(thrown, c)) {
+    // The client went away mid-request (an upload cut short, or cut by the request timeout): its
+    // fault, nobody reads the answer, and it must not count as a gateway failure.
+    runtime.logger.warn('client_aborted', { requestId: c.get('requestId'), method: c.req.method });
+    return problemResponse(
+      c,
+      new GatewayError('validation_failed', 'The client closed the connection before the request arrived.', {
+        errors: [{ path: 'body', message: 'The request body ended early.' }],
+      }),
+    );
+  }
+  runtime.logger.error('unhandled_error', {
+    requestId: c.get('requestId'),
+    traceId: c.get('traceId'),
+    error: thrown,
+  });
   return problemResponse(
     c,
     new GatewayError(
@@ -81,10 +113,17 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
  * The runtime-free gateway app. Node and Workers entries build a `GatewayRuntime` (config, cache,
  * upstream transport) and a platform resolver, and hand them here.
  */
-export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver): OpenAPIHono<GatewayEnv> {
+export function createApp(
+  runtime: GatewayRuntime,
+  platformFor: PlatformResolver,
+  options: { observeRequest?: RequestObserver } = {},
+): OpenAPIHono<GatewayEnv> {
   const app = createOpenApiApp();
 
-  app.use('*', requestContext(runtime.logger, platformFor, releaseRequestServices));
+  app.use(
+    '*',
+    requestContext(runtime.logger, platformFor, releaseRequestServices, undefined, options.observeRequest),
+  );
   registerCors(app, runtime.config.corsOrigins);
 
   registerHealth(app, runtime);

@@ -34,6 +34,20 @@ export interface VendorLimits {
   maxConcurrent: number;
 }
 
+/** Timeouts and caps of the Node HTTP server, in milliseconds and connections. */
+export interface NodeServerSettings {
+  /** Whole request (headers and body) must arrive within this; else 408 and the socket closes. */
+  requestTimeoutMs: number;
+  /** The header section must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections accepted at once; further ones are closed at accept. */
+  maxConnections: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this long to finish before the process exits 1. */
+  shutdownTimeoutMs: number;
+}
+
 export interface GatewayConfig {
   /** `sandbox` when no vendor is configured: the built-in simulators answer. */
   mode: 'configured' | 'sandbox';
@@ -51,6 +65,12 @@ export interface GatewayConfig {
   limits: Record<VendorId, VendorLimits>;
   upstream: { attemptTimeoutMs: number; deadlineMs: number; maxAttempts: number };
   port: number;
+  /** Listen address of the Node entry: `HOST`, else 127.0.0.1 in sandbox mode and 0.0.0.0 otherwise. */
+  host: string;
+  /** Limits and timeouts of the Node HTTP server (the Worker ignores them: Cloudflare sets its own). */
+  server: NodeServerSettings;
+  /** Who may read `GET /metrics` (Node): a Bearer key, a separate port, or nobody (endpoint off). */
+  metrics: { key: string | null; port: number | null };
   logLevel: LogLevel;
   /** Browser origins allowed to call the API (CORS); empty = no CORS headers at all. */
   corsOrigins: string[];
@@ -98,7 +118,14 @@ const gatewayEnvShape = {
   GATEWAY_API_KEYS: optionalString,
   GATEWAY_CONFIG: optionalString,
   CURSOR_SECRET: optionalString,
-  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_URL: optionalString.pipe(
+    z
+      .url({
+        protocol: /^rediss?$/,
+        error: 'must be a redis:// or rediss:// (TLS) URL, e.g. redis://:password@host:6379/0',
+      })
+      .optional(),
+  ),
   CACHE_TTL_SECONDS: positiveInt(60),
   CACHE_STALE_SECONDS: nonNegativeInt(600),
   CACHE_NEGATIVE_TTL_SECONDS: positiveInt(30),
@@ -110,6 +137,14 @@ const gatewayEnvShape = {
   UPSTREAM_DEADLINE_MS: positiveInt(8000),
   UPSTREAM_MAX_ATTEMPTS: positiveInt(3),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString,
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  HTTP_MAX_CONNECTIONS: positiveInt(1_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  METRICS_KEY: optionalString,
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   CORS_ORIGINS: optionalString.pipe(
     z
@@ -176,11 +211,14 @@ function describeIssues(prefix: string, error: z.ZodError): string[] {
   });
 }
 
-function connectionsFromEnv(env: Env, problems: string[]): Partial<VendorConnections> {
+function connectionsFromEnv(env: Env, problems: string[], warnings: string[]): Partial<VendorConnections> {
   const vendors: Record<string, unknown> = {};
   for (const vendor of vendorIds) {
-    const connection = vendorModule(vendor).config.connectionFromEnv(env, problems);
-    if (connection !== undefined) vendors[vendor] = connection;
+    const { config } = vendorModule(vendor);
+    const connection = config.connectionFromEnv(env, problems);
+    if (connection === undefined) continue;
+    vendors[vendor] = connection;
+    warnings.push(...(config.connectionWarnings?.(connection, { kind: 'env' }) ?? []));
   }
   return vendors as Partial<VendorConnections>;
 }
@@ -196,6 +234,7 @@ function webhooksFromEnv(env: Env, problems: string[]): WebhookSecrets {
 
 function collectSecrets(tenants: TenantConfig[], env: Env, cursorSecret: string): string[] {
   const secrets = new Set<string>([cursorSecret]);
+  if (env.METRICS_KEY !== undefined) secrets.add(env.METRICS_KEY);
   for (const key of (env.GATEWAY_API_KEYS ?? '').split(',')) if (key.trim()) secrets.add(key.trim());
   if (env.REDIS_URL) {
     const password = new URL(env.REDIS_URL).password;
@@ -235,7 +274,18 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     }
     const multi = multiTenantSchema.safeParse(json);
     if (!multi.success) throw new ConfigError(describeIssues('GATEWAY_CONFIG', multi.error));
-    for (const tenant of multi.data.tenants) {
+    for (const [index, tenant] of multi.data.tenants.entries()) {
+      for (const vendor of vendorIds) {
+        const connection = (tenant.vendors as Partial<VendorConnections>)[vendor];
+        if (connection === undefined) continue;
+        const path = `GATEWAY_CONFIG.tenants.${index}.vendors.${vendor}`;
+        warnings.push(
+          ...(vendorModule(vendor).config.connectionWarnings?.(connection as never, {
+            kind: 'tenant',
+            path,
+          }) ?? []),
+        );
+      }
       // The modules' tenant schemas already built each connection (defaults applied).
       tenants.push({
         id: tenant.id,
@@ -246,7 +296,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
     }
   }
 
-  const envVendors = connectionsFromEnv(env, problems);
+  const envVendors = connectionsFromEnv(env, problems, warnings);
   const envWebhooks = webhooksFromEnv(env, problems);
   const hasEnvVendors = Object.keys(envVendors).length > 0;
   const sandbox = tenants.length === 0 && !hasEnvVendors;
@@ -312,6 +362,15 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       seenHashes.add(hash);
     }
   }
+  const headersTimeoutMs = env.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(10_000, env.HTTP_REQUEST_TIMEOUT_MS);
+  if (headersTimeoutMs > env.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS}); lower it or raise HTTP_REQUEST_TIMEOUT_MS`,
+    );
+  if (env.METRICS_KEY !== undefined && env.METRICS_KEY.length < 16)
+    warnings.push('METRICS_KEY: shorter than 16 characters; use a long random key');
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT)
+    problems.push('METRICS_PORT: must differ from PORT (the metrics listener is a separate server)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const defaults = { ttlSeconds: env.CACHE_TTL_SECONDS, staleSeconds: env.CACHE_STALE_SECONDS };
@@ -349,6 +408,16 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       maxAttempts: env.UPSTREAM_MAX_ATTEMPTS,
     },
     port: env.PORT,
+    // The sandbox answers with a public demo key: it stays on loopback unless HOST says otherwise.
+    host: env.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+    server: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    metrics: { key: env.METRICS_KEY ?? null, port: env.METRICS_PORT ?? null },
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS ?? [],
     secrets: collectSecrets(tenants, env, cursorSecret),

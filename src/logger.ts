@@ -14,14 +14,32 @@ export interface Logger {
 const REDACTED = '[redacted]';
 const secretKeyPattern = /(authorization|api[-_]?key|secret|password|token|signature|cookie)/i;
 
+/** Secrets at least this long are random enough that they cannot be part of ordinary words. */
+const LONG_SECRET_LENGTH = 16;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /**
  * Replaces every known secret value inside `text` and the usual credential shapes (Bearer/Basic
  * tokens, `sk_…` keys) so that vendor bodies and error messages can be logged safely.
+ *
+ * A long secret is replaced wherever it occurs. A short one (a weak key someone configured) is
+ * replaced only where it stands as a whole token, never inside a longer word: replacing every
+ * occurrence of, say, `short` would turn "a key shorter than 16 characters" into a garbled line that
+ * points at the secret by its context.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let result = text;
   for (const secret of secrets) {
-    if (secret.length >= 4) result = result.split(secret).join(REDACTED);
+    if (secret.length < 4) continue;
+    if (secret.length >= LONG_SECRET_LENGTH) result = result.split(secret).join(REDACTED);
+    else
+      result = result.replace(
+        new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'),
+        REDACTED,
+      );
   }
   return result
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`)

@@ -1,18 +1,20 @@
-import { serve } from '@hono/node-server';
 import { adapterFactories } from '../adapters/registry';
 import { createApp } from './app';
 import { BackgroundTasks } from './background-tasks';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
-import { rawProblemResponse } from './errors/problem';
+import { standaloneProblemResponse } from './errors/problem';
 import { createGateway } from './gateway';
 import { createUndiciTransport } from './http/undici-transport';
 import { createJsonLogger } from './logger';
+import { ListenError, listenNodeServer, type NodeFetch, type RunningNodeServer } from './node-server';
+import { createGatewayPrometheus, type GatewayPrometheus, metricsResponse } from './observability/prometheus';
 import { registerDocsAssets } from './routes/system/docs-assets-node';
 import { sandboxBanner, startSandbox } from './sandbox/sandbox';
 
 /**
- * The Node entry: parse configuration once, serve the app with @hono/node-server, drain background
- * work and close connections on SIGTERM/SIGINT.
+ * The Node entry: parse configuration once, serve the app with @hono/node-server, and on
+ * SIGTERM/SIGINT drain gracefully (docs/operations.md): stop accepting, answer what is in flight,
+ * finish background work, exit 0; exit 1 when the drain outlives SHUTDOWN_TIMEOUT_MS.
  */
 async function main(): Promise<void> {
   let config: GatewayConfig;
@@ -26,10 +28,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
-  for (const warning of config.warnings) logger.warn('config_warning', { warning });
+  // Warnings are fixed sentences naming variables (never values, see ConfigError): written without
+  // secret redaction, so a weak key that happens to be a word in the sentence cannot garble it.
+  const configLogger = createJsonLogger({ level: config.logLevel });
+  for (const warning of config.warnings) configLogger.warn('config_warning', { warning });
   const background = new BackgroundTasks(logger);
   const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const transport = createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs });
+  // Created before the runtime reports into it; read at scrape time.
+  let prometheus: GatewayPrometheus | undefined;
   const gateway = createGateway({
     config: sandbox?.config ?? config,
     logger,
@@ -37,62 +44,127 @@ async function main(): Promise<void> {
     adapterFactories,
     redis: { mode: 'shared' },
     background: (promise) => background.add(promise),
+    onUpstreamCall: (report) => prometheus?.observeUpstreamCall(report),
   });
-  const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  prometheus = createGatewayPrometheus({
+    cache: gateway.cacheState.metrics,
+    breakers: () => gateway.breakers(),
+  });
+  const metrics = prometheus;
+  const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }), {
+    observeRequest: (outcome) => metrics.observeRequest(outcome),
+  });
+  // GET /metrics: on the main port behind METRICS_KEY, or alone on METRICS_PORT; else not served.
+  const metricsOnMainPort = config.metrics.port === null && config.metrics.key !== null;
+  const fetch: NodeFetch = metricsOnMainPort
+    ? (request, bindings) =>
+        isMetricsPath(bindings.incoming.url)
+          ? metricsResponse(metrics, request, config.metrics.key)
+          : app.fetch(request, bindings)
+    : app.fetch;
   registerDocsAssets(app);
   // The shared Redis client does not queue commands while connecting: wait (briefly) for it, so the
   // first requests do not fail their Redis commands and trip the cache's Redis breaker.
   if (config.redisUrl !== null && !(await gateway.redisReady(2_000))) {
     logger.warn('redis_not_ready_at_start', { waitedMs: 2_000 });
   }
-  const hostname = process.env.HOST ?? '0.0.0.0';
-
-  const server = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {
-    logger.info('listening', {
-      port: info.port,
-      hostname,
-      mode: config.mode,
-      redis: config.redisUrl === null ? 'disabled' : 'enabled',
+  let listening: RunningNodeServer;
+  try {
+    listening = await listenNodeServer({
+      fetch,
+      port: config.port,
+      host: config.host,
+      settings: config.server,
+      logger,
     });
+  } catch (error) {
+    if (error instanceof ListenError) {
+      // One line an operator can act on, not a stack trace.
+      console.error(error.message);
+      await gateway.close();
+      await transport.close();
+      process.exit(1);
+    }
+    throw error;
+  }
+  let metricsListener: RunningNodeServer | null = null;
+  if (config.metrics.port !== null) {
+    try {
+      metricsListener = await listenNodeServer({
+        fetch: (request, bindings) =>
+          isMetricsPath(bindings.incoming.url)
+            ? metricsResponse(metrics, request, config.metrics.key)
+            : standaloneProblemResponse('not_found', 'This port serves GET /metrics only.'),
+        port: config.metrics.port,
+        host: config.host,
+        settings: config.server,
+        logger,
+      });
+    } catch (error) {
+      if (!(error instanceof ListenError)) throw error;
+      console.error(error.message.replace('PORT (and HOST)', 'METRICS_PORT (and HOST)'));
+      process.exit(1);
+    }
+    logger.info('metrics_listening', { port: metricsListener.port, hostname: config.host });
+  }
+  logger.info('listening', {
+    port: listening.port,
+    hostname: config.host,
+    mode: config.mode,
+    redis: config.redisUrl === null ? 'disabled' : 'enabled',
+  });
+  if (sandbox) {
     // The key the sandbox accepts: the first of GATEWAY_API_KEYS when set, else the demo key.
     const sandboxKey = process.env.GATEWAY_API_KEYS?.split(',')[0]?.trim() || undefined;
-    if (sandbox) console.log(sandboxBanner(`http://127.0.0.1:${info.port}`, sandboxKey));
-  });
-
-  // Requests Node's HTTP parser refuses (headers over its limit, a malformed request line) never
-  // reach the app: answer them with a problem too, instead of Node's empty 400/431.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'validation_failed';
-    socket.end(
-      rawProblemResponse(
-        code,
-        code === 'headers_too_large'
-          ? 'The request headers are too large.'
-          : 'The request could not be parsed as HTTP.',
-      ),
-    );
-  });
+    console.log(sandboxBanner(`http://${bannerHost(config.host)}:${listening.port}`, sandboxKey));
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting_down', { signal });
-    const forced = setTimeout(() => process.exit(1), 15_000);
+    const timeoutMs = config.server.shutdownTimeoutMs;
+    logger.info('shutting_down', { signal, timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    const [outcome] = await Promise.all([listening.drain(timeoutMs), metricsListener?.drain(timeoutMs)]);
+    if (!outcome.drained) {
+      logger.error('shutdown_timeout', {
+        timeoutMs,
+        phase: 'requests',
+        inFlight: outcome.inFlight,
+        openConnections: outcome.openConnections,
+      });
+      process.exit(1);
+    }
+    // Background refreshes and Redis writes get what is left of the budget (at least a second).
+    const forced = setTimeout(
+      () => {
+        logger.error('shutdown_timeout', { timeoutMs, phase: 'background' });
+        process.exit(1);
+      },
+      Math.max(1_000, deadline - Date.now()),
+    );
     forced.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.drain();
     await gateway.close();
     await transport.close();
     clearTimeout(forced);
+    logger.info('stopped', { signal });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Whether a request target is the metrics path (the raw target: no URL parsing on the hot path). */
+function isMetricsPath(target: string | undefined): boolean {
+  return target === '/metrics' || target?.startsWith('/metrics?') === true;
+}
+
+/** The address a person on this machine would use for the listen address. */
+function bannerHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 void main();

@@ -36,6 +36,36 @@ export function problemResponse(c: Context, error: GatewayError): Response {
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }
 
+/**
+ * A problem response built outside the app (no Hono context): the metrics endpoint of the Node
+ * entry, a Worker that cannot build its gateway. A fresh request id identifies it in the logs.
+ */
+export function standaloneProblemResponse(
+  code: ErrorCode,
+  detail: string,
+  headers: Record<string, string> = {},
+): Response {
+  const entry = errorCatalog[code];
+  const requestId = crypto.randomUUID();
+  const body: Problem = {
+    type: problemTypeUri(code),
+    title: entry.title,
+    status: entry.status,
+    detail,
+    code,
+    requestId,
+  };
+  return new Response(JSON.stringify(body), {
+    status: entry.status,
+    headers: {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+      ...headers,
+    },
+  });
+}
+
 /** The OpenAPI name of the response component of one error code. */
 export function errorComponentName(code: ErrorCode): string {
   return `Error_${code}`;

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { vendorModule } from '../../../adapters/registry';
 import { vendorIds } from '../../../schemas/entitlement';
+import { customerIdSchema, isWellFormedText } from '../../../schemas/query';
 import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
@@ -72,7 +73,24 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     const adapter = runtime.adapterFor(tenant, vendor);
     if (!adapter.resolveWebhook)
       throw new GatewayError('invalid_webhook', `${vendor} webhooks are not supported.`, { vendor });
-    const targets = await adapter.resolveWebhook(body, scope.loadContext(vendor));
+    const resolved = await adapter.resolveWebhook(body, scope.loadContext(vendor));
+    if (!isWellFormedText(resolved.eventId))
+      throw new GatewayError('invalid_webhook', 'The webhook event id is not well-formed text.', { vendor });
+    // Customer ids come from the sender's JSON: one a route could never carry (empty, too long, a
+    // lone surrogate) names no cached entry and would break the cache key, so it is skipped.
+    const skipped = resolved.customerIds.filter((id) => !customerIdSchema.safeParse(id).success);
+    if (skipped.length > 0)
+      runtime.logger.warn('webhook_targets_skipped', {
+        vendor,
+        requestId: c.get('requestId'),
+        eventId: resolved.eventId,
+        skipped: skipped.length,
+        reason: 'invalid customer id',
+      });
+    const targets = {
+      ...resolved,
+      customerIds: resolved.customerIds.filter((id) => customerIdSchema.safeParse(id).success),
+    };
 
     const first = await applyWebhookEvent(scope, vendor, targets);
     runtime.logger.info('webhook_processed', {
