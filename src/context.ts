@@ -54,6 +54,8 @@ export interface GatewayRuntime {
 /** Hono variables set by the middleware. */
 export interface GatewayVariables {
   requestId: string;
+  /** The W3C trace id of this request (continued from `traceparent`, else new), for log lines. */
+  traceId: string;
   tenant: TenantConfig;
   platform: PlatformServices;
   upstreamCalls: UpstreamCallReport[];
@@ -63,6 +65,8 @@ export interface GatewayVariables {
   vendor?: VendorId;
   /** What the cache did, for the access log and headers. */
   cacheStatus?: string;
+  /** Where a cached answer came from (memory or Redis), for the access log. */
+  cacheTier?: string;
 }
 
 export interface GatewayEnv {

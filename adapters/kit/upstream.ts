@@ -35,6 +35,11 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Told once per logical call how it went (per-request logs and `Server-Timing`). */
   observer?: UpstreamObserver;
+  /**
+   * The W3C trace context of the request this call serves: sent as `traceparent` with a new span id
+   * per attempt (src/observability/trace-context.ts). Set by the gateway, never by adapters.
+   */
+  trace?: { traceId: string; flags: string };
 }
 
 /** The outcome of one logical vendor call, for per-request logs and `Server-Timing`. */
@@ -47,6 +52,10 @@ export interface UpstreamCallReport {
   status?: number;
   /** The gateway error code when the call failed. */
   errorCode?: string;
+  /** Time spent waiting for the connection's rate budget (absent when no wait). */
+  budgetWaitMs?: number;
+  /** The call was refused because the rate budget could not grant a token within the deadline. */
+  budgetRejected?: boolean;
 }
 
 export type UpstreamObserver = (report: UpstreamCallReport) => void;

@@ -11,11 +11,13 @@ import type {
   UpstreamCallReport,
   UpstreamClient,
   UpstreamJsonResponse,
+  UpstreamObserver,
   UpstreamRequest,
   VendorErrorDetails,
   VendorErrorParser,
 } from '../../adapters/kit/upstream';
 import { type Logger, redactText, silentLogger } from '../logger';
+import { formatTraceparent, newSpanId } from '../observability/trace-context';
 import { CircuitBreaker, type CircuitState, countsAsBreakerFailure } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { defaultLimitsFor, type LimitsFor } from './connection-limits';
@@ -59,6 +61,8 @@ export interface UpstreamClientOptions {
   random?: () => number;
   /** Where failed attempts and circuit changes are logged. Default: silent. */
   logger?: Logger;
+  /** Told of every logical call, whoever made it (process metrics); per-request observers see theirs. */
+  onCall?: UpstreamObserver;
   /**
    * Secret values to scrub from logged vendor bodies. Credential header values of each request
    * (Authorization, API-key headers) are scrubbed automatically on top of these.
@@ -334,7 +338,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
       try {
         const pending = options.transport(request.url, {
           method: request.method,
-          headers: withAcceptJson(request.headers),
+          headers:
+            request.trace === undefined
+              ? withAcceptJson(request.headers)
+              : // Each attempt is its own child span of the request's trace.
+                {
+                  ...withAcceptJson(request.headers),
+                  traceparent: formatTraceparent(request.trace, newSpanId()),
+                },
           ...(request.body === undefined ? {} : { body: request.body }),
           signal: attempt.signal,
         });
@@ -413,6 +424,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
   ): void {
     const { failure } = result;
     logger.warn('upstream_attempt_failed', {
+      ...(request.trace === undefined ? {} : { traceId: request.trace.traceId }),
       vendor: request.vendor,
       operation: request.operation,
       connectionKey: request.connectionKey,
@@ -465,6 +477,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
     // limits (breaker, budget, deadline) then only decide whether to try again.
     let lastError: UpstreamError | undefined;
     let bodyFailures = 0;
+    let budgetWaitMs = 0;
+    let budgetRejected = false;
 
     try {
       const connection = connectionFor(request);
@@ -486,9 +500,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
               connectionKey: request.connectionKey,
               retryAfterMs: reservation.retryAfterMs,
             });
+            budgetRejected = true;
             throw lastError ?? budgetExhaustedError(request, attempts, reservation.retryAfterMs);
           }
           if (reservation.waitMs > 0) {
+            budgetWaitMs += reservation.waitMs;
             try {
               await sleep(reservation.waitMs, call.signal);
             } catch (error) {
@@ -573,9 +589,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
         durationMs: clock.now() - startedAt,
         ...(finalStatus === undefined ? {} : { status: finalStatus }),
         ...(errorCode === undefined ? {} : { errorCode }),
+        ...(budgetWaitMs > 0 ? { budgetWaitMs } : {}),
+        ...(budgetRejected ? { budgetRejected } : {}),
       };
       try {
         request.observer?.(report);
+        options.onCall?.(report);
       } catch (observerError) {
         logger.error('upstream_observer_failed', { error: describeCause(observerError) });
       }

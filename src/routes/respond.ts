@@ -40,6 +40,7 @@ export function cacheHeaders(c: Context<GatewayEnv>, reports: CacheReport[]): Re
   const report = combineCacheReports(reports);
   if (report === null) return { 'cache-control': 'private, no-store' };
   c.set('cacheStatus', report.status);
+  if (report.tier !== undefined) c.set('cacheTier', report.tier);
   return {
     'cache-control': 'private, no-store',
     'cache-status': cacheStatusValue(report),

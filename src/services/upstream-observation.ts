@@ -16,6 +16,21 @@ let loadsRunning = 0;
 // workerd implements AsyncLocalStorage natively (no promise-hook tax) and has no `disable()`.
 let canDisable = typeof (currentCalls as { disable?: unknown }).disable === 'function';
 
+/**
+ * The trace context of the request each collector belongs to. The collector already identifies its
+ * request wherever a vendor load runs (on Node and in workerd alike), so the trace rides on it
+ * instead of being threaded through the cache and every adapter.
+ */
+const traces = new WeakMap<UpstreamCallReport[], { traceId: string; flags: string }>();
+
+/** Associates a request's call collector with its trace context (the request middleware does this). */
+export function traceUpstreamCalls(
+  calls: UpstreamCallReport[],
+  trace: { traceId: string; flags: string },
+): void {
+  traces.set(calls, trace);
+}
+
 /** Runs a vendor load so that the calls it makes are reported into `calls`. */
 export async function observeUpstreamCalls<T>(
   calls: UpstreamCallReport[],
@@ -37,16 +52,18 @@ export async function observeUpstreamCalls<T>(
   }
 }
 
-/** Wraps an upstream client so each call reports into the current load's collector. */
+/** Wraps an upstream client so each call reports into the current load's collector and carries its trace. */
 export function observedUpstream(inner: UpstreamClient): UpstreamClient {
   return {
     requestJson(request, parseVendorError) {
       const calls = currentCalls.getStore();
       if (calls === undefined) return inner.requestJson(request, parseVendorError);
       const observer = request.observer;
+      const trace = traces.get(calls);
       return inner.requestJson(
         {
           ...request,
+          ...(trace === undefined ? {} : { trace }),
           observer: (report) => {
             calls.push(report);
             observer?.(report);

@@ -3,6 +3,8 @@ import { routePath } from 'hono/route';
 import type { UpstreamCallReport } from '../../../adapters/kit/upstream';
 import type { GatewayEnv, PlatformServices } from '../../context';
 import type { Logger } from '../../logger';
+import { traceContextFor } from '../../observability/trace-context';
+import { traceUpstreamCalls } from '../../services/upstream-observation';
 
 /** Milliseconds on a monotonic clock, for durations. */
 const monotonicNow = () => performance.now();
@@ -26,6 +28,47 @@ export function serverTimingValue(c: Context<GatewayEnv>, now: () => number = mo
   return timing.join(', ');
 }
 
+/** What a request came to, for metrics (route is the pattern, so label values stay few). */
+export interface RequestOutcome {
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+/** Told of every finished request (the Node entry's Prometheus metrics). */
+export type RequestObserver = (outcome: RequestOutcome) => void;
+
+/**
+ * The access-log summary of a request's vendor calls. On Workers these fields are the metrics
+ * (docs/operations.md): calls and attempts, failures by vendor, operation and code, and time spent
+ * waiting for (or refused by) a connection's rate budget.
+ */
+function upstreamFields(calls: UpstreamCallReport[], upstreamMs: number) {
+  let attempts = 0;
+  let budgetWaits = 0;
+  let budgetWaitMs = 0;
+  let budgetRejections = 0;
+  for (const call of calls) {
+    attempts += call.attempts;
+    if (call.budgetWaitMs !== undefined) {
+      budgetWaits += 1;
+      budgetWaitMs += call.budgetWaitMs;
+    }
+    if (call.budgetRejected) budgetRejections += 1;
+  }
+  return {
+    calls: calls.length,
+    attempts,
+    durationMs: Math.round(upstreamMs * 10) / 10,
+    errors: calls
+      .filter((call) => call.errorCode !== undefined)
+      .map((call) => `${call.vendor}:${call.operation}:${call.errorCode}`),
+    ...(budgetWaits > 0 ? { budgetWaits, budgetWaitMs: Math.round(budgetWaitMs) } : {}),
+    ...(budgetRejections > 0 ? { budgetRejections } : {}),
+  };
+}
+
 /** How the platform entry gives each request its background-work hook. */
 export type PlatformResolver = (c: Context<GatewayEnv>) => Pick<PlatformServices, 'waitUntil'>;
 
@@ -43,6 +86,7 @@ export function requestContext(
   platformFor: PlatformResolver,
   release: (c: Context<GatewayEnv>) => void,
   now: () => number = monotonicNow,
+  observe?: RequestObserver,
 ): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const started = now();
@@ -54,6 +98,10 @@ export function requestContext(
     c.set('startedAt', started);
     const calls: UpstreamCallReport[] = [];
     c.set('upstreamCalls', calls);
+    // W3C traceparent: continued when valid, else a new trace; vendor calls become child spans.
+    const trace = traceContextFor(c.req.header('traceparent'));
+    traceUpstreamCalls(calls, trace);
+    c.set('traceId', trace.traceId);
     c.set('platform', { waitUntil: platformFor(c).waitUntil, upstreamCalls: calls });
     try {
       await next();
@@ -63,11 +111,14 @@ export function requestContext(
     const durationMs = now() - started;
     const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
     const cacheStatus = c.get('cacheStatus');
+    const cacheTier = c.get('cacheTier');
     const tenant = c.get('tenant');
     const vendor = c.get('vendor');
     const status = c.res.status;
     const fields = {
       requestId: c.get('requestId'),
+      traceId: trace.traceId,
+      spanId: trace.spanId,
       method: c.req.method,
       route: routePath(c),
       status,
@@ -75,20 +126,11 @@ export function requestContext(
       ...(tenant ? { tenant: tenant.id } : {}),
       ...(vendor ? { vendor } : {}),
       ...(cacheStatus ? { cache: cacheStatus } : {}),
-      ...(calls.length > 0
-        ? {
-            upstream: {
-              calls: calls.length,
-              attempts: calls.reduce((sum, call) => sum + call.attempts, 0),
-              durationMs: Math.round(upstreamMs * 10) / 10,
-              errors: calls
-                .filter((call) => call.errorCode !== undefined)
-                .map((call) => `${call.vendor}:${call.operation}:${call.errorCode}`),
-            },
-          }
-        : {}),
+      ...(cacheTier ? { cacheTier } : {}),
+      ...(calls.length > 0 ? { upstream: upstreamFields(calls, upstreamMs) } : {}),
     };
     if (status >= 500) logger.error('request', fields);
     else logger.info('request', fields);
+    observe?.({ method: fields.method, route: fields.route, status, durationMs });
   };
 }
