@@ -1,5 +1,12 @@
 import type Redis from 'ioredis';
-import type { AdapterFactory, Clock, Transport, VendorAdapter, VendorConnectionBase } from '../adapters/kit';
+import type {
+  AdapterFactory,
+  Clock,
+  Transport,
+  UpstreamObserver,
+  VendorAdapter,
+  VendorConnectionBase,
+} from '../adapters/kit';
 import type { AdapterFactories } from '../adapters/registry';
 import type { VendorId } from '../schemas/entitlement';
 import {
@@ -11,6 +18,7 @@ import {
   createTieredCache,
   waitForRedisReady,
 } from './cache';
+import { holdsServableSnapshot } from './cache/memory-inventory';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
@@ -49,6 +57,8 @@ export interface GatewayOptions {
   /** Where the shared cache keeps background refreshes alive (Node); per-request caches use the request's. */
   background?: (promise: Promise<unknown>) => void;
   clock?: Clock;
+  /** Told of every vendor call, whoever made it (the Node entry's Prometheus metrics). */
+  onUpstreamCall?: UpstreamObserver;
 }
 
 /** Webhook event ids are remembered this long: longer than every vendor's retry schedule start. */
@@ -98,6 +108,7 @@ export function createGateway(options: GatewayOptions) {
     clock,
     logger,
     secrets: config.secrets,
+    ...(options.onUpstreamCall === undefined ? {} : { onCall: options.onUpstreamCall }),
   });
   const cacheState: CacheState = createCacheState({ clock, logger });
   const namespaces = {
@@ -192,13 +203,23 @@ export function createGateway(options: GatewayOptions) {
         },
         async reload(vendor, customerId) {
           const { adapter, customerId: canonicalId } = entitlements.resolveCustomer(vendor, customerId);
+          // Load first, replace only on success: a vendor failure is reported and the copy already
+          // cached keeps being served (it was never deleted).
           const { snapshot } = await snapshots.load({
             vendor,
             adapter,
             customerId: canonicalId,
             vendorAt: undefined,
             forceRefresh: true,
+            reportFailure: true,
           });
+          // The new copy is in this instance's memory; without Redis the others keep their own.
+          if ((await cache.health()).redis === 'down')
+            throw new GatewayError(
+              'cache_unavailable',
+              'Reloaded on this instance only: the shared cache is unreachable, so other instances keep their copy. Retry later.',
+              { retryable: true, headers: { 'retry-after': '5' } },
+            );
           return {
             entitlementCount: adapter.normalize(snapshot, new Date(clock.now())).entitlements.length,
             fetchedAt: snapshot.fetchedAt,
@@ -220,6 +241,7 @@ export function createGateway(options: GatewayOptions) {
           tenants: config.tenants,
           redis: health.redis,
           breakerState: (key) => upstream.breakerState(key),
+          holdsServableSnapshot: (tenantId, vendor) => holdsServableSnapshot(cacheState, tenantId, vendor),
         });
       } finally {
         release();
@@ -232,6 +254,15 @@ export function createGateway(options: GatewayOptions) {
     runtime,
     upstream,
     cacheState,
+    /** Every vendor connection (tenant + vendor) and its breaker state now (metrics). */
+    breakers() {
+      return config.tenants.flatMap((tenant) =>
+        (Object.keys(tenant.vendors) as VendorId[]).map((vendor) => ({
+          vendor,
+          state: upstream.breakerState(`${tenant.id}:${vendor}`),
+        })),
+      );
+    },
     /**
      * Resolves true once the shared Redis client is connected, false after `timeoutMs` (or at once
      * without a shared client). The shared client does not queue commands while it connects, so

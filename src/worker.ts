@@ -2,6 +2,7 @@ import type { Clock } from '../adapters/kit';
 import { adapterFactories } from '../adapters/registry';
 import { createApp } from './app';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
+import { standaloneProblemResponse } from './errors/problem';
 import { createGateway } from './gateway';
 import { createFetchTransport } from './http/fetch-transport';
 import { createJsonLogger } from './logger';
@@ -60,17 +61,24 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
   return createApp(runtime, (c) => ({ waitUntil: (promise) => c.executionCtx.waitUntil(promise) }));
 }
 
-function misconfigured(requestId: string): Response {
-  return new Response(
-    JSON.stringify({
-      type: 'https://entitlements-gateway.dev/problems/internal-error',
-      title: 'Internal error',
-      status: 500,
-      detail: 'The gateway is misconfigured; its logs name the variable.',
-      code: 'internal_error',
-      requestId,
-    }),
-    { status: 500, headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId } },
+/**
+ * What a Worker whose configuration cannot be used answers. Liveness stays 200 (the isolate is
+ * alive; restarting it changes nothing), readiness is 503 with `config: invalid`, and every other
+ * route is a 503 problem saying so. Neither names a variable or a value: the logs name the variables.
+ */
+function misconfigured(request: Request): Response {
+  const path = new URL(request.url).pathname;
+  const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (path === '/healthz') return new Response(JSON.stringify({ status: 'ok' }), { status: 200, headers });
+  if (path === '/readyz')
+    return new Response(
+      JSON.stringify({ status: 'not_ready', mode: 'configured', checks: { config: 'invalid' } }),
+      { status: 503, headers },
+    );
+  return standaloneProblemResponse(
+    'gateway_misconfigured',
+    "The gateway is misconfigured: a variable is missing or invalid. The Worker's logs name it.",
+    { 'retry-after': '30' },
   );
 }
 
@@ -96,7 +104,7 @@ export function createWorker(options: WorkerOptions = {}): GatewayWorker {
           error instanceof ConfigError ? error.message : 'gateway start-up failed',
           error instanceof ConfigError ? '' : error,
         );
-        return misconfigured(crypto.randomUUID());
+        return misconfigured(request);
       }
       return gateway.fetch(request, env, ctx);
     },

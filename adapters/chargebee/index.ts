@@ -55,6 +55,17 @@ export const chargebeeModule: VendorModule<'chargebee', ChargebeeConnection, Cha
       // The site only builds the default base URL: with CHARGEBEE_BASE_URL set, the key is enough.
       const needs =
         configuredBaseUrl === undefined ? ['CHARGEBEE_SITE', 'CHARGEBEE_API_KEY'] : ['CHARGEBEE_API_KEY'];
+      if (
+        env.CHARGEBEE_API_KEY !== undefined &&
+        env.CHARGEBEE_SITE === undefined &&
+        configuredBaseUrl === undefined
+      ) {
+        // A key alone says nothing about which site: name the two ways to say it.
+        problems.push(
+          'CHARGEBEE_SITE: is required when CHARGEBEE_API_KEY is set (the site name, "acme" for acme.chargebee.com), or set CHARGEBEE_BASE_URL to the API host instead',
+        );
+        return undefined;
+      }
       if (!requireAll(env, needs, problems)) return undefined;
       const site =
         (env.CHARGEBEE_SITE as string | undefined) ?? new URL(configuredBaseUrl as string).hostname;

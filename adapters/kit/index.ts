@@ -41,6 +41,7 @@ export {
 } from './get-json';
 export type {
   ConnectionOf,
+  ConnectionSource,
   FetchHandler,
   ParsedEnv,
   VendorConfig,

@@ -8,6 +8,9 @@ import type { AdapterFactory, VendorConnectionBase } from './adapter';
  */
 export type ParsedEnv = Readonly<Record<string, unknown>>;
 
+/** Where a connection was configured: the vendor's variables, or a `GATEWAY_CONFIG` tenant. */
+export type ConnectionSource = { kind: 'env' } | { kind: 'tenant'; path: string };
+
 /** How one vendor is configured: its variables, its tenant JSON, and which values are secrets. */
 export interface VendorConfig<TConnection extends VendorConnectionBase, TWebhookSecrets> {
   /**
@@ -33,6 +36,13 @@ export interface VendorConfig<TConnection extends VendorConnectionBase, TWebhook
   tenantConnection: z.ZodType<TConnection>;
   /** `webhooks.<id>` of a `GATEWAY_CONFIG` tenant (strict). */
   tenantWebhook: z.ZodType<TWebhookSecrets>;
+  /**
+   * Start-up warnings about a usable but probably wrong connection (a key of the wrong shape, a key
+   * aimed at the other environment's host). Each names the variable (`source` says whether the
+   * connection came from the environment or from a `GATEWAY_CONFIG` tenant at `path`) and the fix,
+   * never a value. Optional.
+   */
+  connectionWarnings?(connection: TConnection, source: ConnectionSource): string[];
   /** Secret values of a connection, redacted from every log. */
   connectionSecrets(connection: TConnection): string[];
   /** Secret values of the webhook settings, redacted from every log. */

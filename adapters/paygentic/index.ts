@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
+import {
+  baseUrlOr,
+  type ConnectionSource,
+  httpUrl,
+  optionalString,
+  requireAll,
+  tenantBaseUrl,
+  type VendorModule,
+} from '../kit';
 import { createPaygenticAdapter } from './adapter';
 import type { PaygenticConnection, PaygenticWebhookSecrets } from './connection';
 import { paygenticDemoCustomers, paygenticSandboxCredentials } from './fixtures';
@@ -7,6 +15,32 @@ import { createPaygenticSimulator } from './simulator';
 import { verifyPaygenticWebhook } from './webhook-signature';
 
 const defaultBaseUrl = 'https://api.paygentic.io';
+const sandboxBaseUrl = 'https://api.sandbox.paygentic.io';
+
+/**
+ * Paygentic keys are bound to one environment: `sk_live_…` works only on the live host and
+ * `sk_test_…` only on the sandbox host. A key of neither shape, or one aimed at the other host,
+ * fails every call with 401: say so at start, naming the variables and the fix (never the key).
+ * Other hosts (a proxy, a simulator) are not judged.
+ */
+function keyWarnings(connection: PaygenticConnection, source: ConnectionSource): string[] {
+  const keyName = source.kind === 'env' ? 'PAYGENTIC_API_KEY' : `${source.path}.apiKey`;
+  const urlName = source.kind === 'env' ? 'PAYGENTIC_BASE_URL' : `${source.path}.baseUrl`;
+  const host = connection.baseUrl.replace(/\/+$/, '');
+  if (!/^sk_(live|test)_/.test(connection.apiKey))
+    return [
+      `${keyName}: not a Paygentic secret key; expected sk_live_… (live, ${defaultBaseUrl}) or sk_test_… (sandbox, ${sandboxBaseUrl})`,
+    ];
+  if (connection.apiKey.startsWith('sk_live_') && host === sandboxBaseUrl)
+    return [
+      `${keyName}: an sk_live_ key only works on the live host; set ${urlName} to ${defaultBaseUrl} (or use an sk_test_ key for the sandbox)`,
+    ];
+  if (connection.apiKey.startsWith('sk_test_') && host === defaultBaseUrl)
+    return [
+      `${keyName}: an sk_test_ key only works on the sandbox host; set ${urlName} to ${sandboxBaseUrl} (or use an sk_live_ key for live)`,
+    ];
+  return [];
+}
 const demoCustomerId = 'cus_demoAcme';
 
 /** Paygentic as one module: config, adapter, webhook, sandbox and defaults. */
@@ -37,6 +71,7 @@ export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, Pay
       .strict()
       .transform((tenant) => ({ ...tenant, baseUrl: baseUrlOr(tenant.baseUrl, defaultBaseUrl) })),
     tenantWebhook: z.object({ secret: z.string().min(1) }).strict(),
+    connectionWarnings: keyWarnings,
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },

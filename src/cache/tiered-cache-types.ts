@@ -48,6 +48,12 @@ export interface SwrResult<T> {
 export interface SwrOptions {
   /** Skip fresh entries and wait for a new load (client `Cache-Control: no-cache`, the refresh route). */
   forceRefresh?: boolean;
+  /**
+   * When a forced refresh fails: `true` (default) serves the stale entry flagged stale-if-error;
+   * `false` rethrows the failure (the refresh route reports it) and leaves the stale entry in place
+   * for later reads.
+   */
+  staleIfError?: boolean;
   freshMs?: number;
   staleMs?: number;
   negativeTtlMs?: number;

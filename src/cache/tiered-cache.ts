@@ -162,8 +162,9 @@ class TieredCacheEngine {
     loader: CacheLoader<T>,
     lifetime: EntryLifetime,
     forceRefresh: boolean,
+    staleIfError = true,
   ): Promise<SwrResult<T>> {
-    if (forceRefresh) return this.forcedRefresh(key, loader, lifetime);
+    if (forceRefresh) return this.forcedRefresh(key, loader, lifetime, staleIfError);
     const found = await this.lookup(key);
     const now = this.now;
     if (found !== undefined && this.generations.isCurrent(key, found.entry, now)) {
@@ -302,6 +303,7 @@ class TieredCacheEngine {
     key: string,
     loader: CacheLoader<T>,
     lifetime: EntryLifetime,
+    staleIfError: boolean,
   ): Promise<SwrResult<T>> {
     this.metrics.forcedRefreshes += 1;
     try {
@@ -309,6 +311,8 @@ class TieredCacheEngine {
       if (loaded === undefined) throw new Error(`cache: the refresh of ${key} ended without a value`);
       return toResult(loaded.entry, 'refresh', loaded.tier, this.now, { collapsed: loaded.collapsed });
     } catch (error) {
+      // A failed load stores nothing: the previous entry stays for later reads either way.
+      if (!staleIfError) throw error;
       // Stale-if-error: the refresh failed but an entry within its stale window exists; serve it,
       // flagged, rather than turn a vendor outage into an error.
       const fallback = await this.lookup(key);
@@ -592,6 +596,7 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
           loader,
           resolveLifetime(settings, swrOptions, negativeTtlMs),
           swrOptions.forceRefresh === true,
+          swrOptions.staleIfError !== false,
         ),
       get: (parts) => engine.get(keyOf(parts)),
       set: async (parts, value, setOptions = {}) =>

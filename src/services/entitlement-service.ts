@@ -44,6 +44,11 @@ export type SnapshotLoader = (request: {
   /** Set only for vendors that evaluate time themselves. */
   vendorAt: string | undefined;
   forceRefresh: boolean;
+  /**
+   * A forced load that fails throws instead of serving the stale copy (the refresh route reports
+   * the failure; the stale copy stays for later reads). Default: serve stale-if-error.
+   */
+  reportFailure?: boolean;
 }) => Promise<SnapshotResult>;
 
 /** Query of the list route, validated. */

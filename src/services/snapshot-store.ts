@@ -70,7 +70,14 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       return result.value as Awaited<ReturnType<typeof load>>;
     };
 
-  const load: SnapshotLoader = async ({ vendor, adapter, customerId, vendorAt, forceRefresh }) => {
+  const load: SnapshotLoader = async ({
+    vendor,
+    adapter,
+    customerId,
+    vendorAt,
+    forceRefresh,
+    reportFailure,
+  }) => {
     const ttl = cacheConfig.perVendor[vendor];
     const result = await cache.snapshot.swr(
       { tenant: tenant.id, vendor, id: snapshotId(customerId, vendorAt) },
@@ -93,6 +100,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       // entry only (they cannot enumerate instants), so these entries must end with their TTL.
       {
         forceRefresh,
+        staleIfError: reportFailure !== true,
         freshMs: ttl.ttlSeconds * 1000,
         staleMs: vendorAt === undefined ? ttl.staleSeconds * 1000 : 0,
       },

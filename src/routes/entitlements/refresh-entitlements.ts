@@ -12,13 +12,14 @@ export const refreshEntitlementsRoute = createRoute({
   path: '/v1/customers/{customerId}/entitlements/refresh',
   operationId: 'refreshEntitlements',
   tags: ['Entitlements'],
-  summary: "Drop and reload a customer's cached entitlements",
-  description: 'Deletes the snapshot from every cache tier, then loads it again from the vendor.',
+  summary: "Reload a customer's cached entitlements from the vendor",
+  description:
+    'Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs.',
   security: [{ bearerAuth: [] }],
   request: { params: CustomerParamsSchema, query: VendorQuerySchema },
   responses: {
     200: { description: 'Reloaded.', content: { 'application/json': { schema: RefreshResultSchema } } },
-    ...errorResponses(...customerReadErrorCodes),
+    ...errorResponses(...customerReadErrorCodes, 'cache_unavailable'),
   },
 });
 
@@ -29,9 +30,6 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     const scope = openRequestServices(c, runtime);
     const vendor = scope.entitlements.resolveVendor(requested);
     c.set('vendor', vendor);
-    // An id that cannot exist at the vendor is a 404 before anything is dropped or loaded.
-    scope.entitlements.resolveCustomer(vendor, customerId);
-    await scope.invalidateCustomer(vendor, customerId);
     const result = await scope.reload(vendor, customerId);
     return respondJson(
       c,

@@ -21,10 +21,14 @@ export const readinessRoute = createRoute({
   tags: ['System'],
   summary: 'Readiness',
   description:
-    'Configuration parsed and Redis (when configured) reachable. Redis down is reported but the gateway still serves (from memory and the vendors).',
+    'Ready (200) unless the configuration is unusable (`config: invalid`, Workers) or a tenant can only get errors: every vendor it uses is unreachable (circuit breaker open) and this instance holds nothing cached for it (`tenants` counts them, never names them). `upstream:<vendor>` is the least healthy breaker of that vendor across tenants. Redis down is reported (`redis: down`) but does not make the gateway unready: it serves from memory and the vendors.',
   responses: {
     200: { description: 'Ready.', content: { 'application/json': { schema: ReadinessSchema } } },
-    503: { description: 'Not ready.', content: { 'application/json': { schema: ReadinessSchema } } },
+    503: {
+      description:
+        'Not ready: the configuration is unusable, or some tenant has every vendor unreachable with nothing cached.',
+      content: { 'application/json': { schema: ReadinessSchema } },
+    },
   },
 });
 
