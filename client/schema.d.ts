@@ -67,7 +67,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Configuration parsed and Redis (when configured) reachable. Redis down is reported but the gateway still serves (from memory and the vendors).
+         * @description Ready (200) unless the configuration is unusable (`config: invalid`, Workers) or a tenant can only get errors: every vendor it uses is unreachable (circuit breaker open) and this instance holds nothing cached for it (`tenants` counts them, never names them). `upstream:<vendor>` is the least healthy breaker of that vendor across tenants. Redis down is reported (`redis: down`) but does not make the gateway unready: it serves from memory and the vendors.
          */
         get: operations["readiness"];
         put?: never;
@@ -168,8 +168,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Drop and reload a customer's cached entitlements
-         * @description Deletes the snapshot from every cache tier, then loads it again from the vendor.
+         * Reload a customer's cached entitlements from the vendor
+         * @description Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs.
          */
         post: operations["refreshEntitlements"];
         delete?: never;
@@ -627,7 +627,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Error_internal_error"];
-            /** @description Not ready. */
+            /** @description Not ready: the configuration is unusable, or some tenant has every vendor unreachable with nothing cached. */
             503: {
                 headers: {
                     "Server-Timing": components["headers"]["ServerTiming"];
@@ -1190,7 +1190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
+            /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached; `cache_unavailable`: Shared cache unavailable */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
