@@ -64,11 +64,15 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
 /**
  * What a Worker whose configuration cannot be used answers. Liveness stays 200 (the isolate is
  * alive; restarting it changes nothing), readiness is 503 with `config: invalid`, and every other
- * route is a 503 problem saying so. Neither names a variable or a value: the logs name the variables.
+ * route is the documented 500 problem, saying so. Neither names a variable or a value: the logs name the variables.
  */
 function misconfigured(request: Request): Response {
   const path = new URL(request.url).pathname;
-  const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  const headers = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-request-id': crypto.randomUUID(),
+  };
   if (path === '/healthz') return new Response(JSON.stringify({ status: 'ok' }), { status: 200, headers });
   if (path === '/readyz')
     return new Response(
@@ -76,9 +80,8 @@ function misconfigured(request: Request): Response {
       { status: 503, headers },
     );
   return standaloneProblemResponse(
-    'gateway_misconfigured',
+    'internal_error',
     "The gateway is misconfigured: a variable is missing or invalid. The Worker's logs name it.",
-    { 'retry-after': '30' },
   );
 }
 

@@ -23,7 +23,6 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', fault: 'client' },
   headers_too_large: { status: 431, title: 'Request headers too large', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
-  gateway_misconfigured: { status: 503, title: 'Gateway misconfigured', fault: 'gateway' },
   cache_unavailable: { status: 503, title: 'Shared cache unavailable', fault: 'gateway' },
   not_supported_by_vendor: { status: 501, title: 'Not supported by vendor', fault: 'client' },
   vendor_auth_failed: { status: 502, title: 'Vendor rejected the gateway credentials', fault: 'upstream' },

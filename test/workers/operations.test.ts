@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('a misconfigured Worker', () => {
-  it('answers /healthz, reports config invalid on /readyz, and a 503 problem elsewhere, with no secret', async () => {
+  it('answers /healthz, reports config invalid on /readyz, and a 500 problem saying so elsewhere, with no secret', async () => {
     restartGateway({ env: { REDIS_URL: BAD_REDIS } });
     const health = await call('/healthz');
     expect(health.status).toBe(200);
@@ -32,10 +32,10 @@ describe('a misconfigured Worker', () => {
     const route = await call('/v1/customers/c1/entitlements?vendor=chargebee', {
       headers: { authorization: 'Bearer eg_sandbox_demo_key' },
     });
-    expect(route.status).toBe(503);
+    expect(route.status).toBe(500);
     const text = await route.text();
     const problem = ProblemSchema.parse(JSON.parse(text));
-    expect(problem.code).toBe('gateway_misconfigured');
+    expect(problem.code).toBe('internal_error');
     expect(problem.detail).toMatch(/misconfigured/);
     expect(text).not.toContain('hunter2');
   });

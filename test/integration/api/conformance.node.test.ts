@@ -36,7 +36,7 @@ describeConformance(
     },
     notProducible: {
       'readiness 503':
-        'not sent yet: /readyz is ready while the process runs (readiness failures come with issue 15)',
+        'needs a tenant whose every vendor is unreachable with nothing cached: test/integration/operations/refresh-and-readiness.test.ts',
       // The Node entry refuses to start with an invalid configuration (exit 1), so a 500 is only
       // ever a gateway bug here; the Worker's misconfiguration 500 covers the shape on workerd.
       ...Object.fromEntries(
