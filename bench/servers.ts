@@ -1,6 +1,8 @@
 /**
- * The benchmark's servers, in one process like a deployment would run them:
- * - a bare Hono app (`GET /` → small JSON): the floor a cached answer is compared with;
+ * The throughput benchmark's servers, in one process like a deployment would run them:
+ * - a bare Hono app answering `/sized/<bytes>` (GET, and POST reading the request body) with a
+ *   precomputed JSON body of exactly that many bytes: the floor each gateway answer is compared
+ *   with, at the same body size, in the same process and the same run;
  * - the gateway in sandbox mode (in-process vendor simulators) behind @hono/node-server, with
  *   logging at `warn` so the measurement is not a measurement of stdout.
  * Prints one JSON line with both ports, then serves until killed.
@@ -16,18 +18,29 @@ import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
 import { startSandbox } from '../src/sandbox/sandbox';
 
+/** `{"padding":"xxx…"}` of exactly `bytes` bytes (ASCII), at least the 14 bytes of the empty form. */
+function sizedJson(bytes: number): string {
+  return JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
+}
+
 const bare = new Hono();
-bare.get('/', (c) => c.json({ status: 'ok', object: 'bare' }));
-// A precomputed JSON body of a given size: the floor for answers that are big by nature.
 const sizedBodies = new Map<number, string>();
-bare.get('/sized/:bytes', (c) => {
-  const bytes = Math.min(Number(c.req.param('bytes')) || 0, 10_000_000);
+const sizedBody = (raw: string) => {
+  const bytes = Math.min(Number(raw) || 0, 10_000_000);
   let body = sizedBodies.get(bytes);
   if (body === undefined) {
-    body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
+    body = sizedJson(bytes);
     sizedBodies.set(bytes, body);
   }
-  return c.body(body, 200, { 'content-type': 'application/json' });
+  return body;
+};
+bare.get('/sized/:bytes', (c) =>
+  c.body(sizedBody(c.req.param('bytes')), 200, { 'content-type': 'application/json' }),
+);
+bare.post('/sized/:bytes', async (c) => {
+  // Reads the request body like the gateway's batch route must, so the comparison is POST to POST.
+  await c.req.text();
+  return c.body(sizedBody(c.req.param('bytes')), 200, { 'content-type': 'application/json' });
 });
 
 const config = await parseConfig({ ...process.env, LOG_LEVEL: 'warn' });
@@ -42,6 +55,7 @@ const platform = createGateway({
   redis: { mode: 'shared' },
   background: (promise) => background.add(promise),
 });
+if (config.redisUrl !== null) await platform.redisReady(5000);
 const gateway = createApp(platform.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
 
 const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
