@@ -9,12 +9,13 @@
 // otherwise. Each pair alternates bare and gateway runs so drifting background load hits both.
 //
 // Usage: npm run bench [-- --seconds 5 --rounds 2 --connections 50 --tool wrk|autocannon
-//                          --skip-workerd --skip-cold --only throughput|workerd|cold]
+//                          --skip-workerd --skip-cold --only throughput|workerd|cold
+//                          --scenarios healthz,check,check-usage,list-3,page-50,batch-100]
 // Writes bench/results.json and bench/results.md. Set REDIS_URL to put the Redis tier under the
 // throughput runs (the memory tier still answers; Redis is re-checked every 2 s per key); the cold
 // measurements use REDIS_URL or 127.0.0.1:6379 for the L2 figure.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ const seconds = Number(option('seconds', '5'));
 const rounds = Number(option('rounds', '2'));
 const connections = Number(option('connections', '50'));
 const only = option('only', undefined);
+const pick = option('scenarios', undefined)?.split(',');
 const wants = (part) => (only === undefined ? !flag(`skip-${part}`) : only === part);
 const root = new URL('..', import.meta.url).pathname;
 const hasWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
@@ -111,6 +113,7 @@ function runWrk(target, duration) {
       clearTimeout(guard);
       if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`));
       const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1]);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
       const latency = (p) => {
         const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
         return match ? toMs(match[1], match[2]) : Number.NaN;
@@ -118,7 +121,7 @@ function runWrk(target, duration) {
       const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(out)?.[1] ?? 0);
       const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
       const errors = socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0;
-      resolve({ rps, p50: latency(50), p99: latency(99), non2xx, errors });
+      resolve({ rps, requests, p50: latency(50), p99: latency(99), non2xx, errors });
     });
   });
 }
@@ -141,6 +144,7 @@ async function runAutocannon(target, duration) {
   );
   return {
     rps: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -148,8 +152,25 @@ async function runAutocannon(target, duration) {
   };
 }
 
-const load = (target, duration) =>
-  tool === 'wrk' ? runWrk(target, duration) : runAutocannon(target, duration);
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. Divided by the
+ * requests served, it gives the server's CPU cost per request: unlike req/s it barely moves when
+ * other work competes for the cores, so it is reported next to the throughput.
+ */
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+function cpuSeconds(pid) {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return null;
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+async function load(target, duration) {
+  const before = cpuSeconds(target.serverPid);
+  const result = await (tool === 'wrk' ? runWrk(target, duration) : runAutocannon(target, duration));
+  const after = cpuSeconds(target.serverPid);
+  return { ...result, cpuSeconds: before === null || after === null ? null : after - before };
+}
 
 /**
  * Measures a gateway target against the bare endpoint of the same body size: a short warm-up of each
@@ -165,6 +186,10 @@ async function measurePair(bare, gateway, duration, rounds, warmup) {
   }
   const combine = (list) => ({
     rps: list.reduce((sum, run) => sum + run.rps, 0) / list.length,
+    cpuUsPerRequest: list.some((run) => run.cpuSeconds === null)
+      ? null
+      : (list.reduce((sum, run) => sum + run.cpuSeconds, 0) * 1e6) /
+        list.reduce((sum, run) => sum + run.requests, 0),
     p50: Math.max(...list.map((run) => run.p50)),
     p99: Math.max(...list.map((run) => run.p99)),
     failures: list.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
@@ -269,15 +294,18 @@ async function throughput() {
   const { server, ports } = await startNodeServers();
   const rows = [];
   try {
-    for (const scenario of gatewayScenarios(`http://127.0.0.1:${ports.gatewayPort}`)) {
+    for (const scenario of gatewayScenarios(`http://127.0.0.1:${ports.gatewayPort}`).filter(
+      (item) => pick === undefined || pick.includes(item.id),
+    )) {
       const bytes = await bodyBytes(scenario);
       const bare = {
         url: `http://127.0.0.1:${ports.barePort}/sized/${bytes}`,
         method: scenario.method,
         body: scenario.body,
         headers: scenario.body ? { 'content-type': 'application/json' } : {},
+        serverPid: server.pid,
       };
-      const measured = await measurePair(bare, scenario, seconds, rounds, 1);
+      const measured = await measurePair(bare, { ...scenario, serverPid: server.pid }, seconds, rounds, 1);
       const ratio = measured.gateway.rps / measured.bare.rps;
       rows.push({
         id: scenario.id,
@@ -286,6 +314,13 @@ async function throughput() {
         bareRps: Math.round(measured.bare.rps),
         gatewayRps: Math.round(measured.gateway.rps),
         ratio: Number(ratio.toFixed(3)),
+        ...(measured.gateway.cpuUsPerRequest === null
+          ? {}
+          : {
+              bareCpuUsPerRequest: Number(measured.bare.cpuUsPerRequest.toFixed(1)),
+              gatewayCpuUsPerRequest: Number(measured.gateway.cpuUsPerRequest.toFixed(1)),
+              cpuRatio: Number((measured.bare.cpuUsPerRequest / measured.gateway.cpuUsPerRequest).toFixed(3)),
+            }),
         gatewayP50Ms: measured.gateway.p50,
         gatewayP99Ms: measured.gateway.p99,
         failures: measured.bare.failures + measured.gateway.failures,
@@ -294,8 +329,9 @@ async function throughput() {
           : {}),
         ...(scenario.target ? { target: scenario.target, met: ratio >= scenario.target } : {}),
       });
+      const last = rows.at(-1);
       process.stderr.write(
-        `  ${scenario.name}: ${Math.round(measured.gateway.rps)} req/s (${ratio.toFixed(2)}× bare)\n`,
+        `  ${scenario.name}: ${Math.round(measured.gateway.rps)} req/s (${ratio.toFixed(2)}× bare); CPU per request ${last.gatewayCpuUsPerRequest} µs vs bare ${last.bareCpuUsPerRequest} µs (${last.cpuRatio}×)\n`,
       );
     }
   } finally {
@@ -426,12 +462,12 @@ const yes = (met) => (met === undefined ? '' : met ? 'yes' : '**no**');
 
 function throughputTable(result) {
   const lines = [
-    '| scenario | body bytes | bare Hono req/s | gateway req/s | vs bare, same size | target | met | gateway p50 / p99 ms | failures |',
-    '|---|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| scenario | body bytes | bare Hono req/s | gateway req/s | vs bare, same size | target | met | CPU µs/request bare / gateway | CPU ratio | gateway p50 / p99 ms | failures |',
+    '|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const row of result.rows) {
     lines.push(
-      `| ${row.name} | ${fmt(row.bodyBytes)} | ${fmt(row.bareRps)} | ${fmt(row.gatewayRps)} | ${row.ratio.toFixed(2)} | ${row.target ? `≥ ${row.target}` : ''} | ${row.id === 'batch-100' ? '' : yes(row.met)} | ${row.gatewayP50Ms.toFixed(2)} / ${row.gatewayP99Ms.toFixed(2)} | ${row.failures} |`,
+      `| ${row.name} | ${fmt(row.bodyBytes)} | ${fmt(row.bareRps)} | ${fmt(row.gatewayRps)} | ${row.ratio.toFixed(2)} | ${row.target ? `≥ ${row.target}` : ''} | ${row.id === 'batch-100' ? '' : yes(row.met)} | ${row.bareCpuUsPerRequest ?? '–'} / ${row.gatewayCpuUsPerRequest ?? '–'} | ${row.cpuRatio?.toFixed(2) ?? '–'} | ${row.gatewayP50Ms.toFixed(2)} / ${row.gatewayP99Ms.toFixed(2)} | ${row.failures} |`,
     );
   }
   const batch = result.rows.find((row) => row.id === 'batch-100');

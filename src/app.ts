@@ -131,7 +131,7 @@ export function createApp(
 
   // Everything under /v1 needs a gateway key, except vendor webhooks, which the vendors sign instead.
   const requireKey = authenticate(runtime.config.tenants);
-  app.use('/v1/*', async (c, next) => {
+  app.use('/v1/*', (c, next) => {
     if (c.req.path.startsWith('/v1/webhooks/')) return next();
     return requireKey(c, next);
   });

@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
 import { CheckResultSchema } from '../../../schemas/check';
 import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { checkResultJson } from '../../services/entitlement-json';
+import { fastParsers, registerFastPath } from '../fast-validation';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -24,12 +25,14 @@ export const checkEntitlementRoute = createRoute({
 });
 
 export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
-  app.openapi(checkEntitlementRoute, async (c) => {
+  const handler: RouteHandler<typeof checkEntitlementRoute, GatewayEnv> = async (c) => {
     const { customerId, featureKey } = c.req.valid('param');
     const query = c.req.valid('query');
     const { entitlements } = openRequestServices(c, runtime);
     if (query.vendor) c.set('vendor', query.vendor);
     const result = await entitlements.check(customerId, featureKey, query);
     return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports), checkResultJson(result));
-  });
+  };
+  registerFastPath(app, checkEntitlementRoute, fastParsers.check, handler);
+  app.openapi(checkEntitlementRoute, handler);
 }

@@ -1,9 +1,10 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteHandler } from '@hono/zod-openapi';
 import { type EntitlementList, EntitlementListSchema } from '../../../schemas/page';
 import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { entitlementListJson } from '../../services/entitlement-json';
+import { fastParsers, registerFastPath } from '../fast-validation';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -27,7 +28,7 @@ export const listEntitlementsRoute = createRoute({
 });
 
 export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
-  app.openapi(listEntitlementsRoute, async (c) => {
+  const handler: RouteHandler<typeof listEntitlementsRoute, GatewayEnv> = async (c) => {
     const { customerId } = c.req.valid('param');
     const query = c.req.valid('query');
     const { entitlements } = openRequestServices(c, runtime);
@@ -44,5 +45,7 @@ export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: 
     });
     const body = page as unknown as EntitlementList;
     return respondJson(c, body, 200, cacheHeaders(c, entitlements.cacheReports), entitlementListJson(page));
-  });
+  };
+  registerFastPath(app, listEntitlementsRoute, fastParsers.list, handler);
+  app.openapi(listEntitlementsRoute, handler);
 }

@@ -23,34 +23,87 @@ function digestsEqual(left: Uint8Array, right: Uint8Array): boolean {
   return difference === 0;
 }
 
+/** Compares two strings without an early exit on the first differing character. */
+function stringsEqual(left: string, right: string): boolean {
+  let difference = left.length ^ right.length;
+  for (let index = 0; index < left.length; index++)
+    difference |= left.charCodeAt(index) ^ (right.charCodeAt(index) || 0);
+  return difference === 0;
+}
+
+/**
+ * Presented keys already verified against a configured hash, and their tenant, so a repeat caller
+ * costs a map lookup instead of a SHA-256. Only keys that matched a configured hash are ever stored,
+ * so random or wrong keys never grow it; its size is bounded by the number of configured keys (a
+ * second string with a configured key's digest would be a SHA-256 collision), and an overflow —
+ * impossible by that argument, checked anyway — empties it. It belongs to one `authenticate`
+ * instance, i.e. to one parsed configuration: a key removed from the configuration is not in the
+ * new instance's map.
+ *
+ * The lookup is a hash-map lookup: a wrong key lands in another bucket (or fails the engine's hash
+ * comparison) without its characters being compared with a stored key's, so its timing does not
+ * tell how much of a key was right; the found entry is then compared in constant time as well.
+ */
+export class VerifiedKeys {
+  private readonly keys = new Map<string, { key: string; tenant: TenantConfig }>();
+
+  constructor(readonly maxEntries: number) {}
+
+  /** Keys remembered. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** The tenant of a key verified before, or undefined. */
+  get(presented: string): TenantConfig | undefined {
+    const entry = this.keys.get(presented);
+    return entry !== undefined && stringsEqual(entry.key, presented) ? entry.tenant : undefined;
+  }
+
+  /** Remembers a key that has just matched a configured hash. */
+  remember(presented: string, tenant: TenantConfig): void {
+    if (this.keys.size >= this.maxEntries) this.keys.clear();
+    this.keys.set(presented, { key: presented, tenant });
+  }
+}
+
 /**
  * `Authorization: Bearer <key>`: the key's SHA-256 is compared with every configured key hash in
- * constant time (every hash is compared, match or not). The tenant is then on the context.
+ * constant time (every hash is compared, match or not); a key that matched is remembered
+ * ({@link VerifiedKeys}), so its next requests skip the hash. The tenant is then on the context.
  */
-export function authenticate(tenants: readonly TenantConfig[]): MiddlewareHandler<GatewayEnv> {
+export function authenticate(
+  tenants: readonly TenantConfig[],
+  verified?: VerifiedKeys,
+): MiddlewareHandler<GatewayEnv> {
   const entries: KeyEntry[] = tenants.flatMap((tenant) =>
     tenant.apiKeyHashes.map((hash) => ({ digest: hexToBytes(hash), tenant })),
   );
-  return async (c, next) => {
+  const known = verified ?? new VerifiedKeys(Math.max(1, entries.length));
+  return (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(header);
-    if (!match?.[1]) {
+    const presented = match?.[1];
+    if (!presented) {
       throw new GatewayError('unauthorized', 'Send your gateway API key as `Authorization: Bearer <key>`.', {
         headers: { 'www-authenticate': 'Bearer realm="entitlements-gateway"' },
       });
     }
-    // Synchronous node:crypto (Node, and workerd with nodejs_compat): WebCrypto's async digest costs
-    // a promise and a buffer transfer on every request of the hot path.
-    const digest = createHash('sha256').update(match[1], 'utf8').digest();
-    let found: TenantConfig | null = null;
-    for (const entry of entries)
-      if (digestsEqual(entry.digest, digest) && found === null) found = entry.tenant;
+    let found = known.get(presented) ?? null;
     if (found === null) {
-      throw new GatewayError('unauthorized', 'The API key is not valid.', {
-        headers: { 'www-authenticate': 'Bearer realm="entitlements-gateway", error="invalid_token"' },
-      });
+      // Synchronous node:crypto (Node, and workerd with nodejs_compat): WebCrypto's async digest costs
+      // a promise and a buffer transfer on every request of the hot path.
+      const digest = createHash('sha256').update(presented, 'utf8').digest();
+      for (const entry of entries)
+        if (digestsEqual(entry.digest, digest) && found === null) found = entry.tenant;
+      if (found === null) {
+        throw new GatewayError('unauthorized', 'The API key is not valid.', {
+          headers: { 'www-authenticate': 'Bearer realm="entitlements-gateway", error="invalid_token"' },
+        });
+      }
+      known.remember(presented, found);
     }
     c.set('tenant', found);
-    await next();
+    return next();
   };
 }
