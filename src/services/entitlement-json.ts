@@ -34,17 +34,36 @@ export interface EntitlementPage extends Omit<EntitlementList, 'data'> {
   includeRaw: boolean;
 }
 
+/**
+ * The JSON of each answer object, built once: answers the service remembers (entitlement-service.ts)
+ * come back as the same objects, so their body is a lookup. Answers are never mutated.
+ */
+const answerJson = new WeakMap<EntitlementPage | CheckResult, string>();
+
 /** The JSON of a list page, in the order of the `EntitlementList` schema. */
 export function entitlementListJson(page: EntitlementPage): string {
-  const data = page.data.map((entitlement) => entitlementJson(entitlement, page.includeRaw)).join(',');
-  return `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}}`;
+  let json = answerJson.get(page);
+  if (json === undefined) {
+    const data = page.data.map((entitlement) => entitlementJson(entitlement, page.includeRaw)).join(',');
+    json = `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}}`;
+    answerJson.set(page, json);
+  }
+  return json;
 }
 
 /** A check result whose `entitlement` is the snapshot's own object (its vendor rows are left out). */
 export function checkResultJson(result: CheckResult): string {
-  if (result.entitlement === null) return JSON.stringify(result);
-  const { entitlement, ...rest } = result;
-  const head = JSON.stringify(rest);
-  // `entitlement` is the last field of the schema: splice its memoized JSON in before the brace.
-  return `${head.slice(0, -1)},"entitlement":${entitlementJson(entitlement, false)}}`;
+  let json = answerJson.get(result);
+  if (json === undefined) {
+    if (result.entitlement === null) {
+      json = JSON.stringify(result);
+    } else {
+      const { entitlement, ...rest } = result;
+      const head = JSON.stringify(rest);
+      // `entitlement` is the last field of the schema: splice its memoized JSON in before the brace.
+      json = `${head.slice(0, -1)},"entitlement":${entitlementJson(entitlement, false)}}`;
+    }
+    answerJson.set(result, json);
+  }
+  return json;
 }

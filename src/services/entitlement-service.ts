@@ -109,6 +109,42 @@ function normalizeAt(
   return result;
 }
 
+/** Most answers remembered per normalized entitlement set (a customer's features, plus unknown keys asked for). */
+const ANSWERS_PER_SET = 64;
+
+/**
+ * Answers that depend on nothing but the normalized entitlements they were computed from and the
+ * request's own words: first list pages and checks without `requestedUsage` or `at`. They are
+ * remembered per normalized set, whose identity is the version token: a new snapshot (reload,
+ * invalidation, another tenant's or customer's load) or the set's `changesAt` passing gives a new
+ * set, which starts with no answers. The key still names the tenant, vendor and customer id as
+ * asked, so an answer is only ever reused for the same question. Answers are immutable; their JSON
+ * is memoized per answer object (entitlement-json.ts), so a repeat is a lookup and a write.
+ */
+const rememberedAnswers = new WeakMap<readonly Entitlement[], Map<string, CheckResult | EntitlementPage>>();
+
+function rememberedAnswer(
+  set: readonly Entitlement[],
+  key: string,
+): CheckResult | EntitlementPage | undefined {
+  return rememberedAnswers.get(set)?.get(key);
+}
+
+function rememberAnswer(
+  set: readonly Entitlement[],
+  key: string,
+  answer: CheckResult | EntitlementPage,
+): void {
+  let answers = rememberedAnswers.get(set);
+  if (answers === undefined) {
+    answers = new Map();
+    rememberedAnswers.set(set, answers);
+  }
+  // Bounded: unknown feature keys or filter combinations cannot grow it past the bound.
+  if (answers.size >= ANSWERS_PER_SET) answers.clear();
+  answers.set(key, answer);
+}
+
 /** Binary search: index of the first entitlement whose featureKey sorts after `key`. */
 function indexAfter(entitlements: readonly Entitlement[], key: string): number {
   let low = 0;
@@ -278,6 +314,15 @@ export class EntitlementService {
     if (position !== null && !('after' in position))
       throw new GatewayError('invalid_cursor', 'The cursor does not belong to this listing.');
     const all = await this.entitlements(vendor, customerId, query.at);
+    // A first page evaluated "now" is a function of the set and the question: remembered.
+    const answerKey =
+      query.cursor === undefined && query.at === undefined
+        ? `list\u0000${this.deps.tenant.id}\u0000${vendor}\u0000${customerId}\u0000${binding.query}\u0000${query.limit}\u0000${query.includeRaw}`
+        : null;
+    if (answerKey !== null) {
+      const remembered = rememberedAnswer(all, answerKey);
+      if (remembered !== undefined) return remembered as EntitlementPage;
+    }
     const wanted = query.featureKeys.length > 0 ? new Set(query.featureKeys) : null;
     const matching = all.filter(
       (entitlement) =>
@@ -289,7 +334,7 @@ export class EntitlementService {
     const page = matching.slice(start, start + query.limit);
     const last = page.at(-1);
     const hasMore = start + page.length < matching.length;
-    return {
+    const answer: EntitlementPage = {
       object: 'list',
       data: page,
       includeRaw: query.includeRaw,
@@ -297,12 +342,37 @@ export class EntitlementService {
         hasMore && last ? await this.deps.cursors.encode(binding, { after: last.featureKey }) : null,
       totalCount: matching.length,
     };
+    if (answerKey !== null) rememberAnswer(all, answerKey, answer);
+    return answer;
   }
 
   /** May the customer use `featureKey` (for `requestedUsage` more)? */
   async check(customerId: string, featureKey: string, query: CheckQuery): Promise<CheckResult> {
     const vendor = this.resolveVendor(query.vendor);
     const entitlements = await this.entitlements(vendor, customerId, query.at);
+    // Without `requestedUsage` (no soft-limit lookup) and evaluated "now", the answer is a function
+    // of the set and the question: remembered.
+    const answerKey =
+      query.requestedUsage === undefined && query.at === undefined
+        ? `check\u0000${this.deps.tenant.id}\u0000${vendor}\u0000${customerId}\u0000${featureKey}`
+        : null;
+    if (answerKey !== null) {
+      const remembered = rememberedAnswer(entitlements, answerKey);
+      if (remembered !== undefined) return remembered as CheckResult;
+      const answer = await this.computeCheck(vendor, entitlements, customerId, featureKey, query);
+      rememberAnswer(entitlements, answerKey, answer);
+      return answer;
+    }
+    return this.computeCheck(vendor, entitlements, customerId, featureKey, query);
+  }
+
+  private async computeCheck(
+    vendor: VendorId,
+    entitlements: readonly Entitlement[],
+    customerId: string,
+    featureKey: string,
+    query: CheckQuery,
+  ): Promise<CheckResult> {
     const index = indexAfter(entitlements, featureKey) - 1;
     const found =
       index >= 0 && entitlements[index]?.featureKey === featureKey

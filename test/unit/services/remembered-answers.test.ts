@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerSnapshot, VendorAdapter } from '../../../adapters/spec';
+import type { Entitlement } from '../../../schemas/entitlement';
+import type { TenantConfig } from '../../../src/config';
+import { CursorCodec } from '../../../src/services/cursor';
+import { checkResultJson, entitlementListJson } from '../../../src/services/entitlement-json';
+import { EntitlementService, type SnapshotLoader } from '../../../src/services/entitlement-service';
+
+/**
+ * The service remembers answers that depend only on the normalized entitlements and the question
+ * (first list pages, checks without requestedUsage or at). These tests pin what must never happen:
+ * an answer reused across tenants, customers, snapshot versions, instants or questions.
+ */
+
+interface Row {
+  key: string;
+  limit: number;
+  /** When the feature ends (epoch ms), or null. */
+  endsAt?: number | null;
+}
+
+type Data = { rows: Row[] };
+
+const START = Date.parse('2026-06-01T00:00:00Z');
+
+function adapter(): VendorAdapter<Data> {
+  const fake: VendorAdapter<Data> = {
+    specificationVersion: 'v1',
+    vendor: 'chargebee',
+    timeEvaluation: 'gateway',
+    validateCustomerId: () => null,
+    // Ids are case-insensitive at this fake vendor: two spellings share one snapshot.
+    canonicalCustomerId: (id) => id.toLowerCase(),
+    async loadCustomer() {
+      throw new Error('loads go through the test loader');
+    },
+    normalize(snapshot, at) {
+      const now = at.getTime();
+      const entitlements: Entitlement[] = snapshot.data.rows
+        .map((row) => {
+          const active = row.endsAt == null || now < row.endsAt;
+          return {
+            object: 'entitlement' as const,
+            vendor: 'chargebee' as const,
+            customerId: snapshot.customerId,
+            featureKey: row.key,
+            featureName: row.key,
+            type: 'numeric' as const,
+            hasAccess: active,
+            reason: active ? null : ('expired' as const),
+            unlimited: false,
+            limit: row.limit,
+            usage: null,
+            remaining: row.limit,
+            value: String(row.limit),
+            config: null,
+            unit: null,
+            activeFrom: null,
+            activeTo: row.endsAt == null ? null : new Date(row.endsAt).toISOString(),
+            grants: [],
+            raw: [row],
+          };
+        })
+        .sort((left, right) => (left.featureKey < right.featureKey ? -1 : 1));
+      const future = snapshot.data.rows
+        .map((row) => row.endsAt)
+        .filter((endsAt): endsAt is number => typeof endsAt === 'number' && endsAt > now);
+      return { entitlements, changesAt: future.length > 0 ? Math.min(...future) : null };
+    },
+  };
+  return fake;
+}
+
+/** A tenant's store of snapshots (what the cache would hold), replaceable like a reload. */
+function world(tenantId: string) {
+  const snapshots = new Map<string, CustomerSnapshot<Data>>();
+  const tenant: TenantConfig = {
+    id: tenantId,
+    apiKeyHashes: [],
+    vendors: { chargebee: { site: 's', apiKey: 'k', baseUrl: 'http://x' } } as TenantConfig['vendors'],
+    webhooks: {},
+  };
+  let now = START;
+  const vendorAdapter = adapter();
+  const loadSnapshot: SnapshotLoader = async ({ customerId }) => {
+    const snapshot = snapshots.get(customerId);
+    if (snapshot === undefined) throw new Error(`no snapshot for ${customerId}`);
+    return { snapshot, cache: { status: 'hit', ageSeconds: 0, ttlSeconds: 60 } };
+  };
+  return {
+    store(customerId: string, rows: Row[]) {
+      snapshots.set(customerId, {
+        vendor: 'chargebee',
+        customerId,
+        fetchedAt: new Date(now).toISOString(),
+        evaluatedAt: null,
+        data: { rows },
+      });
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+    /** A request's service (one per request, as the routes build them). */
+    service() {
+      return new EntitlementService({
+        tenant,
+        adapterFor: () => vendorAdapter,
+        loadSnapshot,
+        cursors: new CursorCodec('remembered-answers-cursor-secret-0123456789'),
+        now: () => now,
+        forceRefresh: false,
+        loadContext: () => ({ remember: async (_namespace, _id, load) => load() }),
+        onUnexpectedError: () => {},
+      });
+    },
+  };
+}
+
+const check = async (
+  w: ReturnType<typeof world>,
+  customerId: string,
+  featureKey: string,
+  requestedUsage?: number,
+) => {
+  const result = await w
+    .service()
+    .check(customerId, featureKey, requestedUsage === undefined ? {} : { requestedUsage });
+  return { result, json: JSON.parse(checkResultJson(result)) as Record<string, unknown> };
+};
+
+describe('remembered answers', () => {
+  it('a repeated check is the same answer and the same body (what makes a repeat a lookup)', async () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    const first = await check(w, 'c1', 'seats');
+    const second = await check(w, 'c1', 'seats');
+    expect(second.result).toBe(first.result);
+    expect(checkResultJson(second.result)).toBe(checkResultJson(first.result));
+    expect(first.json).toMatchObject({ customerId: 'c1', featureKey: 'seats', limit: 5, hasAccess: true });
+  });
+
+  it('a new snapshot (reload) answers with its own data', async () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    expect((await check(w, 'c1', 'seats')).json.limit).toBe(5);
+    w.store('c1', [{ key: 'seats', limit: 9 }]);
+    expect((await check(w, 'c1', 'seats')).json.limit).toBe(9);
+    const page = await w.service().list('c1', { limit: 50, featureKeys: [], includeRaw: false });
+    expect(JSON.parse(entitlementListJson(page)).data[0].limit).toBe(9);
+  });
+
+  it('tenants with the same customer and feature never see each other’s answers', async () => {
+    const a = world('tenant-a');
+    const b = world('tenant-b');
+    a.store('c1', [{ key: 'seats', limit: 1 }]);
+    b.store('c1', [{ key: 'seats', limit: 2 }]);
+    for (let round = 0; round < 3; round++) {
+      expect((await check(a, 'c1', 'seats')).json.limit).toBe(1);
+      expect((await check(b, 'c1', 'seats')).json.limit).toBe(2);
+      const pageA = await a.service().list('c1', { limit: 50, featureKeys: [], includeRaw: false });
+      const pageB = await b.service().list('c1', { limit: 50, featureKeys: [], includeRaw: false });
+      expect(JSON.parse(entitlementListJson(pageA)).data[0].limit).toBe(1);
+      expect(JSON.parse(entitlementListJson(pageB)).data[0].limit).toBe(2);
+    }
+  });
+
+  it('each spelling of a customer id is answered with its own spelling, though they share a snapshot', async () => {
+    const w = world('t1');
+    w.store('acme', [{ key: 'seats', limit: 5 }]);
+    expect((await check(w, 'acme', 'seats')).json.customerId).toBe('acme');
+    expect((await check(w, 'ACME', 'seats')).json.customerId).toBe('ACME');
+    expect((await check(w, 'acme', 'seats')).json.customerId).toBe('acme');
+  });
+
+  it('a feature ending is seen as soon as its instant passes (the set changes at changesAt)', async () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5, endsAt: START + 1000 }]);
+    expect((await check(w, 'c1', 'seats')).json.hasAccess).toBe(true);
+    w.advance(1000);
+    expect((await check(w, 'c1', 'seats')).json).toMatchObject({ hasAccess: false, reason: 'expired' });
+  });
+
+  it('requestedUsage is answered for the usage asked, never from a remembered answer', async () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    expect((await check(w, 'c1', 'seats')).json.hasAccess).toBe(true);
+    expect((await check(w, 'c1', 'seats', 9)).json).toMatchObject({
+      hasAccess: false,
+      reason: 'limit_exceeded',
+    });
+    expect((await check(w, 'c1', 'seats', 2)).json).toMatchObject({ hasAccess: true, requestedUsage: 2 });
+    expect((await check(w, 'c1', 'seats')).json).toMatchObject({ hasAccess: true, requestedUsage: null });
+  });
+
+  it('list pages are remembered per question: limit, filters and raw rows each get their own', async () => {
+    const w = world('t1');
+    w.store('c1', [
+      { key: 'a', limit: 1 },
+      { key: 'b', limit: 2 },
+      { key: 'c', limit: 3 },
+    ]);
+    const list = async (query: Partial<Parameters<EntitlementService['list']>[1]>) =>
+      JSON.parse(
+        entitlementListJson(
+          await w.service().list('c1', { limit: 50, featureKeys: [], includeRaw: false, ...query }),
+        ),
+      );
+    expect((await list({})).data.map((row: Entitlement) => row.featureKey)).toEqual(['a', 'b', 'c']);
+    const two = await list({ limit: 2 });
+    expect(two.data.map((row: Entitlement) => row.featureKey)).toEqual(['a', 'b']);
+    expect(two.nextCursor).toEqual(expect.any(String));
+    expect((await list({ featureKeys: ['b'] })).data.map((row: Entitlement) => row.featureKey)).toEqual([
+      'b',
+    ]);
+    expect((await list({ includeRaw: true })).data[0].raw).toEqual([{ key: 'a', limit: 1 }]);
+    expect((await list({})).data[0].raw).toBeUndefined();
+    // The next page (a cursor) is answered from the cursor, not from the first page.
+    const next = await list({ limit: 2, cursor: two.nextCursor });
+    expect(next.data.map((row: Entitlement) => row.featureKey)).toEqual(['c']);
+  });
+
+  it('unknown feature keys asked many times do not grow without bound (still answered right)', async () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    for (let index = 0; index < 500; index++) {
+      expect((await check(w, 'c1', `missing-${index}`)).json).toMatchObject({
+        hasAccess: false,
+        reason: 'not_entitled',
+        featureKey: `missing-${index}`,
+      });
+    }
+    expect((await check(w, 'c1', 'seats')).json.limit).toBe(5);
+  });
+});
