@@ -9,6 +9,11 @@ export interface Logger {
   info(event: string, fields?: Record<string, unknown>): void;
   warn(event: string, fields?: Record<string, unknown>): void;
   error(event: string, fields?: Record<string, unknown>): void;
+  /**
+   * Whether lines of `level` are written. Optional: callers that build costly fields for every
+   * request ask first; a logger without it is assumed to write everything.
+   */
+  writes?(level: LogLevel): boolean;
 }
 
 const REDACTED = '[redacted]';
@@ -94,7 +99,13 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
       );
       write(JSON.stringify(payload));
     };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    writes: (level) => levelRank[level] >= minimum,
+  };
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

@@ -18,14 +18,14 @@ const monotonicNow = () => performance.now();
 export function serverTimingValue(c: Context<GatewayEnv>, now: () => number = monotonicNow): string {
   const calls = c.get('upstreamCalls') ?? [];
   const started = c.get('startedAt') ?? now();
-  const timing = [`total;dur=${(now() - started).toFixed(1)}`];
+  let timing = `total;dur=${(now() - started).toFixed(1)}`;
   const cacheStatus = c.get('cacheStatus');
-  if (cacheStatus !== undefined) timing.push(`cache;desc="${cacheStatus}"`);
+  if (cacheStatus !== undefined) timing += `, cache;desc="${cacheStatus}"`;
   if (calls.length > 0) {
     const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
-    timing.push(`upstream;dur=${upstreamMs.toFixed(1)};desc="${calls.length} calls"`);
+    timing += `, upstream;dur=${upstreamMs.toFixed(1)};desc="${calls.length} calls"`;
   }
-  return timing.join(', ');
+  return timing;
 }
 
 /** What a request came to, for metrics (route is the pattern, so label values stay few). */
@@ -108,13 +108,15 @@ export function requestContext(
     } finally {
       release(c);
     }
+    const status = c.res.status;
+    // The access line's fields are only built when the line is written (LOG_LEVEL=warn skips 2xx-4xx).
+    if (status < 500 && logger.writes?.('info') === false) return;
     const durationMs = now() - started;
     const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
     const cacheStatus = c.get('cacheStatus');
     const cacheTier = c.get('cacheTier');
     const tenant = c.get('tenant');
     const vendor = c.get('vendor');
-    const status = c.res.status;
     const fields = {
       requestId: c.get('requestId'),
       traceId: trace.traceId,
