@@ -498,12 +498,12 @@ function coldTables(result) {
   const lines = [
     `Cold load (reload with \`Cache-Control: no-cache\`), ${result.latencyMs} ms added to every vendor answer, median of 9:`,
     '',
-    '| vendor | vendor requests | most in flight | request waves | median ms | round trips | fewest the pagination allows | met |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| vendor (pagination) | vendor requests | most in flight | request waves | median ms | same, no latency | elapsed / 25 ms | waiting / 25 ms | fewest the pagination allows | met |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const row of result.coldLoads)
     lines.push(
-      `| ${row.vendor} (${row.paginationRule}) | ${row.vendorRequests} | ${row.peakInFlight} | ${row.waves} | ${row.medianMs} | ${row.roundTrips} | ${row.fewestRoundTrips} | ${yes(row.atFloor)} |`,
+      `| ${row.vendor} (${row.paginationRule}) | ${row.vendorRequests} | ${row.peakInFlight} | ${row.waves} | ${row.medianMs} | ${row.noLatencyMedianMs} | ${row.roundTrips} | ${row.waitingRoundTrips} | ${row.fewestRoundTrips} | ${yes(row.atFloor)} |`,
     );
   const burst = result.concurrentCold;
   lines.push(

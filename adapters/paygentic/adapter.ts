@@ -19,8 +19,10 @@ export type { PaygenticSnapshotData } from './mapper';
 /** Options of the Paygentic adapter: the common factory options plus how to crawl pages. */
 export interface PaygenticAdapterOptions extends AdapterFactoryOptions<PaygenticConnection> {
   /**
-   * Most `GET /v1/entitlements` pages in flight at once while loading one customer (default 4). The
-   * upstream client's per-connection cap still applies on top.
+   * Most `GET /v1/entitlements` pages in flight at once while loading one customer (default 8, the
+   * default per-connection cap `VENDOR_MAX_CONCURRENCY`: a customer of up to 9 pages loads in two
+   * round trips, page 1 then the rest at once). The upstream client's per-connection cap and rate
+   * budget still apply on top.
    */
   pageConcurrency?: number;
   /** Rows asked per page, 1–100 (default 100, Paygentic's maximum: fewest round trips). */
@@ -29,7 +31,7 @@ export interface PaygenticAdapterOptions extends AdapterFactoryOptions<Paygentic
   maxPages?: number;
 }
 
-const defaultPageConcurrency = 4;
+const defaultPageConcurrency = 8;
 const defaultMaxPages = 1_000;
 
 function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -2,7 +2,10 @@
 export interface MemoryLruOptions {
   /** Most entries kept; the least recently used go first. */
   maxEntries: number;
-  /** Most approximate bytes kept (sum of each entry's size plus its key length). */
+  /**
+   * Most approximate bytes kept (sum of each entry's size plus its key length). The tiered cache
+   * gives each entry's heap estimate (its JSON length × `HEAP_BYTES_PER_JSON_CHARACTER`).
+   */
   maxBytes: number;
   /**
    * Entries larger than this are not kept in memory at all (they are still stored in Redis), so one

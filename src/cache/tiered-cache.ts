@@ -58,6 +58,14 @@ export type {
   TieredCacheOptions,
 } from './tiered-cache-types';
 
+/**
+ * What a parsed entry costs on the heap per character of its JSON. The memory tier holds parsed
+ * objects, which take more room than their JSON: `npm run bench` fills the tier with 100,000
+ * customers' snapshots and measures about 2.3 heap bytes per JSON character. Charging entries at
+ * this estimate keeps the tier's heap within its byte bound (`maxBytes`) rather than 2–3× above it.
+ */
+export const HEAP_BYTES_PER_JSON_CHARACTER = 2.5;
+
 type LoadMode = 'miss' | 'refresh' | 'background';
 
 interface LoadedEntry {
@@ -510,9 +518,10 @@ class TieredCacheEngine {
     if (this.redis !== null && ttlMs > 0) await this.redis.set(key, json, ttlMs);
   }
 
-  private remember(key: string, entry: CacheEntry<unknown>, bytes: number, now: number): void {
+  /** Keeps an entry in memory, charged at its heap estimate: `jsonLength` × {@link HEAP_BYTES_PER_JSON_CHARACTER}. */
+  private remember(key: string, entry: CacheEntry<unknown>, jsonLength: number, now: number): void {
     const slot: MemorySlot = { entry, verifiedAt: now };
-    this.state.memory.set(key, slot, bytes);
+    this.state.memory.set(key, slot, jsonLength * HEAP_BYTES_PER_JSON_CHARACTER);
   }
 
   private invalidateInFlight(key: string): void {
