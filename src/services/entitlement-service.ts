@@ -109,6 +109,17 @@ function normalizeAt(
   return result;
 }
 
+/** The vendors of a tenant, computed once per tenant object (configuration is parsed once). */
+const vendorsOfTenant = new WeakMap<TenantConfig, readonly VendorId[]>();
+function configuredVendors(tenant: TenantConfig): readonly VendorId[] {
+  let vendors = vendorsOfTenant.get(tenant);
+  if (vendors === undefined) {
+    vendors = tenantVendors(tenant);
+    vendorsOfTenant.set(tenant, vendors);
+  }
+  return vendors;
+}
+
 /** Most answers remembered per normalized entitlement set (a customer's features, plus unknown keys asked for). */
 const ANSWERS_PER_SET = 64;
 
@@ -224,7 +235,7 @@ export class EntitlementService {
 
   /** The vendor a request targets: the one asked for, or the tenant's only vendor. */
   resolveVendor(requested: VendorId | undefined): VendorId {
-    const configured = tenantVendors(this.deps.tenant);
+    const configured = configuredVendors(this.deps.tenant);
     if (requested !== undefined) {
       if (!configured.includes(requested)) {
         throw new GatewayError(
@@ -273,7 +284,8 @@ export class EntitlementService {
   async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
     const { adapter, customerId: canonicalId } = this.resolveCustomer(vendor, customerId);
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
-    const memoKey = JSON.stringify([vendor, canonicalId, vendorAt ?? null]);
+    // NUL cannot occur in a vendor id or an instant; `at` absent is spelled apart from any instant.
+    const memoKey = `${vendor}\u0000${vendorAt === undefined ? '-' : `@${vendorAt}`}\u0000${canonicalId}`;
     let pending = this.snapshots.get(memoKey);
     if (pending === undefined) {
       pending = this.deps.loadSnapshot({
@@ -302,7 +314,7 @@ export class EntitlementService {
       vendor,
       scope: customerId,
       query: JSON.stringify([
-        [...new Set(query.featureKeys)].sort(),
+        query.featureKeys.length === 0 ? query.featureKeys : [...new Set(query.featureKeys)].sort(),
         query.type ?? null,
         query.hasAccess ?? null,
         query.at ?? null,
@@ -453,10 +465,11 @@ export class EntitlementService {
         if (!parsed.success) return invalidBatchItem(raw, index, parsed.error);
         const item = parsed.data;
         try {
+          // Absent fields stay undefined (no conditional spreads: this runs up to 100 times per request).
           return await this.check(item.customerId, item.featureKey, {
-            ...(item.vendor === undefined ? {} : { vendor: item.vendor }),
-            ...(item.at === undefined ? {} : { at: item.at }),
-            ...(item.requestedUsage === undefined ? {} : { requestedUsage: item.requestedUsage }),
+            vendor: item.vendor,
+            at: item.at,
+            requestedUsage: item.requestedUsage,
           });
         } catch (caught) {
           let error = asGatewayError(caught);
