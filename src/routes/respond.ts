@@ -16,8 +16,8 @@ export function respondJson<T, S extends 200 | 201 | 503>(
   body: T,
   status: S,
   extraHeaders: Record<string, string> = {},
-  /** The body already serialized (byte-for-byte `JSON.stringify(body)`), when the caller has it. */
-  serialized?: string,
+  /** The body already serialized (byte-for-byte `JSON.stringify(body)`, or its UTF-8 bytes), when the caller has it. */
+  serialized?: string | Uint8Array<ArrayBuffer>,
 ): TypedResponse<JSONParsed<T>, S, 'json'> {
   const response = new Response(serialized ?? JSON.stringify(body), {
     status,

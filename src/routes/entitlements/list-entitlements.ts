@@ -3,7 +3,7 @@ import { type EntitlementList, EntitlementListSchema } from '../../../schemas/pa
 import { CustomerParamsSchema, ListEntitlementsQuerySchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
-import { entitlementListJson } from '../../services/entitlement-json';
+import { entitlementListBody } from '../../services/entitlement-json';
 import type { ListQuery } from '../../services/entitlement-service';
 import { fastParsers, registerFastPath } from '../fast-validation';
 import { openRequestServices } from '../request-services';
@@ -47,7 +47,7 @@ export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: 
     if (query.at !== undefined) listQuery.at = query.at;
     const page = await entitlements.list(customerId, listQuery);
     const body = page as unknown as EntitlementList;
-    return respondJson(c, body, 200, cacheHeaders(c, entitlements.cacheReports), entitlementListJson(page));
+    return respondJson(c, body, 200, cacheHeaders(c, entitlements.cacheReports), entitlementListBody(page));
   };
   registerFastPath(app, listEntitlementsRoute, fastParsers.list, handler);
   app.openapi(listEntitlementsRoute, handler);

@@ -4,6 +4,7 @@ import type { Entitlement } from '../../../schemas/entitlement';
 import {
   checkResultJson,
   entitlementJson,
+  entitlementListBody,
   entitlementListJson,
 } from '../../../src/services/entitlement-json';
 
@@ -74,6 +75,19 @@ describe('pre-serialized entitlement JSON', () => {
     expect(
       entitlementListJson({ object: 'list', data: [], nextCursor: null, totalCount: 0, includeRaw: false }),
     ).toBe('{"object":"list","data":[],"nextCursor":null,"totalCount":0}');
+  });
+
+  it('gives a list page as the UTF-8 bytes of its JSON, encoded once per page', () => {
+    const page = {
+      object: 'list' as const,
+      data: [entitlement('naïve-ü'), entitlement('b')],
+      nextCursor: null,
+      totalCount: 2,
+      includeRaw: false,
+    };
+    const body = entitlementListBody(page);
+    expect(new TextDecoder().decode(body)).toBe(entitlementListJson(page));
+    expect(entitlementListBody(page)).toBe(body);
   });
 
   it('builds a check result identical to serializing it with the entitlement stripped of its rows', () => {
