@@ -1,7 +1,7 @@
 /**
  * The throughput benchmark's servers, in one process like a deployment would run them:
  * - a bare Hono app answering `/sized/<bytes>` (GET, and POST reading the request body) with a
- *   precomputed JSON body of exactly that many bytes: the floor each gateway answer is compared
+ *   precomputed JSON body (UTF-8 bytes) of exactly that many bytes: the floor each gateway answer is compared
  *   with, at the same body size, in the same process and the same run;
  * - the gateway in sandbox mode (in-process vendor simulators) behind @hono/node-server, with
  *   logging at `warn` so the measurement is not a measurement of stdout.
@@ -18,13 +18,16 @@ import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
 import { startSandbox } from '../src/sandbox/sandbox';
 
-/** `{"padding":"xxx…"}` of exactly `bytes` bytes (ASCII), at least the 14 bytes of the empty form. */
-function sizedJson(bytes: number): string {
-  return JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
+/**
+ * `{"padding":"xxx…"}` of exactly `bytes` bytes (ASCII), at least the 14 bytes of the empty form,
+ * as precomputed UTF-8 bytes: the cheapest way to answer that many bytes, the strictest floor.
+ */
+function sizedJson(bytes: number): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) }));
 }
 
 const bare = new Hono();
-const sizedBodies = new Map<number, string>();
+const sizedBodies = new Map<number, Uint8Array<ArrayBuffer>>();
 const sizedBody = (raw: string) => {
   const bytes = Math.min(Number(raw) || 0, 10_000_000);
   let body = sizedBodies.get(bytes);

@@ -5,13 +5,13 @@
  */
 import { Hono } from 'hono';
 
-const bodies = new Map<number, string>();
+const bodies = new Map<number, Uint8Array<ArrayBuffer>>();
 const app = new Hono();
 app.get('/sized/:bytes', (c) => {
   const bytes = Math.min(Number(c.req.param('bytes')) || 0, 10_000_000);
   let body = bodies.get(bytes);
   if (body === undefined) {
-    body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
+    body = new TextEncoder().encode(JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) }));
     bodies.set(bytes, body);
   }
   return c.body(body, 200, { 'content-type': 'application/json' });

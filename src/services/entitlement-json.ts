@@ -48,6 +48,7 @@ export function entitlementListJson(page: EntitlementPage): string {
 
 const encoder = new TextEncoder();
 const pageBody = new WeakMap<EntitlementPage, Uint8Array<ArrayBuffer>>();
+const checkBody = new WeakMap<CheckResult, Uint8Array<ArrayBuffer>>();
 
 /**
  * The list page's JSON as UTF-8 bytes, encoded once per page object. A page can weigh a hundred
@@ -79,4 +80,14 @@ export function checkResultJson(result: CheckResult): string {
     answerJson.set(result, json);
   }
   return json;
+}
+
+/** A check result's JSON as UTF-8 bytes, encoded once per result object (remembered results repeat). */
+export function checkResultBody(result: CheckResult): Uint8Array<ArrayBuffer> {
+  let body = checkBody.get(result);
+  if (body === undefined) {
+    body = encoder.encode(checkResultJson(result));
+    checkBody.set(result, body);
+  }
+  return body;
 }

@@ -3,7 +3,7 @@ import { CheckResultSchema } from '../../../schemas/check';
 import { CheckQuerySchema, FeatureParamsSchema } from '../../../schemas/query';
 import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
-import { checkResultJson } from '../../services/entitlement-json';
+import { checkResultBody } from '../../services/entitlement-json';
 import { fastParsers, registerFastPath } from '../fast-validation';
 import { openRequestServices } from '../request-services';
 import { cacheHeaders, respondJson } from '../respond';
@@ -31,7 +31,7 @@ export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: 
     const { entitlements } = openRequestServices(c, runtime);
     if (query.vendor) c.set('vendor', query.vendor);
     const result = await entitlements.check(customerId, featureKey, query);
-    return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports), checkResultJson(result));
+    return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports), checkResultBody(result));
   };
   registerFastPath(app, checkEntitlementRoute, fastParsers.check, handler);
   app.openapi(checkEntitlementRoute, handler);

@@ -32,9 +32,13 @@ export const readinessRoute = createRoute({
   },
 });
 
+/** The liveness body never changes: encoded once. */
+const healthBody = { status: 'ok' as const };
+const healthBytes = new TextEncoder().encode(JSON.stringify(healthBody));
+
 export function registerHealth(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
   app.openapi(healthRoute, (c) => {
-    return respondJson(c, { status: 'ok' as const }, 200, { 'cache-control': 'no-store' });
+    return respondJson(c, healthBody, 200, { 'cache-control': 'no-store' }, healthBytes);
   });
   app.openapi(readinessRoute, async (c) => {
     const { ready, checks } = await runtime.readiness(c.get('platform'));

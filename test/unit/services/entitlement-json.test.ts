@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../schemas/check';
 import type { Entitlement } from '../../../schemas/entitlement';
 import {
+  checkResultBody,
   checkResultJson,
   entitlementJson,
   entitlementListBody,
@@ -88,6 +89,31 @@ describe('pre-serialized entitlement JSON', () => {
     const body = entitlementListBody(page);
     expect(new TextDecoder().decode(body)).toBe(entitlementListJson(page));
     expect(entitlementListBody(page)).toBe(body);
+  });
+
+  it('gives a check result as the UTF-8 bytes of its JSON, encoded once per result', () => {
+    const found = entitlement('über');
+    const result = {
+      object: 'entitlement_check' as const,
+      vendor: 'chargebee' as const,
+      customerId: 'c1',
+      featureKey: 'über',
+      hasAccess: true,
+      reason: null,
+      type: found.type,
+      unlimited: false,
+      limit: 13,
+      usage: null,
+      remaining: 13,
+      value: '13',
+      requestedUsage: null,
+      softLimit: null,
+      overage: null,
+      entitlement: found,
+    } satisfies CheckResult;
+    const body = checkResultBody(result);
+    expect(new TextDecoder().decode(body)).toBe(checkResultJson(result));
+    expect(checkResultBody(result)).toBe(body);
   });
 
   it('builds a check result identical to serializing it with the entitlement stripped of its rows', () => {
