@@ -180,7 +180,12 @@ export function createGateway(options: GatewayOptions) {
     openRequest({ tenant, platform, forceRefresh }) {
       const { cache, redis, release } = openCache(platform);
       const snapshots = createSnapshotStore({ cache, cacheConfig: config.cache, tenant, platform });
-      const events = createEventDeduplicator({ state: cacheState, redis });
+      // Only webhook deliveries claim events: built on first use, not for every read.
+      let events: ReturnType<typeof createEventDeduplicator> | undefined;
+      const eventsOf = () => {
+        events ??= createEventDeduplicator({ state: cacheState, redis });
+        return events;
+      };
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
       const entitlements = new EntitlementService({
         tenant,
@@ -227,8 +232,8 @@ export function createGateway(options: GatewayOptions) {
         },
         invalidateCatalog: (vendor) => snapshots.invalidateCatalog(vendor),
         claimEvent: (vendor, eventId) =>
-          events.rememberOnce({ tenant: tenant.id, vendor, id: eventId }, EVENT_DEDUPLICATION_MS),
-        releaseEvent: (vendor, eventId) => events.forget({ tenant: tenant.id, vendor, id: eventId }),
+          eventsOf().rememberOnce({ tenant: tenant.id, vendor, id: eventId }, EVENT_DEDUPLICATION_MS),
+        releaseEvent: (vendor, eventId) => eventsOf().forget({ tenant: tenant.id, vendor, id: eventId }),
         loadContext,
         release,
       };
