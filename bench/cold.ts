@@ -19,19 +19,19 @@
 import { Redis } from 'ioredis';
 import { chargebeeSandboxCredentials } from '../adapters/chargebee/fixtures';
 import { createChargebeeSimulator } from '../adapters/chargebee/simulator';
+import type { CustomerSnapshot } from '../adapters/kit';
 import { paygenticSandboxCredentials } from '../adapters/paygentic/fixtures';
 import { createPaygenticSimulator } from '../adapters/paygentic/simulator';
 import { adapterFactories } from '../adapters/registry';
-import type { CustomerSnapshot } from '../adapters/spec';
 import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../adapters/zenskar/fixtures';
 import { createZenskarSimulator } from '../adapters/zenskar/simulator';
 import { createApp } from '../src/app';
 import { BackgroundTasks } from '../src/background-tasks';
 import { createCacheState, createTieredCache } from '../src/cache';
 import { parseConfig } from '../src/config';
+import { createGateway } from '../src/gateway';
 import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
-import { createPlatformRuntime } from '../src/platform-runtime';
 import { startHttpServer } from '../test/support/http-server';
 
 const LATENCY_MS = Number(process.env.BENCH_VENDOR_LATENCY_MS ?? 25);
@@ -78,7 +78,7 @@ async function startStack(redisUrl: string | undefined) {
   const logger = createJsonLogger({ level: 'warn', secrets: config.secrets, write: () => {} });
   const background = new BackgroundTasks(logger);
   const transport = createUndiciTransport();
-  const platform = createPlatformRuntime({
+  const platform = createGateway({
     config,
     logger,
     transport,

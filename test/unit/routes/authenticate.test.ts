@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex, type TenantConfig } from '../../../src/config';
 import type { GatewayEnv } from '../../../src/context';
-import { isGatewayError } from '../../../src/errors/gateway-error';
+import { asGatewayError } from '../../../src/errors/gateway-error';
 import { authenticate, VerifiedKeys } from '../../../src/routes/middleware/authenticate';
 
 const KEY_A = 'tenant-a-key-0123456789abcdef';
@@ -17,9 +17,10 @@ function appWith(tenants: TenantConfig[], verified?: VerifiedKeys) {
   const app = new Hono<GatewayEnv>();
   app.use('*', authenticate(tenants, verified));
   app.get('/', (c) => c.text(c.get('tenant').id));
-  app.onError((error, c) =>
-    c.text(isGatewayError(error) ? error.code : 'other', isGatewayError(error) ? 401 : 500),
-  );
+  app.onError((error, c) => {
+    const known = asGatewayError(error);
+    return c.text(known ? known.code : 'other', known ? 401 : 500);
+  });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomerSnapshot, VendorAdapter } from '../../../adapters/spec';
+import type { CustomerSnapshot, VendorAdapter } from '../../../adapters/kit';
 import type { Entitlement } from '../../../schemas/entitlement';
 import type { TenantConfig } from '../../../src/config';
 import { CursorCodec } from '../../../src/services/cursor';
