@@ -1,6 +1,6 @@
 /**
  * The benchmark's cache and cold-path measurements (`npm run bench` runs it after the throughput
- * table; alone: `npx tsx bench/cold.ts`). Prints one JSON line on
+ * table; alone: `node --expose-gc --import tsx bench/cold.ts`). Prints one JSON line on
  * stdout.
  *
  * - Cold load per vendor: every vendor answer costs a fixed 25 ms (the simulators' injected
