@@ -82,8 +82,9 @@ export type BudgetScope =
 /** Options of {@link createSharedBudgets}. */
 export interface SharedBudgetsOptions {
   /**
-   * The Redis client to use for the current call, or null when there is none: the process's shared
-   * client on Node; on Workers the current request's client (an I/O object must not cross requests).
+   * The Redis client to use for the current call: the process's shared client on Node; on Workers
+   * the current request's client (an I/O object must not cross requests). Null when there is none
+   * although Redis is configured: the call then uses the fallback share.
    */
   redisFor: () => Redis | null;
   /** Whether a Redis URL is configured at all (`/readyz` reports `local` when not). */
@@ -143,9 +144,8 @@ interface ScriptCache {
 }
 
 /**
- * Creates the shared budgets of one process (Node) or isolate (Workers). Without Redis
- * (`redisFor()` answers null) every connection uses the in-process bucket at its full limit, exactly
- * as the gateway does without this module.
+ * Creates the shared budgets of one process (Node) or isolate (Workers). Without Redis configured
+ * every connection uses the in-process bucket at its full limit, exactly as without this module.
  */
 export function createSharedBudgets(
   options: SharedBudgetsOptions,
@@ -245,12 +245,14 @@ export function createSharedBudgets(
 
     return {
       reserve(maxWaitMs) {
-        const client = options.redisFor();
-        if (client === null) {
+        if (!options.redisConfigured) {
           lastFrom = 'local';
           return local.reserve(clock.now(), maxWaitMs);
         }
-        if (clock.now() < redisSkippedUntil) {
+        const client = options.redisFor();
+        // No client for this call (a Worker call outside a request's load), or Redis resting after
+        // a failure: the conservative share, never the full limit other instances also use.
+        if (client === null || clock.now() < redisSkippedUntil) {
           lastFrom = 'fallback';
           return fallback.reserve(clock.now(), maxWaitMs);
         }
