@@ -34,7 +34,8 @@ export class TokenBucket {
   #tokens: number;
   #updatedAt: number;
 
-  constructor(settings: RateBudgetSettings, nowMs: number) {
+  /** `initialTokens` defaults to a full bucket (`burst`). */
+  constructor(settings: RateBudgetSettings, nowMs: number, initialTokens?: number) {
     if (!(settings.requestsPerMinute > 0) || !Number.isFinite(settings.requestsPerMinute)) {
       throw new RangeError(`requestsPerMinute must be a positive number, got ${settings.requestsPerMinute}`);
     }
@@ -43,7 +44,7 @@ export class TokenBucket {
     }
     this.#ratePerMs = settings.requestsPerMinute / 60_000;
     this.#burst = settings.burst;
-    this.#tokens = settings.burst;
+    this.#tokens = Math.min(settings.burst, initialTokens ?? settings.burst);
     this.#updatedAt = nowMs;
   }
 

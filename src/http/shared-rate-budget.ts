@@ -23,9 +23,11 @@ import {
  *   (`SCRIPT LOAD`); a Redis that lost its script cache (restart, failover) answers `NOSCRIPT` and the
  *   script is loaded again and the call retried once.
  * - Redis failing or slow (each call bounded by a timeout): the connection falls back to an
- *   in-process bucket sized at `fallbackShare` of the limit (the instance's fair share when
+ *   in-process bucket refilling at `fallbackShare` of the rate (the instance's fair share when
  *   `1 / fallbackShare` instances run), logs it (throttled), and tries Redis again after
- *   `retryRedisAfterMs`. A call never waits on Redis longer than its timeout.
+ *   `retryRedisAfterMs`. The fallback bucket starts empty each time it takes over: the shared
+ *   bucket may have just handed out its burst, so the instances together add only their shares of
+ *   the rate, never a second burst. A call never waits on Redis longer than its timeout.
  */
 
 /**
@@ -99,7 +101,7 @@ export interface SharedBudgetsOptions {
    * Default 0.25: safe for up to four instances. Set it to 1 / the number of instances.
    */
   fallbackShare?: number;
-  /** Budget of one script call on a ready connection. Default 250 ms. */
+  /** Budget of one script call on a ready connection. Default 500 ms. */
   commandTimeoutMs?: number;
   /** Budget of a call sent while the client is still connecting (a Worker's first command). Default 1000 ms. */
   connectTimeoutMs?: number;
@@ -153,7 +155,7 @@ export function createSharedBudgets(
 ): SharedBudgets {
   const share = options.fallbackShare ?? 0.25;
   if (!(share > 0 && share <= 1)) throw new RangeError(`fallbackShare must be in (0, 1], got ${share}`);
-  const commandTimeoutMs = options.commandTimeoutMs ?? 250;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
   const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
   const retryRedisAfterMs = options.retryRedisAfterMs ?? 5000;
   const { clock, logger } = options;
@@ -223,9 +225,17 @@ export function createSharedBudgets(
     const ratePerMs = settings.requestsPerMinute / 60_000;
     // Validates the settings the same way the in-process bucket does.
     const local = new TokenBucket(settings, clock.now());
-    const fallback = new TokenBucket(fallbackSettings(settings, share), clock.now());
+    const fallbackLimits = fallbackSettings(settings, share);
+    let fallback = new TokenBucket(fallbackLimits, clock.now(), 0);
     /** Which bucket the last reservation came from, so a refund goes back to the same one. */
     let lastFrom: 'redis' | 'local' | 'fallback' = 'local';
+
+    /** The fallback bucket, emptied when it takes over from Redis (see the module comment). */
+    function fallbackBucket(): TokenBucket {
+      if (lastFrom !== 'fallback') fallback = new TokenBucket(fallbackLimits, clock.now(), 0);
+      lastFrom = 'fallback';
+      return fallback;
+    }
 
     async function reserveShared(client: Redis, maxWaitMs: number): Promise<TokenReservation> {
       try {
@@ -238,8 +248,7 @@ export function createSharedBudgets(
         return granted === 1 ? { granted: true, waitMs } : { granted: false, retryAfterMs: waitMs };
       } catch (error) {
         redisFailed(error);
-        lastFrom = 'fallback';
-        return fallback.reserve(clock.now(), maxWaitMs);
+        return fallbackBucket().reserve(clock.now(), maxWaitMs);
       }
     }
 
@@ -253,8 +262,7 @@ export function createSharedBudgets(
         // No client for this call (a Worker call outside a request's load), or Redis resting after
         // a failure: the conservative share, never the full limit other instances also use.
         if (client === null || clock.now() < redisSkippedUntil) {
-          lastFrom = 'fallback';
-          return fallback.reserve(clock.now(), maxWaitMs);
+          return fallbackBucket().reserve(clock.now(), maxWaitMs);
         }
         return reserveShared(client, maxWaitMs);
       },

@@ -515,12 +515,22 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
             throw lastError ?? budgetExhaustedError(request, attempts, reservation.retryAfterMs);
           }
           if (reservation.waitMs > 0) {
+            // A shared budget answers after a Redis round trip: the wait it granted may no longer fit.
+            const fits = reservation.waitMs <= remaining() - minAttemptWindowMs;
             budgetWaitMs += reservation.waitMs;
             try {
+              if (!fits) throw new DeadlineExceeded();
               await sleep(reservation.waitMs, call.signal);
             } catch (error) {
               connection.budget.refund();
               connection.breaker.release(permit.probe);
+              // Out of time while waiting for budget: the budget is why, say so (503 + Retry-After).
+              if (error instanceof DeadlineExceeded || call.signal.reason instanceof DeadlineExceeded) {
+                if (!request.signal?.aborted) {
+                  budgetRejected = true;
+                  throw lastError ?? budgetExhaustedError(request, attempts, reservation.waitMs);
+                }
+              }
               throw error;
             }
           }

@@ -207,16 +207,20 @@ describe('the shared request budget when Redis fails', () => {
       retryRedisAfterMs: 5000,
     });
     const budget = budgets.budgetFor('tenant-down', { requestsPerMinute: 60, burst: 4 });
+    // The fallback starts empty (the shared bucket may just have handed out its burst) and refills
+    // at half the rate (a token per 2 s), up to half the burst.
+    expect(await budget.reserve(0)).toEqual({ granted: false, retryAfterMs: 2000 });
+    now += 10_000;
     const answers = [];
-    for (let index = 0; index < 4; index++) answers.push(await budget.reserve(0));
-    // Half the burst (2 of 4) from the in-process fallback, then refused with an honest wait.
-    expect(answers.map((answer) => answer.granted)).toEqual([true, true, false, false]);
+    for (let index = 0; index < 3; index++) answers.push(await budget.reserve(0));
+    expect(answers.map((answer) => answer.granted)).toEqual([true, true, false]);
     expect(budgets.scope()).toBe('degraded');
     expect(logger.events().filter((event) => event === 'rate_budget_redis_unavailable')).toHaveLength(1);
 
-    // Redis is back, but the pause has not run out: still the fallback, no Redis call.
+    // Redis is back, but the pause (5 s from the last failure) has not run out: still the
+    // fallback, no Redis call.
     useDead = false;
-    now += 1000;
+    now = 1_000_000 + 10_000 + 1000;
     await budget.reserve(0);
     expect(await admin.exists(keyFor('tenant-down'))).toBe(0);
     now += 5000;
@@ -245,9 +249,13 @@ describe('the shared request budget when Redis fails', () => {
       commandTimeoutMs: 100,
       connectTimeoutMs: 100,
     });
-    const answer = await budgets.budgetFor('tenant-hang', { requestsPerMinute: 60, burst: 8 }).reserve(0);
-    // Answered by the fallback (a quarter of the burst by default).
-    expect(answer).toEqual({ granted: true, waitMs: 0 });
+    const answer = await budgets
+      .budgetFor('tenant-hang', { requestsPerMinute: 60, burst: 8 })
+      .reserve(60_000);
+    // Answered by the fallback: empty at first, a quarter of the rate by default (a token per 4 s).
+    if (!answer.granted) throw new Error('expected a reservation from the fallback');
+    expect(answer.waitMs).toBeGreaterThan(3900);
+    expect(answer.waitMs).toBeLessThanOrEqual(4000);
     expect(logger.lines.find((line) => line.event === 'rate_budget_redis_unavailable')?.fields.error).toMatch(
       /did not answer within 100 ms/,
     );

@@ -52,7 +52,9 @@ describe('request budget (Chargebee, CHARGEBEE_REQUESTS_PER_MINUTE=12)', () => {
     const clock = createTestClock();
     const stack = await startResilienceStack(audit, {
       clock,
-      env: { CHARGEBEE_REQUESTS_PER_MINUTE: String(VENDOR_LIMIT_PER_MINUTE) },
+      // The stack's Redis is unreachable, so the budget is each instance's fallback share: one
+      // instance here, so the whole limit (the shared Redis budget has its own suites).
+      env: { CHARGEBEE_REQUESTS_PER_MINUTE: String(VENDOR_LIMIT_PER_MINUTE), EXPECTED_INSTANCES: '1' },
       chargebee: {
         // One small catalogue page and one rows page per customer: every load costs a known number of calls.
         dataset: mergeChargebeeDatasets(
