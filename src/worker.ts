@@ -5,6 +5,7 @@ import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { standaloneProblemResponse } from './errors/problem';
 import { createGateway } from './gateway';
 import { createFetchTransport } from './http/fetch-transport';
+import type { Transport } from './http/types';
 import { createJsonLogger } from './logger';
 import { startSandbox } from './sandbox/sandbox';
 
@@ -30,6 +31,11 @@ export interface WorkerOptions {
    * own tenant id, so runs sharing one Redis never read or invalidate each other's entries.
    */
   configure?: (config: GatewayConfig) => GatewayConfig;
+  /**
+   * Wraps the vendor transport (the sandbox's in-process one, or `fetch`). Tests add latency, so
+   * that concurrent requests really overlap at the vendor as they do over a network.
+   */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 type Gateway = {
@@ -49,7 +55,9 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
   const { runtime } = createGateway({
     config: sandbox?.config ?? config,
     logger,
-    transport: sandbox?.transport ?? createFetchTransport(),
+    transport: (options.wrapTransport ?? ((transport: Transport) => transport))(
+      sandbox?.transport ?? createFetchTransport(),
+    ),
     adapterFactories,
     // A Worker's I/O objects belong to the request that made them: one Redis client per request,
     // closed through that request's `waitUntil` (TOOLCHAIN.md, "code had hung").
