@@ -291,11 +291,20 @@ export function createInvalidationBus(options: InvalidationBusOptions): Invalida
     async close() {
       closed = true;
       subscribed = false;
-      try {
-        await subscriber.quit();
-      } catch {
+      // QUIT would wait in the offline queue for a connection that may never come back.
+      if (subscriber.status !== 'ready') {
         subscriber.disconnect();
+        return;
       }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        subscriber.quit().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 500);
+        }),
+      ]);
+      clearTimeout(timer);
+      subscriber.disconnect();
     },
   };
 }
