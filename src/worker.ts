@@ -1,11 +1,10 @@
-import type { Clock } from '../adapters/kit';
+import type { Clock, Transport } from '../adapters/kit';
 import { adapterFactories } from '../adapters/registry';
 import { createApp } from './app';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { standaloneProblemResponse } from './errors/problem';
 import { createGateway } from './gateway';
 import { createFetchTransport } from './http/fetch-transport';
-import type { Transport } from './http/types';
 import { createJsonLogger } from './logger';
 import { startSandbox } from './sandbox/sandbox';
 

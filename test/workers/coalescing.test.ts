@@ -18,7 +18,7 @@ import { backgroundSettled, gatewayLogs, restartGateway, vendorLatency } from '.
  */
 
 const redisUrl = env.TEST_REDIS_URL;
-const customerId = sandboxExamples.chargebeeCustomer;
+const customerId = sandboxExamples.chargebee.customerId;
 const tenants: string[] = [];
 let tenant = '';
 

@@ -215,9 +215,13 @@ describe('three gateway processes on one Redis', () => {
 
   // Last: the burst loads the machine and leaves the burst tenant's budget empty.
   it('keep a burst of cold loads within the vendor limit: no vendor 429 reaches a caller, the rest get 503 + Retry-After', async () => {
+    // Warm the feature catalogue (cached for an hour) so every cold load of the burst costs one
+    // call; else the burst's row calls may take every token and the catalogue call starve.
+    const [warmCustomer, ...burstCustomers] = customers as [string, ...string[]];
+    expect((await list(instance(0), keys.burst, warmCustomer)).status).toBe(200);
     burstSite.simulator.kit.recorded.length = 0;
     const answers = await Promise.all(
-      customers.map((customerId, index) => list(instance(index % 3), keys.burst, customerId)),
+      burstCustomers.map((customerId, index) => list(instance(index % 3), keys.burst, customerId)),
     );
     const recorded = burstSite.simulator.kit.recorded;
     // The vendor never had to refuse anyone, and never saw more than its limit in any window.
@@ -230,8 +234,9 @@ describe('three gateway processes on one Redis', () => {
     ).toBeLessThanOrEqual(VENDOR_LIMIT.limit);
     const served = answers.filter((answer) => answer.status === 200);
     const refused = answers.filter((answer) => answer.status !== 200);
-    // The budget allowed at least its burst; three per-process budgets would have sent 45 at once.
-    expect(served.length).toBeGreaterThanOrEqual(5);
+    // The budget let most of its burst through (two of 15 tokens went to the warm-up); three
+    // per-process budgets would have sent 44 at once.
+    expect(served.length).toBeGreaterThanOrEqual(10);
     expect(refused.length).toBeGreaterThan(0);
     for (const answer of refused) {
       expect(answer.status).toBe(503);

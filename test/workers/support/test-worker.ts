@@ -1,5 +1,5 @@
+import type { Transport } from '../../../adapters/kit';
 import type { GatewayConfig } from '../../../src/config';
-import type { Transport } from '../../../src/http/types';
 import { createWorker, type GatewayWorker, type WorkerEnv } from '../../../src/worker';
 
 /**
