@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 30_000;
 
 /** Variables of the developer's or CI's environment that would change the gateway's configuration. */
 const configurationVariable =
-  /^(GATEWAY_|CURSOR_SECRET$|REDIS_URL$|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_|EXPECTED_INSTANCES$)/;
+  /^(GATEWAY_|CURSOR_SECRET$|REDIS_|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_|EXPECTED_INSTANCES$)/;
 
 /** One running gateway process. */
 export interface GatewayProcess {

@@ -134,6 +134,9 @@ beforeAll(async () => {
     // Ten minutes: without the pub/sub message, memory would be trusted that long.
     CACHE_MEMORY_RECHECK_MS: '600000',
     EXPECTED_INSTANCES: '3',
+    // Three gateways, the simulators and the test share a busy 2-core machine: a cache command that
+    // waits 150 ms for CPU would open the Redis breaker and switch the cross-instance lock off.
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
     LOG_LEVEL: 'info',
   };
   instances = await Promise.all([0, 1, 2].map(() => startGatewayProcess(bundle.path, env)));
