@@ -16,6 +16,24 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   startedAt: number;
   endedAt: number | null;
+  /** Refused by the simulated rate limit (answered 429 without reaching the vendor logic). */
+  rateLimited: boolean;
+}
+
+/**
+ * A vendor's request limit: at most `limit` requests per sliding `windowMs` are answered; the rest get
+ * `status` (429) with `body` and a `Retry-After` (whole seconds until the window has room again).
+ * Refused requests do not count against the window (only answered ones do), as a vendor's quota.
+ */
+export interface RateLimitRule {
+  limit: number;
+  windowMs: number;
+  /** Default 429. */
+  status?: number;
+  /** Default a generic JSON error; vendors pass their own (Chargebee: `api_request_limit_exceeded`). */
+  body?: string;
+  /** Send `Retry-After` (default true; Chargebee does not guarantee it). */
+  retryAfter?: boolean;
 }
 
 /** A misbehaviour to serve instead of (or before) the normal answer. */
@@ -49,7 +67,9 @@ export interface SimulatorKit {
   inject(rule: FaultRule): void;
   /** Adds latency to every normal answer (lets tests observe concurrency). */
   setLatency(ms: number): void;
-  /** Forgets recorded requests, faults, latency and the in-flight peak. */
+  /** Enforces a request limit per sliding window (null removes it). */
+  setRateLimit(rule: RateLimitRule | null): void;
+  /** Forgets recorded requests, faults, latency, the rate limit and the in-flight peak. */
   reset(): void;
   middleware: MiddlewareHandler;
 }
@@ -94,6 +114,21 @@ export function createSimulatorKit(): SimulatorKit {
   const inFlight = { current: 0, peak: 0 };
   let rules: Array<FaultRule & { remaining: number }> = [];
   let latencyMs = 0;
+  let rateLimit: RateLimitRule | null = null;
+  /** Arrival times of the answered requests inside the current window (oldest first). */
+  let admitted: number[] = [];
+
+  /** Whether a request arriving at `now` fits the limit; records it when it does. */
+  const admit = (now: number): { ok: true } | { ok: false; retryAfterMs: number } => {
+    if (rateLimit === null) return { ok: true };
+    const windowStart = now - rateLimit.windowMs;
+    admitted = admitted.filter((time) => time > windowStart);
+    if (admitted.length < rateLimit.limit) {
+      admitted.push(now);
+      return { ok: true };
+    }
+    return { ok: false, retryAfterMs: (admitted[0] ?? now) + rateLimit.windowMs - now };
+  };
 
   const middleware: MiddlewareHandler = async (c, next) => {
     const url = new URL(c.req.url);
@@ -114,8 +149,23 @@ export function createSimulatorKit(): SimulatorKit {
       headers,
       startedAt: Date.now(),
       endedAt: null,
+      rateLimited: false,
     };
     recorded.push(record);
+    const admission = admit(record.startedAt);
+    if (!admission.ok && rateLimit !== null) {
+      record.rateLimited = true;
+      record.endedAt = Date.now();
+      return new Response(rateLimit.body ?? '{"error":"rate_limited"}', {
+        status: rateLimit.status ?? 429,
+        headers: {
+          'content-type': 'application/json',
+          ...(rateLimit.retryAfter === false
+            ? {}
+            : { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))) }),
+        },
+      });
+    }
     inFlight.current += 1;
     inFlight.peak = Math.max(inFlight.peak, inFlight.current);
     try {
@@ -163,12 +213,36 @@ export function createSimulatorKit(): SimulatorKit {
     setLatency(ms) {
       latencyMs = ms;
     },
+    setRateLimit(rule) {
+      if (rule !== null && !(rule.limit >= 1 && rule.windowMs > 0))
+        throw new RangeError('a rate limit needs limit >= 1 and windowMs > 0');
+      rateLimit = rule;
+      admitted = [];
+    },
     reset() {
       recorded.length = 0;
       rules = [];
       latencyMs = 0;
+      rateLimit = null;
+      admitted = [];
       inFlight.peak = inFlight.current;
     },
     middleware,
   };
+}
+
+/**
+ * The most requests that arrived within any `windowMs` (a window starting at each arrival), from
+ * recorded arrival times: what a vendor counting a rolling window would have counted at its worst.
+ */
+export function busiestWindow(arrivals: readonly number[], windowMs: number): number {
+  const sorted = [...arrivals].sort((a, b) => a - b);
+  let most = 0;
+  let end = 0;
+  for (let start = 0; start < sorted.length; start++) {
+    const first = sorted[start] ?? 0;
+    while (end < sorted.length && (sorted[end] ?? 0) < first + windowMs) end += 1;
+    most = Math.max(most, end - start);
+  }
+  return most;
 }

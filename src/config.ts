@@ -61,7 +61,17 @@ export interface GatewayConfig {
     /** Budget of one Redis command on a ready connection; past it the request carries on without Redis. */
     redisCommandTimeoutMs: number;
     catalogTtlSeconds: number;
+    /**
+     * How long a memory-tier entry is served before Redis is asked again: the backstop by which an
+     * invalidation made on another instance reaches this one (the pub/sub hint is the fast path).
+     */
+    memoryRecheckMs: number;
   };
+  /**
+   * How many instances share one Redis. While Redis fails, each instance falls back to
+   * 1 / expectedInstances of every vendor connection's budget, so together they stay within it.
+   */
+  expectedInstances: number;
   limits: Record<VendorId, VendorLimits>;
   upstream: { attemptTimeoutMs: number; deadlineMs: number; maxAttempts: number };
   port: number;
@@ -131,6 +141,8 @@ const gatewayEnvShape = {
   CACHE_NEGATIVE_TTL_SECONDS: positiveInt(30),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(150),
   CACHE_CATALOG_TTL_SECONDS: positiveInt(3600),
+  CACHE_MEMORY_RECHECK_MS: nonNegativeInt(2000),
+  EXPECTED_INSTANCES: positiveInt(4),
   /** Overrides every vendor's default in-flight cap when set. */
   VENDOR_MAX_CONCURRENCY: optionalPositiveInt,
   UPSTREAM_ATTEMPT_TIMEOUT_MS: positiveInt(3000),
@@ -394,7 +406,9 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       negativeTtlSeconds: env.CACHE_NEGATIVE_TTL_SECONDS,
       redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       catalogTtlSeconds: env.CACHE_CATALOG_TTL_SECONDS,
+      memoryRecheckMs: env.CACHE_MEMORY_RECHECK_MS,
     },
+    expectedInstances: env.EXPECTED_INSTANCES,
     limits: perVendor((vendor) => {
       const { config, defaults: vendorDefaults } = vendorModule(vendor);
       return {

@@ -18,11 +18,20 @@ import {
   createTieredCache,
   waitForRedisReady,
 } from './cache';
+import { budgetKey } from './cache/cache-key';
+import {
+  createInvalidationBus,
+  type InvalidationBus,
+  type InvalidationMessage,
+} from './cache/invalidation-bus';
+import { IsolateLoads } from './cache/isolate-loads';
 import { holdsServableSnapshot } from './cache/memory-inventory';
+import { currentRequestRedis, runWithRequestRedis } from './cache/request-redis';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
 import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
+import { createSharedBudgets } from './http/shared-rate-budget';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { CursorCodec } from './services/cursor';
@@ -99,12 +108,31 @@ function createAdapterPool(
 export function createGateway(options: GatewayOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? { now: () => Date.now() };
+  const sharedRedis: Redis | null =
+    options.redis.mode === 'shared' && config.redisUrl !== null
+      ? createRedisClient(config.redisUrl, { mode: 'shared', logger })
+      : null;
+  // One request budget per vendor connection across every instance sharing the Redis.
+  const budgets = createSharedBudgets({
+    redisConfigured: config.redisUrl !== null,
+    // Node: the process's client. Workers: the client of the request whose load is running.
+    redisFor: options.redis.mode === 'shared' ? () => sharedRedis : currentRequestRedis,
+    keyFor: (connectionKey) => {
+      // Connection keys are `<tenant id>:<vendor>` (the adapter pool below); tenant ids hold no `:`.
+      const split = connectionKey.lastIndexOf(':');
+      return budgetKey({ tenant: connectionKey.slice(0, split), vendor: connectionKey.slice(split + 1) });
+    },
+    clock,
+    logger,
+    fallbackShare: 1 / config.expectedInstances,
+  });
   const upstream: ResilientUpstreamClient = createUpstreamClient({
     transport: options.transport,
     attemptTimeoutMs: config.upstream.attemptTimeoutMs,
     deadlineMs: config.upstream.deadlineMs,
     maxAttempts: config.upstream.maxAttempts,
     limitsFor: limitsFromConfig(config),
+    budgetFor: (connectionKey, settings) => budgets.budgetFor(connectionKey, settings),
     clock,
     logger,
     secrets: config.secrets,
@@ -124,10 +152,13 @@ export function createGateway(options: GatewayOptions) {
     detail: { freshMs: DETAIL_TTL_MS, staleMs: DETAIL_TTL_MS },
   };
 
-  const sharedRedis: Redis | null =
-    options.redis.mode === 'shared' && config.redisUrl !== null
-      ? createRedisClient(config.redisUrl, { mode: 'shared', logger })
-      : null;
+  // Node: changes to Redis are broadcast to the other instances' memory tiers. Workers hold no
+  // long-lived connection, so they rely on the re-check window alone.
+  const bus: InvalidationBus | null =
+    sharedRedis === null ? null : createInvalidationBus({ redis: sharedRedis, state: cacheState, logger });
+  void bus?.start();
+  // Workers: concurrent requests of the isolate share a load (their caches are per request).
+  const isolateLoads = options.redis.mode === 'per-request' ? new IsolateLoads() : null;
   const sharedCache: GatewayCache | null =
     options.redis.mode === 'shared'
       ? createTieredCache<GatewayCacheNamespaces>({
@@ -137,6 +168,8 @@ export function createGateway(options: GatewayOptions) {
           waitUntil: options.background ?? ((promise) => void promise),
           negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
           redisCommandTimeoutMs: config.cache.redisCommandTimeoutMs,
+          memoryTrustMs: config.cache.memoryRecheckMs,
+          ...(bus === null ? {} : { onChange: (message: InvalidationMessage) => bus.publish(message) }),
         })
       : null;
 
@@ -157,6 +190,8 @@ export function createGateway(options: GatewayOptions) {
       waitUntil: (promise) => platform.waitUntil(promise),
       negativeTtlMs: config.cache.negativeTtlSeconds * 1000,
       redisCommandTimeoutMs: config.cache.redisCommandTimeoutMs,
+      memoryTrustMs: config.cache.memoryRecheckMs,
+      ...(isolateLoads === null ? {} : { isolateLoads }),
     });
     return {
       cache,
@@ -179,7 +214,15 @@ export function createGateway(options: GatewayOptions) {
     adapterFor,
     openRequest({ tenant, platform, forceRefresh }) {
       const { cache, redis, release } = openCache(platform);
-      const snapshots = createSnapshotStore({ cache, cacheConfig: config.cache, tenant, platform });
+      const snapshots = createSnapshotStore({
+        cache,
+        cacheConfig: config.cache,
+        tenant,
+        platform,
+        // Workers: the isolate-wide shared budget uses the loading request's own Redis client. Node's
+        // one client needs no context (and entering one would tax every promise).
+        ...(sharedCache === null ? { runLoad: (work) => runWithRequestRedis(redis, work) } : {}),
+      });
       // Only webhook deliveries claim events: built on first use, not for every read.
       let events: ReturnType<typeof createEventDeduplicator> | undefined;
       const eventsOf = () => {
@@ -245,6 +288,15 @@ export function createGateway(options: GatewayOptions) {
         return readinessOf({
           tenants: config.tenants,
           redis: health.redis,
+          budget: budgets.scope(),
+          invalidation:
+            bus !== null
+              ? bus.status() === 'subscribed'
+                ? 'pubsub'
+                : 'recheck-window'
+              : config.redisUrl === null
+                ? 'local'
+                : 'recheck-window',
           breakerState: (key) => upstream.breakerState(key),
           holdsServableSnapshot: (tenantId, vendor) => holdsServableSnapshot(cacheState, tenantId, vendor),
         });
@@ -279,6 +331,7 @@ export function createGateway(options: GatewayOptions) {
     },
     async close() {
       await sharedCache?.drain();
+      await bus?.close();
       if (sharedRedis !== null) await closeRedisClient(sharedRedis);
     },
   };

@@ -1,4 +1,4 @@
-import type { Clock } from '../adapters/kit';
+import type { Clock, Transport } from '../adapters/kit';
 import { adapterFactories } from '../adapters/registry';
 import { createApp } from './app';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
@@ -30,6 +30,11 @@ export interface WorkerOptions {
    * own tenant id, so runs sharing one Redis never read or invalidate each other's entries.
    */
   configure?: (config: GatewayConfig) => GatewayConfig;
+  /**
+   * Wraps the vendor transport (the sandbox's in-process one, or `fetch`). Tests add latency, so
+   * that concurrent requests really overlap at the vendor as they do over a network.
+   */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 type Gateway = {
@@ -49,7 +54,9 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
   const { runtime } = createGateway({
     config: sandbox?.config ?? config,
     logger,
-    transport: sandbox?.transport ?? createFetchTransport(),
+    transport: (options.wrapTransport ?? ((transport: Transport) => transport))(
+      sandbox?.transport ?? createFetchTransport(),
+    ),
     adapterFactories,
     // A Worker's I/O objects belong to the request that made them: one Redis client per request,
     // closed through that request's `waitUntil` (TOOLCHAIN.md, "code had hung").

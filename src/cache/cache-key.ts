@@ -64,3 +64,11 @@ export function scopeKeyOf(key: string): string {
   // Segments are percent-encoded, so the last `:` is the one before the id.
   return key.slice(0, key.lastIndexOf(':'));
 }
+
+/**
+ * The key of one vendor connection's shared request budget: `eg:<version>:<tenant>:<vendor>:budget`.
+ * Five segments like a scope marker, so no cache namespace may be named `budget`.
+ */
+export function budgetKey(input: { version?: string; tenant: string; vendor: string }): string {
+  return cacheScopeKey({ ...input, namespace: 'budget' });
+}

@@ -4,6 +4,8 @@ import type { CacheEntry } from './cache-entry';
 import type { CacheKeyParts } from './cache-key';
 import type { CacheMetrics } from './cache-metrics';
 import type { CacheState } from './cache-state';
+import type { InvalidationMessage } from './invalidation-bus';
+import type { IsolateLoads } from './isolate-loads';
 import type { RedisBreakerState } from './redis-breaker';
 
 /** The tiered cache's public types: results, namespaces, options. The engine is in `tiered-cache.ts`. */
@@ -206,4 +208,15 @@ export interface TieredCacheOptions<N extends NamespaceValues> {
    * memory within this time. Ignored without Redis. Default 2000 ms.
    */
   memoryTrustMs?: number;
+  /**
+   * Told about every change to the shared tier (a delete, a stored value, a scope generation), so it
+   * can be broadcast to the other instances' memory tiers (Node: the invalidation bus). Deletes and
+   * scope changes are awaited (bounded by the bus), so a webhook's answer means "published".
+   */
+  onChange?: (message: InvalidationMessage) => unknown;
+  /**
+   * Loads shared by the concurrent requests of one Worker isolate, whose caches are per request.
+   * Leave out on Node, where the one cache's in-flight map already covers the process.
+   */
+  isolateLoads?: IsolateLoads;
 }

@@ -18,6 +18,8 @@ import {
 } from './cache-key';
 import type { CacheMetrics } from './cache-metrics';
 import type { CacheState, MemorySlot } from './cache-state';
+import type { InvalidationMessage } from './invalidation-bus';
+import type { IsolateLoads } from './isolate-loads';
 import { lockToken, waitForPeer } from './load-lock';
 import { RedisTier } from './redis-tier';
 import { ScopeGenerations } from './scope-generations';
@@ -135,8 +137,12 @@ class TieredCacheEngine {
    */
   private readonly inFlight = new Map<string, InFlightLoad>();
   private readonly background = new Set<Promise<void>>();
+  private readonly onChange: (message: InvalidationMessage) => unknown;
+  private readonly isolateLoads: IsolateLoads | null;
 
   constructor(options: TieredCacheOptions<NamespaceValues>) {
+    this.onChange = options.onChange ?? (() => undefined);
+    this.isolateLoads = options.isolateLoads ?? null;
     this.state = options.state;
     this.metrics = options.state.metrics;
     this.logger = options.logger ?? options.state.logger;
@@ -225,6 +231,7 @@ class TieredCacheEngine {
       this.logger.warn('cache_invalidation_incomplete', { keys: keys.length, reason: outcome.reason });
       return { memoryDeleted, redis: 'unavailable', redisDeleted: 0 };
     }
+    await this.onChange({ kind: 'delete', keys: [...keys] });
     return { memoryDeleted, redis: 'deleted', redisDeleted: outcome.value };
   }
 
@@ -386,10 +393,25 @@ class TieredCacheEngine {
         return { entry: slot.entry, tier: 'memory', collapsed: true };
       }
     }
+    if (this.isolateLoads !== null && mode !== 'refresh') {
+      // Another request of this isolate is loading the key: wait for its plain result.
+      const running = this.isolateLoads.running(key);
+      if (running !== undefined) {
+        const shared = await this.isolateLoads.follow(running, this.lockWaitMs);
+        if (shared.kind === 'failed') throw shared.error;
+        if (shared.kind === 'loaded') {
+          if (mode === 'miss') this.metrics.collapsed += 1;
+          return { entry: shared.entry, tier: 'memory', collapsed: true };
+        }
+        if (mode === 'background') return undefined;
+        // It stood aside, or took longer than a lock wait: load here (again guarded by the Redis lock).
+      }
+    }
     const flags = { invalidated: false };
     const promise = this.runLoad(key, mode, loader, lifetime, flags);
     const record: InFlightLoad = { promise, flags };
     this.inFlight.set(key, record);
+    this.isolateLoads?.lead(key, promise);
     const forget = () => {
       if (this.inFlight.get(key) === record) this.inFlight.delete(key);
     };
@@ -505,6 +527,7 @@ class TieredCacheEngine {
       this.logger.warn('cache_scope_invalidation_incomplete', { scope: scopeKey, reason: outcome.reason });
       return { redis: 'unavailable' };
     }
+    await this.onChange({ kind: 'scope', scopeKey, generation });
     return { redis: 'stored' };
   }
 
@@ -515,7 +538,10 @@ class TieredCacheEngine {
     const now = this.now;
     this.remember(key, entry, json.length, now);
     const ttlMs = entry.staleUntil - now;
-    if (this.redis !== null && ttlMs > 0) await this.redis.set(key, json, ttlMs);
+    if (this.redis === null || ttlMs <= 0) return;
+    const stored = await this.redis.set(key, json, ttlMs);
+    // Not awaited: other instances only need to drop older copies, and the load's callers are waiting.
+    if (stored.ok) void this.onChange({ kind: 'write', key, storedAt: entry.storedAt });
   }
 
   /** Keeps an entry in memory, charged at its heap estimate: `jsonLength` × {@link HEAP_BYTES_PER_JSON_CHARACTER}. */
@@ -525,6 +551,7 @@ class TieredCacheEngine {
   }
 
   private invalidateInFlight(key: string): void {
+    this.isolateLoads?.forget(key);
     const running = this.inFlight.get(key);
     if (running === undefined) return;
     running.flags.invalidated = true;

@@ -34,7 +34,8 @@ export class TokenBucket {
   #tokens: number;
   #updatedAt: number;
 
-  constructor(settings: RateBudgetSettings, nowMs: number) {
+  /** `initialTokens` defaults to a full bucket (`burst`). */
+  constructor(settings: RateBudgetSettings, nowMs: number, initialTokens?: number) {
     if (!(settings.requestsPerMinute > 0) || !Number.isFinite(settings.requestsPerMinute)) {
       throw new RangeError(`requestsPerMinute must be a positive number, got ${settings.requestsPerMinute}`);
     }
@@ -43,7 +44,7 @@ export class TokenBucket {
     }
     this.#ratePerMs = settings.requestsPerMinute / 60_000;
     this.#burst = settings.burst;
-    this.#tokens = settings.burst;
+    this.#tokens = Math.min(settings.burst, initialTokens ?? settings.burst);
     this.#updatedAt = nowMs;
   }
 
@@ -81,4 +82,25 @@ export class TokenBucket {
     this.#refill(nowMs);
     this.#tokens = Math.min(this.#burst, this.#tokens + 1);
   }
+}
+
+/**
+ * A connection's request budget as the upstream client uses it: the in-process {@link TokenBucket}
+ * (one budget per process or isolate) or the Redis token bucket shared by every instance
+ * (`shared-rate-budget.ts`). `reserve` may answer synchronously (local) or after a Redis round trip.
+ */
+export interface RequestBudget {
+  /** Same contract as {@link TokenBucket.reserve}, at the budget's own notion of now. */
+  reserve(maxWaitMs: number): TokenReservation | Promise<TokenReservation>;
+  /** Gives back a reserved token that was never used; best effort, never throws. */
+  refund(): void;
+}
+
+/** The in-process budget: a {@link TokenBucket} read at the injected clock's time. */
+export function localRequestBudget(settings: RateBudgetSettings, clock: { now(): number }): RequestBudget {
+  const bucket = new TokenBucket(settings, clock.now());
+  return {
+    reserve: (maxWaitMs) => bucket.reserve(clock.now(), maxWaitMs),
+    refund: () => bucket.refund(clock.now()),
+  };
 }

@@ -21,7 +21,7 @@ import { formatTraceparent, newSpanId } from '../observability/trace-context';
 import { CircuitBreaker, type CircuitState, countsAsBreakerFailure } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { defaultLimitsFor, type LimitsFor } from './connection-limits';
-import { TokenBucket } from './rate-budget';
+import { localRequestBudget, type RateBudgetSettings, type RequestBudget } from './rate-budget';
 import { parseRetryAfter, retryAfterSeconds } from './retry-after';
 import {
   type AttemptFailure,
@@ -49,6 +49,11 @@ export interface UpstreamClientOptions {
   maxDelayMs?: number;
   /** Rate budget and concurrency cap per connection. Default: `defaultConnectionLimits` per vendor. */
   limitsFor?: LimitsFor;
+  /**
+   * Where a connection's request budget lives. Default: an in-process token bucket per connection.
+   * With Redis the gateway passes the shared budget (`shared-rate-budget.ts`): one across instances.
+   */
+  budgetFor?: (connectionKey: string, settings: RateBudgetSettings) => RequestBudget;
   /** Consecutive failed attempts that open a connection's circuit. Default 5. */
   failureThreshold?: number;
   /** How long an open circuit answers without calling the vendor. Default 30000. */
@@ -192,7 +197,7 @@ function describeCause(error: unknown): string {
 }
 
 interface Connection {
-  bucket: TokenBucket;
+  budget: RequestBudget;
   limiter: ConcurrencyLimiter;
   breaker: CircuitBreaker;
 }
@@ -223,13 +228,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
   const logger = options.logger ?? silentLogger;
   const configuredSecrets = options.secrets ?? [];
   const connections = new Map<string, Connection>();
+  const budgetFor =
+    options.budgetFor ??
+    ((_connectionKey: string, settings: RateBudgetSettings) => localRequestBudget(settings, clock));
 
   function connectionFor(request: UpstreamRequest): Connection {
     const existing = connections.get(request.connectionKey);
     if (existing) return existing;
     const limits = limitsFor(request.connectionKey, request.vendor);
     const connection: Connection = {
-      bucket: new TokenBucket(limits, clock.now()),
+      budget: budgetFor(request.connectionKey, limits),
       limiter: new ConcurrencyLimiter(limits.maxConcurrent),
       breaker: new CircuitBreaker({
         failureThreshold,
@@ -491,7 +499,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
           if (remaining() < minAttemptWindowMs) throw new DeadlineExceeded();
           const permit = connection.breaker.tryAcquire(clock.now());
           if (!permit.allowed) throw lastError ?? circuitOpenError(request, attempts, permit.retryAfterMs);
-          const reservation = connection.bucket.reserve(clock.now(), remaining() - minAttemptWindowMs);
+          const pendingReservation = connection.budget.reserve(remaining() - minAttemptWindowMs);
+          // The in-process budget answers synchronously: no extra tick on the common path.
+          const reservation =
+            pendingReservation instanceof Promise ? await pendingReservation : pendingReservation;
           if (!reservation.granted) {
             connection.breaker.release(permit.probe);
             logger.debug('upstream_budget_exhausted', {
@@ -504,12 +515,22 @@ export function createUpstreamClient(options: UpstreamClientOptions): ResilientU
             throw lastError ?? budgetExhaustedError(request, attempts, reservation.retryAfterMs);
           }
           if (reservation.waitMs > 0) {
+            // A shared budget answers after a Redis round trip: the wait it granted may no longer fit.
+            const fits = reservation.waitMs <= remaining() - minAttemptWindowMs;
             budgetWaitMs += reservation.waitMs;
             try {
+              if (!fits) throw new DeadlineExceeded();
               await sleep(reservation.waitMs, call.signal);
             } catch (error) {
-              connection.bucket.refund(clock.now());
+              connection.budget.refund();
               connection.breaker.release(permit.probe);
+              // Out of time while waiting for budget: the budget is why, say so (503 + Retry-After).
+              if (error instanceof DeadlineExceeded || call.signal.reason instanceof DeadlineExceeded) {
+                if (!request.signal?.aborted) {
+                  budgetRejected = true;
+                  throw lastError ?? budgetExhaustedError(request, attempts, reservation.waitMs);
+                }
+              }
               throw error;
             }
           }

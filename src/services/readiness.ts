@@ -21,11 +21,26 @@ const severity: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open
 export function readinessOf(input: {
   tenants: readonly TenantConfig[];
   redis: string;
+  /**
+   * Which request budget is in force: `shared` (one per vendor connection across instances, in
+   * Redis), `local` (no Redis: per process or isolate), `degraded` (Redis failing: fallback shares).
+   */
+  budget: string;
+  /**
+   * How other instances' invalidations reach this one's memory tier: `pubsub` (Node, subscribed),
+   * `recheck-window` (Workers, or a subscriber reconnecting), `local` (no Redis).
+   */
+  invalidation: string;
   breakerState(connectionKey: string): CircuitState;
   /** Whether this instance holds a servable (fresh or stale) snapshot of the tenant at the vendor. */
   holdsServableSnapshot(tenantId: string, vendor: VendorId): boolean;
 }): Readiness {
-  const checks: Record<string, string> = { config: 'ok', redis: input.redis };
+  const checks: Record<string, string> = {
+    config: 'ok',
+    redis: input.redis,
+    budget: input.budget,
+    invalidation: input.invalidation,
+  };
   let unreachable = 0;
   for (const tenant of input.tenants) {
     const vendors = Object.keys(tenant.vendors) as VendorId[];

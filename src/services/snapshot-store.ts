@@ -47,6 +47,11 @@ export interface SnapshotStoreOptions {
   cacheConfig: GatewayConfig['cache'];
   tenant: TenantConfig;
   platform: PlatformServices;
+  /**
+   * Runs a vendor load. Workers pass one that makes the request's own Redis client current for the
+   * load (the isolate-wide shared request budget finds it there); default: runs it as is.
+   */
+  runLoad?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The catalogue entry ids adapters use (see each adapter's `remember('catalog', …)`). */
@@ -59,13 +64,14 @@ const CATALOG_IDS = ['features'];
  */
 export function createSnapshotStore(options: SnapshotStoreOptions) {
   const { cache, cacheConfig, tenant, platform } = options;
+  const runLoad = options.runLoad ?? (<T>(work: () => Promise<T>) => work());
 
   /** The adapter's side cache for one vendor (catalogue, details), scoped to this tenant. */
   const remember =
     (vendor: VendorId): LoadContext['remember'] =>
     async (namespace, id, load) => {
       const result = await cache[namespace].swr({ tenant: tenant.id, vendor, id }, () =>
-        observeUpstreamCalls(platform.upstreamCalls, async () => (await load()) as unknown),
+        observeUpstreamCalls(platform.upstreamCalls, () => runLoad(async () => (await load()) as unknown)),
       );
       return result.value as Awaited<ReturnType<typeof load>>;
     };
@@ -85,10 +91,12 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
         try {
           // Only the request whose load runs (not the ones sharing it) is charged its vendor calls.
           return await observeUpstreamCalls(platform.upstreamCalls, () =>
-            adapter.loadCustomer(customerId, {
-              remember: remember(vendor),
-              ...(vendorAt === undefined ? {} : { at: vendorAt }),
-            }),
+            runLoad(() =>
+              adapter.loadCustomer(customerId, {
+                remember: remember(vendor),
+                ...(vendorAt === undefined ? {} : { at: vendorAt }),
+              }),
+            ),
           );
         } catch (error) {
           // "Does not exist" is an answer worth caching briefly; every other failure is not cached.

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEntry } from '../../../src/cache/cache-entry';
 import { lockKeyOf } from '../../../src/cache/cache-key';
 import { createCacheState } from '../../../src/cache/cache-state';
+import type { InvalidationMessage } from '../../../src/cache/invalidation-bus';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '../../../src/cache/redis-client';
 import { createTieredCache, type TieredCacheOptions } from '../../../src/cache/tiered-cache';
 import {
@@ -609,5 +610,36 @@ describe('tiered cache over a real Redis', () => {
     expect(pings).toHaveBeenCalledTimes(1);
     expect(health).toMatchObject({ redis: 'up', breaker: 'closed' });
     expect(health.redisLatencyMs).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('changes to the shared tier are reported for the invalidation bus', () => {
+  it('a stored value, a delete and a scope invalidation each report once, after Redis took them', async () => {
+    const messages: InvalidationMessage[] = [];
+    const { cache, clock } = await instance({ onChange: (message) => messages.push(message) });
+    const parts = customer();
+    const key = cache.snapshot.key(parts);
+    await cache.snapshot.swr(parts, scriptedLoader<Snapshot>({ customerId: parts.id, plan: 'gold' }).load);
+    expect(messages).toEqual([{ kind: 'write', key, storedAt: clock.now() }]);
+    await cache.snapshot.delete(parts);
+    expect(messages[1]).toEqual({ kind: 'delete', keys: [key] });
+    await cache.snapshot.invalidateAll({ tenant: parts.tenant, vendor: parts.vendor });
+    expect(messages[2]).toEqual({
+      kind: 'scope',
+      scopeKey: key.slice(0, key.lastIndexOf(':')),
+      generation: clock.now(),
+    });
+    expect(messages).toHaveLength(3);
+  });
+
+  it('reports nothing when Redis did not take the change (other instances cannot see it either)', async () => {
+    const messages: InvalidationMessage[] = [];
+    const dead = createRedisClient('redis://127.0.0.1:1', { mode: 'shared', logger: recordingLogger() });
+    openClients.push(dead);
+    const { cache } = await instance({ redis: dead, onChange: (message) => messages.push(message) });
+    const parts = customer();
+    await cache.snapshot.swr(parts, scriptedLoader<Snapshot>({ customerId: parts.id, plan: 'gold' }).load);
+    await cache.snapshot.delete(parts);
+    expect(messages).toEqual([]);
   });
 });

@@ -52,7 +52,10 @@ describe('request budget (Chargebee, CHARGEBEE_REQUESTS_PER_MINUTE=12)', () => {
     const clock = createTestClock();
     const stack = await startResilienceStack(audit, {
       clock,
-      env: { CHARGEBEE_REQUESTS_PER_MINUTE: String(VENDOR_LIMIT_PER_MINUTE) },
+      // No Redis: the in-process budget, on the test's clock. (With the stack's unreachable Redis the
+      // budget would be the conservative fallback share; the shared budget and its fallback have their
+      // own suites: test/integration/http/shared-rate-budget.redis.test.ts, scale-out/.)
+      env: { CHARGEBEE_REQUESTS_PER_MINUTE: String(VENDOR_LIMIT_PER_MINUTE), REDIS_URL: '' },
       chargebee: {
         // One small catalogue page and one rows page per customer: every load costs a known number of calls.
         dataset: mergeChargebeeDatasets(

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { CacheEntry } from '../../../src/cache/cache-entry';
-import { cacheKey } from '../../../src/cache/cache-key';
+import { budgetKey, cacheKey } from '../../../src/cache/cache-key';
 
 /**
  * Looks at the gateway's Redis from the test's side (inside workerd too, through the same
@@ -48,5 +48,24 @@ export function deleteTenantKeys(url: string, tenant: string): Promise<number> {
       if (keys.length > 0) deleted += await client.del(...keys);
     } while (cursor !== '0');
     return deleted;
+  });
+}
+
+/** Sets a connection's shared request budget to empty, as if other instances had just used it up. */
+export function drainBudget(url: string, parts: { tenant: string; vendor: string }): Promise<void> {
+  return withClient(url, async (client) => {
+    const [seconds, micros] = await client.time();
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const key = budgetKey({ tenant: parts.tenant, vendor: parts.vendor });
+    await client.hset(key, 'tokens', '0', 'at', String(nowMs));
+    await client.pexpire(key, 60_000);
+  });
+}
+
+/** The tokens left in a connection's shared request budget, or null when Redis has no bucket. */
+export function budgetTokens(url: string, parts: { tenant: string; vendor: string }): Promise<number | null> {
+  return withClient(url, async (client) => {
+    const tokens = await client.hget(budgetKey({ tenant: parts.tenant, vendor: parts.vendor }), 'tokens');
+    return tokens === null ? null : Number(tokens);
   });
 }

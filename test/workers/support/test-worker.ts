@@ -1,3 +1,4 @@
+import type { Transport } from '../../../adapters/kit';
 import type { GatewayConfig } from '../../../src/config';
 import { createWorker, type GatewayWorker, type WorkerEnv } from '../../../src/worker';
 
@@ -26,13 +27,28 @@ export const testClock = {
   },
 };
 
+/** Latency added to every vendor request (the sandbox answers in process, instantly). */
+export const vendorLatency = { ms: 0 };
+
+/** The gateway's vendor transport with {@link vendorLatency} in front. */
+function withVendorLatency(inner: Transport): Transport {
+  return async (url, init) => {
+    if (vendorLatency.ms > 0) await new Promise((resolve) => setTimeout(resolve, vendorLatency.ms));
+    return inner(url, init);
+  };
+}
+
 /** Every JSON log line of the current gateway. */
 export const gatewayLogs: string[] = [];
 
 let pendingBackgroundTasks = 0;
 let waitUntilCalls = 0;
 let envOverrides: Record<string, string | undefined> = {};
-let current: GatewayWorker = createWorker({ clock: testClock, writeLog: (line) => gatewayLogs.push(line) });
+let current: GatewayWorker = createWorker({
+  clock: testClock,
+  writeLog: (line) => gatewayLogs.push(line),
+  wrapTransport: withVendorLatency,
+});
 
 /** What {@link restartGateway} may change. */
 export interface RestartOptions {
@@ -57,6 +73,7 @@ export function restartGateway(options: RestartOptions = {}): void {
   current = createWorker({
     clock: testClock,
     writeLog: (line) => gatewayLogs.push(line),
+    wrapTransport: withVendorLatency,
     ...(configure === undefined ? {} : { configure }),
   });
 }
