@@ -27,12 +27,9 @@ export type VendorStatus = z.infer<typeof VendorStatusSchema>;
 
 /** The fields every merged answer (list, check, batch item) carries. */
 export const mergedAnswerFields = {
-  vendors: z
-    .array(VendorStatusSchema)
-    .optional()
-    .openapi({
-      description: 'Merged answers only: each linked vendor and how it was read, in vendor order.',
-    }),
+  vendors: z.array(VendorStatusSchema).optional().openapi({
+    description: 'Merged answers only: each linked vendor and how it was read, in vendor order.',
+  }),
   partial: z.boolean().optional().openapi({
     description:
       'Merged answers only: true when a linked vendor failed, so its entitlements are missing (`unavailable`) or cached (`stale` with `error`).',
