@@ -27,12 +27,12 @@ export const CustomerLinksSchema = z
   .object({
     object: z.literal('customer_links'),
     customerId: z.string().openapi({ description: 'The app customer id.', example: 'acme' }),
-    links: z.record(VendorIdSchema, vendorCustomerId).openapi({
+    links: z.partialRecord(VendorIdSchema, vendorCustomerId).openapi({
       type: 'object',
       additionalProperties: { type: 'string' },
       example: { chargebee: 'cb_4711', paygentic: 'cus_a1b2c3' },
     }),
-    origins: z.record(VendorIdSchema, z.enum(['static', 'dynamic'])).openapi({
+    origins: z.partialRecord(VendorIdSchema, z.enum(['static', 'dynamic'])).openapi({
       type: 'object',
       additionalProperties: { type: 'string', enum: ['static', 'dynamic'] },
       description:

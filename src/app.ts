@@ -6,6 +6,7 @@ import type { GatewayEnv, GatewayRuntime } from './context';
 import { asGatewayError, GatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
 import { registerListBalances } from './routes/balances/list-balances';
+import { registerCustomerLinks } from './routes/customers/customer-links';
 import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
 import { registerCheckEntitlement } from './routes/entitlements/check-entitlement';
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
@@ -99,6 +100,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
   // Bodies are limited while they arrive (chunked bodies carry no Content-Length to check first).
   for (const [path, maxSize] of [
     [batchCheckRoute.path, MAX_BODY_BYTES],
+    ['/v1/customers/:customerId/links', MAX_BODY_BYTES],
     ['/v1/webhooks/*', MAX_WEBHOOK_BODY_BYTES],
   ] as const) {
     app.use(
@@ -117,6 +119,7 @@ export function createApp(runtime: GatewayRuntime, platformFor: PlatformResolver
   registerCheckEntitlement(app, runtime);
   registerBatchCheck(app, runtime);
   registerListBalances(app, runtime);
+  registerCustomerLinks(app, runtime);
   registerReceiveWebhook(app, runtime);
 
   app.notFound((c) =>

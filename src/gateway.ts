@@ -11,13 +11,15 @@ import {
   createTieredCache,
   waitForRedisReady,
 } from './cache';
-import type { GatewayConfig, TenantConfig } from './config';
+import { type GatewayConfig, type TenantConfig, tenantVendors } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
 import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { CursorCodec } from './services/cursor';
+import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
+import { createRedisLinkStore } from './services/customer-link-store';
 import { EntitlementService } from './services/entitlement-service';
 import { readinessOf } from './services/readiness';
 import {
@@ -159,6 +161,8 @@ export function createGateway(options: GatewayOptions) {
   const observed = observedUpstream(upstream);
   const adapterFor = createAdapterPool(options.adapterFactories, { upstream: observed, clock });
   const cursors = new CursorCodec(config.cursorSecret);
+  // Per process (per isolate on Workers): every request's link lookups go through it.
+  const linkMemo = new LinkMemo();
 
   const runtime: GatewayRuntime = {
     config,
@@ -171,6 +175,23 @@ export function createGateway(options: GatewayOptions) {
       const snapshots = createSnapshotStore({ cache, cacheConfig: config.cache, tenant, platform });
       const events = createEventDeduplicator({ state: cacheState, redis });
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
+      const links = new CustomerLinkService({
+        tenantId: tenant.id,
+        connected: tenantVendors(tenant),
+        staticLinks: tenant.customers ?? new Map(),
+        // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
+        store: redis === null ? null : createRedisLinkStore(redis),
+        memo: linkMemo,
+        now: () => clock.now(),
+        // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
+        validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
+        onStoreUnavailable: (error, fallback) =>
+          logger.warn('customer_links_store_unavailable', {
+            tenant: tenant.id,
+            fallback,
+            detail: error.message,
+          }),
+      });
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: (vendor) => adapterFor(tenant, vendor),
@@ -180,9 +201,11 @@ export function createGateway(options: GatewayOptions) {
         forceRefresh,
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
+        ...(links.enabled ? { resolveLinks: (customerId: string) => links.resolve(customerId) } : {}),
       });
       return {
         entitlements,
+        links,
         invalidateCustomer(vendor, customerId) {
           const adapter = adapterFor(tenant, vendor);
           return snapshots.invalidateCustomer(

@@ -1,6 +1,6 @@
 import type { VendorId } from '../../schemas/entitlement';
 import { MemoryLru } from '../cache/memory-lru';
-import { GatewayError, isGatewayError } from '../errors/gateway-error';
+import { GatewayError } from '../errors/gateway-error';
 import type { CustomerLinkStore } from './customer-link-store';
 import {
   type CustomerLinks,
@@ -18,10 +18,15 @@ import {
  * answer "none" is memoized too).
  *
  * The memo is the one place links can lag: a change made through this instance is seen at once
- * (the memo entry is replaced), one made through another instance is seen within `freshMs`. When
- * the store is unreachable a memoized answer is used for up to `staleIfErrorMs` more; with nothing
- * memoized the request fails with `links_store_unavailable` (answering as if the customer had no
- * link would answer for the wrong account).
+ * (the memo entry is replaced), one made through another instance is seen within `freshMs`.
+ *
+ * Redis down must not take every entitlement read down with it (the cache carries on without Redis,
+ * and so do links): when the store fails, a memoized answer is used for up to `staleIfErrorMs` more;
+ * with nothing memoized the customer is answered with its static links only (as unlinked when it
+ * has none), a warning is logged, and the store is skipped for `retryAfterMs` so an outage costs one
+ * failed call per interval, not one per request. Customers whose merged answers must survive a Redis
+ * outage belong in the static links. The links routes themselves never degrade: they answer
+ * `links_store_unavailable`.
  */
 
 interface MemoEntry {
@@ -32,6 +37,8 @@ interface MemoEntry {
 /** The per-process memo of dynamic links (per isolate on Workers: it holds no I/O object). */
 export class LinkMemo {
   private readonly entries: MemoryLru<MemoEntry>;
+  /** Until when (epoch ms) the store is skipped after a failure. */
+  storeSkippedUntil = 0;
 
   constructor(maxEntries = 10_000) {
     // Entries are tiny (a few ids): the entry count is the bound that matters.
@@ -64,20 +71,24 @@ export interface CustomerLinkServiceOptions {
   validate: VendorCustomerIdValidator;
   /** How long a memoized answer is used without asking the store. Default 5 s. */
   freshMs?: number;
-  /** How much longer it is used while the store fails. Default 5 min. */
+  /** How much longer it is used while the store fails. Default 1 h. */
   staleIfErrorMs?: number;
-  /** Told when a memoized answer stood in for an unreachable store. */
-  onStaleLinks?(error: GatewayError): void;
+  /** How long the store is skipped after it failed. Default 5 s. */
+  retryAfterMs?: number;
+  /** Told when the store failed and a memoized or static-only answer stood in for it. */
+  onStoreUnavailable?(error: GatewayError, fallback: 'memoized' | 'static'): void;
 }
 
 /** Links of one tenant: resolution for entitlement requests, and the links routes' operations. */
 export class CustomerLinkService {
   private readonly freshMs: number;
   private readonly staleIfErrorMs: number;
+  private readonly retryAfterMs: number;
 
   constructor(private readonly options: CustomerLinkServiceOptions) {
     this.freshMs = options.freshMs ?? 5_000;
-    this.staleIfErrorMs = options.staleIfErrorMs ?? 5 * 60_000;
+    this.staleIfErrorMs = options.staleIfErrorMs ?? 60 * 60_000;
+    this.retryAfterMs = options.retryAfterMs ?? 5_000;
   }
 
   /** Whether this tenant can have links at all (a cheap check that skips every lookup). */
@@ -94,19 +105,20 @@ export class CustomerLinkService {
     const memoized = memo.get(tenantId, appCustomerId);
     if (memoized !== undefined && now - memoized.storedAt < this.freshMs)
       return combineLinks(staticLinks, memoized.links);
+    const usable = memoized !== undefined && now - memoized.storedAt < this.freshMs + this.staleIfErrorMs;
+    const fallback = (error: GatewayError) => {
+      this.options.onStoreUnavailable?.(error, usable ? 'memoized' : 'static');
+      return combineLinks(staticLinks, usable ? (memoized as MemoEntry).links : null);
+    };
+    if (now < memo.storeSkippedUntil)
+      return fallback(new GatewayError('links_store_unavailable', 'The links store failed moments ago.'));
     let dynamic: VendorLinks | null;
     try {
       dynamic = await store.get(tenantId, appCustomerId);
     } catch (error) {
-      if (
-        isGatewayError(error) &&
-        memoized !== undefined &&
-        now - memoized.storedAt < this.freshMs + this.staleIfErrorMs
-      ) {
-        this.options.onStaleLinks?.(error);
-        return combineLinks(staticLinks, memoized.links);
-      }
-      throw error;
+      if (!(error instanceof GatewayError)) throw error;
+      memo.storeSkippedUntil = now + this.retryAfterMs;
+      return fallback(error);
     }
     memo.set(tenantId, appCustomerId, dynamic, now);
     return combineLinks(staticLinks, dynamic);

@@ -37,7 +37,11 @@ export interface EntitlementPage extends Omit<EntitlementList, 'data'> {
 /** The JSON of a list page, in the order of the `EntitlementList` schema. */
 export function entitlementListJson(page: EntitlementPage): string {
   const data = page.data.map((entitlement) => entitlementJson(entitlement, page.includeRaw)).join(',');
-  return `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}}`;
+  const merged =
+    page.vendors === undefined
+      ? ''
+      : `,"vendors":${JSON.stringify(page.vendors)},"partial":${page.partial === true}`;
+  return `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}${merged}}`;
 }
 
 /** A check result whose `entitlement` is the snapshot's own object (its vendor rows are left out). */

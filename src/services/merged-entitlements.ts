@@ -2,7 +2,7 @@ import type { CheckResult } from '../../schemas/check';
 import { type Entitlement, type VendorId, vendorIds } from '../../schemas/entitlement';
 import type { VendorStatus } from '../../schemas/merged';
 import { errorCatalog } from '../errors/codes';
-import { GatewayError, isGatewayError } from '../errors/gateway-error';
+import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import { evaluateCheck, findEntitlement } from './check-evaluation';
 import type { VendorLinks } from './customer-links';
 import { mergeEntitlements, sourceEntitlementsOf } from './entitlement-merge';
@@ -90,10 +90,9 @@ export async function loadMergedView(input: {
       }
       return;
     }
-    let error: GatewayError;
-    if (isGatewayError(outcome.reason)) {
-      error = outcome.reason;
-    } else {
+    // Adapters throw their own typed errors; the gateway's equivalent carries the same code and detail.
+    let error = asGatewayError(outcome.reason);
+    if (error === undefined) {
       input.onUnexpectedError?.(outcome.reason);
       error = new GatewayError('internal_error', `The gateway failed to read ${vendor}.`, { vendor });
     }

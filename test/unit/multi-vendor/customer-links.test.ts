@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VendorId } from '../../../schemas/entitlement';
-import { GatewayError, isGatewayError } from '../../../src/errors/gateway-error';
+import { GatewayError } from '../../../src/errors/gateway-error';
 import { CustomerLinkService, LinkMemo } from '../../../src/services/customer-link-service';
 import {
   type CustomerLinkStore,
@@ -82,7 +82,7 @@ describe('links request validation', () => {
     } catch (error) {
       caught = error;
     }
-    expect(isGatewayError(caught)).toBe(true);
+    expect(caught).toBeInstanceOf(GatewayError);
     const error = caught as GatewayError;
     expect(error.code).toBe('validation_failed');
     expect(error.status).toBe(400);
@@ -116,7 +116,7 @@ describe('customer link service', () => {
     let now = 1_000_000;
     const store = options.store === undefined ? createMemoryLinkStore() : options.store;
     const memo = new LinkMemo();
-    const stale: GatewayError[] = [];
+    const unavailable: string[] = [];
     const service = (tenantId: string) =>
       new CustomerLinkService({
         tenantId,
@@ -129,9 +129,10 @@ describe('customer link service', () => {
         validate,
         freshMs: 5_000,
         staleIfErrorMs: 60_000,
-        onStaleLinks: (error) => stale.push(error),
+        retryAfterMs: 5_000,
+        onStoreUnavailable: (_error, fallback) => unavailable.push(fallback),
       });
-    return { service, store, memo, stale, advance: (ms: number) => (now += ms) };
+    return { service, store, memo, unavailable, advance: (ms: number) => (now += ms) };
   }
 
   it('PUT replaces the dynamic links, GET combines them with the static ones, DELETE removes only dynamic ones', async () => {
@@ -185,30 +186,42 @@ describe('customer link service', () => {
     expect(await links.resolve('acme')).toBeNull();
   });
 
-  it('store down: a memoized answer stands in for staleIfErrorMs, then links_store_unavailable', async () => {
+  it('store down: a memoized answer stands in for staleIfErrorMs, then static links only; the store is skipped for retryAfterMs', async () => {
     const backing = createMemoryLinkStore();
     let down = false;
+    let reads = 0;
     const flaky: CustomerLinkStore = {
       get: (tenant, id) => {
+        reads += 1;
         if (down) return Promise.reject(new GatewayError('links_store_unavailable', 'down'));
         return backing.get(tenant, id);
       },
       put: backing.put,
       delete: backing.delete,
     };
-    const { service, stale, advance } = setup({ store: flaky, staticLinks: new Map() });
+    const { service, unavailable, advance } = setup({
+      store: flaky,
+      staticLinks: new Map([['acme', { zenskar: 'z-static' }]]),
+    });
     const links = service('t1');
     await links.replace('acme', { chargebee: 'cb_1' });
     down = true;
     advance(10_000);
-    expect((await links.resolve('acme'))?.links).toEqual({ chargebee: 'cb_1' });
-    expect(stale).toHaveLength(1);
+    expect((await links.resolve('acme'))?.links).toEqual({ zenskar: 'z-static', chargebee: 'cb_1' });
+    expect(unavailable).toEqual(['memoized']);
+    expect(reads).toBe(1);
+    // Within retryAfterMs the store is not asked again.
+    expect((await links.resolve('globex'))?.links).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(unavailable).toEqual(['memoized', 'static']);
     advance(60_000);
-    await expect(links.resolve('acme')).rejects.toMatchObject({
-      code: 'links_store_unavailable',
-      status: 503,
-    });
-    await expect(links.resolve('never-seen')).rejects.toMatchObject({ code: 'links_store_unavailable' });
+    expect((await links.resolve('acme'))?.links).toEqual({ zenskar: 'z-static' });
+    expect(reads).toBe(2);
+    // The links routes do not degrade.
+    await expect(links.read('acme')).rejects.toMatchObject({ code: 'links_store_unavailable', status: 503 });
+    down = false;
+    advance(5_000);
+    expect((await links.resolve('acme'))?.links).toEqual({ zenskar: 'z-static', chargebee: 'cb_1' });
   });
 
   it('without a store: static links resolve, PUT and DELETE answer links_store_not_configured (501)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../../adapters/kit';
 import type { Entitlement, VendorId } from '../../../schemas/entitlement';
-import { GatewayError, UpstreamError } from '../../../src/errors/gateway-error';
+import { GatewayError } from '../../../src/errors/gateway-error';
 import { CursorCodec } from '../../../src/services/cursor';
 import type { VendorLinks } from '../../../src/services/customer-links';
 import { parseFeatureCatalog } from '../../../src/services/feature-catalog';
