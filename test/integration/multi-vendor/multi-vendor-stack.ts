@@ -116,6 +116,7 @@ export async function startMultiVendorGateway(simulators: Simulators, options: M
     }
     return { response, status: response.status, body: parsed as Record<string, unknown> };
   };
+  let closing: Promise<void> | undefined;
   return {
     ...gateway,
     get: (path: string, key = TEST_KEY, headers: Record<string, string> = {}) =>
@@ -140,10 +141,14 @@ export async function startMultiVendorGateway(simulators: Simulators, options: M
             body: (await response.json()) as Record<string, unknown>,
           }))
         : call('POST', path, body, key, headers),
-    async close() {
-      await gateway.background.drain();
-      await gateway.close();
-      await transport.close();
+    /** Stops the instance (a gateway shutting down); safe to call twice. */
+    close() {
+      closing ??= (async () => {
+        await gateway.background.drain();
+        await gateway.close();
+        await transport.close();
+      })();
+      return closing;
     },
   };
 }
