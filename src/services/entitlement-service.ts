@@ -263,6 +263,26 @@ export class EntitlementService {
     return { kind: 'single', vendor, vendorCustomerId };
   }
 
+  /**
+   * The one vendor account a request about `customerId` concerns (the refresh route): a linked app
+   * customer's account at `vendor` (or at its only linked vendor), else the vendor's own customer id.
+   */
+  async resolveAccount(
+    customerId: string,
+    requested: VendorId | undefined,
+  ): Promise<{ vendor: VendorId; vendorCustomerId: string }> {
+    const target = await this.target(customerId, requested);
+    if (target.kind === 'single') return { vendor: target.vendor, vendorCustomerId: target.vendorCustomerId };
+    const linked = Object.keys(target.links) as VendorId[];
+    const [only, ...others] = linked;
+    if (only !== undefined && others.length === 0) return this.resolveAccount(customerId, only);
+    throw new GatewayError(
+      'vendor_required',
+      `Customer "${customerId}" is linked to several vendors (${linked.join(', ')}): say which one with \`vendor\`.`,
+      { errors: [{ path: 'vendor', message: `required: one of ${linked.join(', ')}` }] },
+    );
+  }
+
   /** A vendor's snapshot of one customer, loaded once per request, with how the cache answered. */
   private async loadVendor(
     vendor: VendorId,

@@ -13,7 +13,8 @@ export const refreshEntitlementsRoute = createRoute({
   operationId: 'refreshEntitlements',
   tags: ['Entitlements'],
   summary: "Drop and reload a customer's cached entitlements",
-  description: 'Deletes the snapshot from every cache tier, then loads it again from the vendor.',
+  description:
+    "Deletes the snapshot from every cache tier, then loads it again from the vendor. For a linked app customer, refreshes its account at `vendor` (required when it is linked to several vendors); `customerId` in the answer is the id asked about.",
   security: [{ bearerAuth: [] }],
   request: { params: CustomerParamsSchema, query: VendorQuerySchema },
   responses: {
@@ -27,12 +28,13 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     const { customerId } = c.req.valid('param');
     const { vendor: requested } = c.req.valid('query');
     const scope = openRequestServices(c, runtime);
-    const vendor = scope.entitlements.resolveVendor(requested);
+    // A linked app customer refreshes its account at that vendor.
+    const { vendor, vendorCustomerId } = await scope.entitlements.resolveAccount(customerId, requested);
     c.set('vendor', vendor);
     // An id that cannot exist at the vendor is a 404 before anything is dropped or loaded.
-    scope.entitlements.resolveCustomer(vendor, customerId);
-    await scope.invalidateCustomer(vendor, customerId);
-    const result = await scope.reload(vendor, customerId);
+    scope.entitlements.resolveCustomer(vendor, vendorCustomerId);
+    await scope.invalidateCustomer(vendor, vendorCustomerId);
+    const result = await scope.reload(vendor, vendorCustomerId);
     return respondJson(
       c,
       {

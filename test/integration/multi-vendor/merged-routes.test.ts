@@ -377,3 +377,25 @@ describe('links are tenant-bound', () => {
     expect(Object.keys(demoLinks)).toContain('acme-3');
   });
 });
+
+describe('refresh of a linked customer', () => {
+  it('reloads its account at the vendor named; several links without a vendor is vendor_required', async () => {
+    simulators.simulators.chargebee.kit.reset();
+    const refreshed = await gateway.post('/v1/customers/acme-2/entitlements/refresh?vendor=chargebee', '');
+    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+    expect(refreshed.body).toMatchObject({
+      object: 'entitlement_refresh',
+      vendor: 'chargebee',
+      customerId: 'acme-2',
+    });
+    expect(
+      requestsTo(
+        simulators.simulators.chargebee.kit,
+        `/api/v2/customers/${demoAccounts.chargebee}/customer_entitlements`,
+      ),
+    ).toHaveLength(1);
+    const ambiguous = await gateway.post('/v1/customers/acme-2/entitlements/refresh', '');
+    expect(ambiguous.status).toBe(400);
+    expect(ProblemSchema.parse(ambiguous.body).code).toBe('vendor_required');
+  });
+});
