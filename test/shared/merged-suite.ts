@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../schemas/check';
 import type { Entitlement, VendorId } from '../../schemas/entitlement';
 import { EntitlementListSchema } from '../../schemas/page';
-import { sandboxCustomerLinks, sandboxExamples } from '../../src/sandbox/sandbox';
+import { multiVendorDemo, sandboxCustomerLinks } from '../../src/sandbox/multi-vendor-demo';
 import {
   checkPath,
   expectJson,
@@ -13,7 +13,7 @@ import {
   withKey,
 } from './route-suite-target';
 
-const { appCustomer, appFeature } = sandboxExamples;
+const { appCustomer, appFeature } = multiVendorDemo;
 const links = sandboxCustomerLinks.get(appCustomer) as Record<VendorId, string>;
 const linked = (['zenskar', 'paygentic', 'chargebee'] as const).filter(
   (vendor) => links[vendor] !== undefined,
