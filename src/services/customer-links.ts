@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
+import { lazy } from '../../schemas/vendors/lazy';
 import { GatewayError } from '../errors/gateway-error';
 
 /**
@@ -53,15 +54,15 @@ export function combineLinks(
   return Object.keys(links).length === 0 ? null : { links, origins };
 }
 
-const customerIdText = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
-
-/** `{"<vendor>": "<vendorCustomerId>"}`, at least one vendor. */
-export const vendorLinksSchema = z
-  .record(z.string(), customerIdText)
-  .refine((links) => Object.keys(links).length > 0, 'must link at least one vendor');
-
-/** The JSON shape of static links (`CUSTOMER_LINKS`, a tenant's `customers`). */
-export const staticLinksSchema = z.record(customerIdText, vendorLinksSchema);
+/** The JSON shape of static links (`CUSTOMER_LINKS`, a tenant's `customers`); built on first use. */
+export const staticLinksSchema = lazy(() => {
+  const customerIdText = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+  // `{"<vendor>": "<vendorCustomerId>"}`, at least one vendor.
+  const vendorLinksSchema = z
+    .record(z.string(), customerIdText)
+    .refine((links) => Object.keys(links).length > 0, 'must link at least one vendor');
+  return z.record(customerIdText, vendorLinksSchema);
+});
 
 /** One bad link: which vendor, what is wrong (never the id itself). */
 export interface LinkProblem {
@@ -119,7 +120,7 @@ export function parseStaticLinks(
   input: unknown,
   options: { variable: string; connected: readonly VendorId[]; validate: VendorCustomerIdValidator },
 ): { links: StaticLinks; problems: string[] } {
-  const parsed = staticLinksSchema.safeParse(input);
+  const parsed = staticLinksSchema().safeParse(input);
   if (!parsed.success) {
     return {
       links: new Map(),

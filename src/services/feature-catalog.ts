@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type EntitlementType, entitlementTypes, type VendorId, vendorIds } from '../../schemas/entitlement';
+import { lazy } from '../../schemas/vendors/lazy';
 
 /**
  * The feature catalogue: the app's own feature names, each mapped onto one feature key per vendor
@@ -94,22 +95,23 @@ export function featureKeyFor(catalog: FeatureCatalog, vendor: VendorId, vendorF
   return catalog.entries.has(vendorFeatureKey) ? `${vendor}:${vendorFeatureKey}` : vendorFeatureKey;
 }
 
-const featureKeyText = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
-
-const entrySchema = z
-  .object({
-    sources: z
-      .record(z.string(), featureKeyText)
-      .refine((sources) => Object.keys(sources).length > 0, 'must map at least one vendor feature'),
-    merge: z.enum(mergeRules).default('sum'),
-    type: z.enum(entitlementTypes).optional(),
-    levels: z.array(z.string().min(1)).min(1).optional(),
-    name: z.string().min(1).max(255).optional(),
-  })
-  .strict();
-
-/** The JSON shape of a catalogue (also the `features` object of a `GATEWAY_CONFIG` tenant). */
-export const featureCatalogSchema = z.record(z.string(), entrySchema);
+/** The JSON shape of a catalogue (also the `features` object of a `GATEWAY_CONFIG` tenant); built on first use. */
+export const featureCatalogSchema = lazy(() => {
+  const featureKeyText = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+  const entrySchema = z
+    .object({
+      sources: z
+        .record(z.string(), featureKeyText)
+        .refine((sources) => Object.keys(sources).length > 0, 'must map at least one vendor feature'),
+      merge: z.enum(mergeRules).default('sum'),
+      type: z.enum(entitlementTypes).optional(),
+      levels: z.array(z.string().min(1)).min(1).optional(),
+      name: z.string().min(1).max(255).optional(),
+    })
+    .strict();
+  // Schema construction counts against a Worker's start-up: only tenants with a catalogue pay it.
+  return z.record(z.string(), entrySchema);
+});
 
 /** The outcome of parsing a catalogue: the catalogue, or the problems naming each bad entry. */
 export type FeatureCatalogParse =
@@ -125,7 +127,7 @@ export function parseFeatureCatalog(
   input: unknown,
   options: { variable: string; vendors?: readonly VendorId[] },
 ): FeatureCatalogParse {
-  const parsed = featureCatalogSchema.safeParse(input);
+  const parsed = featureCatalogSchema().safeParse(input);
   if (!parsed.success) {
     return {
       catalog: null,

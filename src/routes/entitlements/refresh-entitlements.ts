@@ -14,7 +14,7 @@ export const refreshEntitlementsRoute = createRoute({
   tags: ['Entitlements'],
   summary: "Drop and reload a customer's cached entitlements",
   description:
-    "Deletes the snapshot from every cache tier, then loads it again from the vendor. For a linked app customer, refreshes its account at `vendor` (required when it is linked to several vendors); `customerId` in the answer is the id asked about.",
+    'Deletes the snapshot from every cache tier, then loads it again from the vendor. For a linked app customer, refreshes its account at `vendor` (required when it is linked to several vendors); `customerId` in the answer is the id asked about.',
   security: [{ bearerAuth: [] }],
   request: { params: CustomerParamsSchema, query: VendorQuerySchema },
   responses: {
