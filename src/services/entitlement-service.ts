@@ -327,14 +327,16 @@ export class EntitlementService {
       byCustomer = new Map();
       relabelMemo.set(entitlements, byCustomer);
     }
-    let relabelled = byCustomer.get(customerId);
+    // Keyed by tenant too: the catalogue is the tenant's.
+    const memoKey = `${this.deps.tenant.id}\u0000${customerId}`;
+    let relabelled = byCustomer.get(memoKey);
     if (relabelled === undefined) {
       relabelled = mergeEntitlements({
         customerId,
         vendors: [{ vendor: target.vendor, customerId: target.vendorCustomerId, entitlements }],
         catalog: this.catalog,
       });
-      byCustomer.set(customerId, relabelled);
+      byCustomer.set(memoKey, relabelled);
     }
     return relabelled;
   }
