@@ -22,7 +22,19 @@ export const VendorStatusSchema = z
         description: 'Why the vendor could not be read now (the problem it would have answered alone).',
       }),
   })
-  .openapi('VendorStatus');
+  .openapi('VendorStatus', {
+    example: {
+      vendor: 'paygentic',
+      customerId: 'cus_demoAcme',
+      status: 'unavailable',
+      error: {
+        status: 503,
+        code: 'vendor_unavailable',
+        title: 'Vendor unavailable',
+        detail: 'paygentic answered 503 Service Unavailable.',
+      },
+    },
+  });
 export type VendorStatus = z.infer<typeof VendorStatusSchema>;
 
 /** The fields every merged answer (list, check, batch item) carries. */
