@@ -1,33 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { adapterFactories } from '../../../adapters/registry';
-import type { AdapterFactoryOptions, VendorConnections } from '../../../adapters/spec';
+import type { AdapterFactory, UpstreamClient, VendorConnectionBase } from '../../../adapters/kit';
+import { vendorModule } from '../../../adapters/registry';
 import { type VendorId, vendorIds } from '../../../schemas/entitlement';
 import { validateVendorCustomerId } from '../../../src/services/vendor-customer-ids';
 
-const connections: VendorConnections = {
-  zenskar: { apiKey: 'k', organisation: 'o', baseUrl: 'https://zenskar.invalid' },
-  paygentic: { apiKey: 'k', baseUrl: 'https://paygentic.invalid' },
-  chargebee: {
-    site: 's',
-    apiKey: 'k',
-    baseUrl: 'https://chargebee.invalid/api/v2',
-    entitlementSource: 'auto',
-    consolidateEntitlements: false,
-  },
-};
-
+/** The vendor's real adapter (pointed at its sandbox origin; this test makes no vendor call). */
 function adapterOf(vendor: VendorId) {
-  const factory = adapterFactories[vendor] as (options: AdapterFactoryOptions<typeof vendor>) => {
-    validateCustomerId(id: string): string | null;
-  };
-  return factory({
-    connection: connections[vendor],
-    upstream: {
-      request: () => Promise.reject(new Error('no vendor calls in this test')),
-    } as never,
+  const { sandbox, createAdapter } = vendorModule(vendor);
+  const upstream = {
+    request: () => Promise.reject(new Error('no vendor calls in this test')),
+  } as unknown as UpstreamClient;
+  return (createAdapter as AdapterFactory<VendorConnectionBase>)({
+    connection: sandbox.connection(sandbox.origin),
+    upstream,
     connectionKey: `t:${vendor}`,
     clock: { now: () => 0 },
-  } as never);
+  });
 }
 
 const samples = [
