@@ -1,5 +1,6 @@
 import { validateChargebeeCustomerId } from '../../adapters/chargebee/adapter';
 import { paygenticCustomerIdPattern } from '../../adapters/paygentic/client';
+import { validateStripeCustomerId } from '../../adapters/stripe/client';
 import { validateZenskarCustomerId } from '../../adapters/zenskar/adapter';
 import type { VendorId } from '../../schemas/entitlement';
 import type { VendorCustomerIdValidator } from './customer-links';
@@ -17,6 +18,7 @@ const validators: Record<VendorId, (customerId: string) => string | null> = {
       ? null
       : 'A Paygentic customer id is `cus_` followed by letters and digits (for example `cus_a1b2c3`).',
   chargebee: validateChargebeeCustomerId,
+  stripe: validateStripeCustomerId,
 };
 
 /** Checks a vendor customer id; a message when it cannot exist at that vendor, else null. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../../schemas/check';
-import type { Entitlement, VendorId } from '../../../schemas/entitlement';
+import type { Entitlement } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ProblemSchema } from '../../../schemas/problem';
 import { createTestClock } from '../../support/gateway';
@@ -18,6 +18,9 @@ import {
   type MultiVendorGateway,
   startMultiVendorGateway,
 } from './multi-vendor-stack';
+
+/** The vendors of the demo accounts (the stack connects these three). */
+type LinkedVendor = keyof typeof demoAccounts;
 
 /**
  * Merged answers through the gateway, against the three vendor simulators: crawls over two and
@@ -62,7 +65,7 @@ async function crawl(instance: MultiVendorGateway, path: string, limit: number) 
 }
 
 /** One vendor's answer about its own customer id (through the catalogue: app keys). */
-async function vendorAnswer(vendor: VendorId): Promise<Entitlement[]> {
+async function vendorAnswer(vendor: LinkedVendor): Promise<Entitlement[]> {
   return (await crawl(gateway, `/v1/customers/${demoAccounts[vendor]}/entitlements?vendor=${vendor}`, 100))
     .data as Entitlement[];
 }
@@ -76,7 +79,7 @@ describe('merged list', () => {
       `${appCustomer} (${linked.length} vendors) crawled %i per page: each app feature exactly once, with every vendor's grants and sources`,
       async (limit) => {
         // What each vendor says alone, from its single-vendor answers (the reference).
-        const expected = new Map<string, { vendors: VendorId[]; grants: number }>();
+        const expected = new Map<string, { vendors: LinkedVendor[]; grants: number }>();
         for (const vendor of linked) {
           for (const entitlement of await vendorAnswer(vendor)) {
             const entry = expected.get(entitlement.featureKey) ?? { vendors: [], grants: 0 };
@@ -98,7 +101,7 @@ describe('merged list', () => {
             [...(reference?.vendors ?? [])].sort(),
           );
           for (const source of entitlement.sources ?? [])
-            expect(source.customerId).toBe(demoAccounts[source.vendor]);
+            expect(source.customerId).toBe(demoAccounts[source.vendor as LinkedVendor]);
           expect(entitlement.grants).toHaveLength(reference?.grants ?? -1);
           expect(new Set(entitlement.grants.map((grant) => grant.vendor))).toEqual(
             new Set(reference?.vendors),
@@ -110,7 +113,7 @@ describe('merged list', () => {
           expect(page.vendors?.map((status) => status.vendor)).toEqual(linked);
           for (const status of page.vendors ?? []) {
             expect(status.status).not.toBe('unavailable');
-            expect(status.customerId).toBe(demoAccounts[status.vendor]);
+            expect(status.customerId).toBe(demoAccounts[status.vendor as LinkedVendor]);
           }
         }
       },
@@ -230,7 +233,7 @@ describe('merged check and batch', () => {
 });
 
 describe('vendors failing', () => {
-  const down = (vendor: VendorId) =>
+  const down = (vendor: LinkedVendor) =>
     simulators.simulators[vendor].kit.inject({
       fault: { kind: 'status', status: 503, body: '{"message":"down"}' },
       times: Number.POSITIVE_INFINITY,
