@@ -19,7 +19,7 @@ export const getCustomerLinksRoute = createRoute({
   method: 'get',
   path,
   operationId: 'getCustomerLinks',
-  tags: ['Customer links'],
+  tags: ['Customers'],
   summary: "An app customer's vendor accounts",
   description:
     "The vendor accounts an app customer id is linked to: static links from configuration (`CUSTOMER_LINKS`, a tenant's `customers`) and dynamic ones set with PUT, combined per vendor (dynamic wins). List, check and batch without `vendor` on a linked customer answer for every linked vendor at once (merged); with `vendor` for that vendor's linked account alone.",
@@ -35,7 +35,7 @@ export const putCustomerLinksRoute = createRoute({
   method: 'put',
   path,
   operationId: 'putCustomerLinks',
-  tags: ['Customer links'],
+  tags: ['Customers'],
   summary: "Set an app customer's vendor accounts",
   description:
     "Replaces the app customer's dynamic links (vendors left out lose their dynamic link; static links stay). Each vendor must be connected to the tenant and each id well-formed for its vendor (a malformed id is a 400 naming the vendor). Stored in Redis, without expiry; without `REDIS_URL` the answer is 501 `links_store_not_configured`.",
@@ -65,7 +65,7 @@ export const deleteCustomerLinksRoute = createRoute({
   method: 'delete',
   path,
   operationId: 'deleteCustomerLinks',
-  tags: ['Customer links'],
+  tags: ['Customers'],
   summary: "Remove an app customer's dynamic links",
   description:
     'Removes every dynamic link of the app customer (idempotent: 204 whether or not it had any). Static links come from configuration and stay.',
