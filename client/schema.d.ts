@@ -169,10 +169,38 @@ export interface paths {
         put?: never;
         /**
          * Reload a customer's cached entitlements from the vendor
-         * @description Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs.
+         * @description Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs. For a linked app customer, refreshes its account at `vendor` (required when it is linked to several vendors); `customerId` in the answer is the id asked about.
          */
         post: operations["refreshEntitlements"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customerId}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An app customer's vendor accounts
+         * @description The vendor accounts an app customer id is linked to: static links from configuration (`CUSTOMER_LINKS`, a tenant's `customers`) and dynamic ones set with PUT, combined per vendor (dynamic wins). List, check and batch without `vendor` on a linked customer answer for every linked vendor at once (merged); with `vendor` for that vendor's linked account alone.
+         */
+        get: operations["getCustomerLinks"];
+        /**
+         * Set an app customer's vendor accounts
+         * @description Replaces the app customer's dynamic links (vendors left out lose their dynamic link; static links stay). Each vendor must be connected to the tenant and each id well-formed for its vendor (a malformed id is a 400 naming the vendor). Stored in Redis, without expiry; without `REDIS_URL` the answer is 501 `links_store_not_configured`.
+         */
+        put: operations["putCustomerLinks"];
+        post?: never;
+        /**
+         * Remove an app customer's dynamic links
+         * @description Removes every dynamic link of the app customer (idempotent: 204 whether or not it had any). Static links come from configuration and stay.
+         */
+        delete: operations["deleteCustomerLinks"];
         options?: never;
         head?: never;
         patch?: never;
@@ -302,6 +330,8 @@ export interface components {
             object: "entitlement_check";
             /** @description How far `requestedUsage` goes past the remaining balance when a soft limit lets it through. */
             overage: number | null;
+            /** @description Merged answers only: true when a linked vendor failed, so its entitlements are missing (`unavailable`) or cached (`stale` with `error`). */
+            partial?: boolean;
             reason: components["schemas"]["DenialReason"] | null;
             remaining: number | null;
             requestedUsage: number | null;
@@ -312,7 +342,52 @@ export interface components {
             unlimited: boolean;
             usage: number | null;
             value: string | number | boolean | null;
-            vendor: components["schemas"]["VendorId"];
+            /** @description The vendor that answered; null on a merged answer that several vendors contribute to. */
+            vendor: components["schemas"]["VendorId"] | null;
+            /** @description Merged answers only: each linked vendor and how it was read, in vendor order. */
+            vendors?: components["schemas"]["VendorStatus"][];
+        };
+        /**
+         * @example {
+         *       "object": "customer_links",
+         *       "customerId": "acme",
+         *       "links": {
+         *         "chargebee": "cb_4711",
+         *         "paygentic": "cus_a1b2c3"
+         *       },
+         *       "origins": {
+         *         "chargebee": "static",
+         *         "paygentic": "dynamic"
+         *       }
+         *     }
+         */
+        CustomerLinks: {
+            /**
+             * @description The app customer id.
+             * @example acme
+             */
+            customerId: string;
+            /**
+             * @example {
+             *       "chargebee": "cb_4711",
+             *       "paygentic": "cus_a1b2c3"
+             *     }
+             */
+            links: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            object: "customer_links";
+            /**
+             * @description Where each link comes from: `static` (configuration: `CUSTOMER_LINKS`, a tenant's `customers`) or `dynamic` (this API, kept in Redis). DELETE removes dynamic links only.
+             * @example {
+             *       "chargebee": "static",
+             *       "paygentic": "dynamic"
+             *     }
+             */
+            origins: {
+                [key: string]: "static" | "dynamic";
+            };
         };
         /** @enum {string} */
         DenialReason: "not_entitled" | "inactive" | "expired" | "disabled" | "limit_exceeded";
@@ -387,6 +462,8 @@ export interface components {
             reason: components["schemas"]["DenialReason"] | null;
             /** @description `limit - usage` (or the vendor balance); null when unlimited or unknown. */
             remaining: number | null;
+            /** @description The vendor features behind this entitlement (one per vendor), in precedence order. Set on answers built through customer links or the feature catalogue. */
+            sources?: components["schemas"]["EntitlementSource"][];
             type: components["schemas"]["EntitlementType"];
             unit: string | null;
             unlimited: boolean;
@@ -394,7 +471,8 @@ export interface components {
             usage: number | null;
             /** @description The effective value (a level for enums, the vendor value string otherwise). */
             value: string | number | boolean | null;
-            vendor: components["schemas"]["VendorId"];
+            /** @description The vendor behind this entitlement; null on a merged entitlement that several vendors contribute to (see `sources`). */
+            vendor: components["schemas"]["VendorId"] | null;
         };
         EntitlementList: {
             data: components["schemas"]["Entitlement"][];
@@ -402,8 +480,25 @@ export interface components {
             nextCursor: string | null;
             /** @enum {string} */
             object: "list";
+            /** @description Merged answers only: true when a linked vendor failed, so its entitlements are missing (`unavailable`) or cached (`stale` with `error`). */
+            partial?: boolean;
             /** @description How many entitlements match the filters, across all pages. */
             totalCount: number;
+            /** @description Merged answers only: each linked vendor and how it was read, in vendor order. */
+            vendors?: components["schemas"]["VendorStatus"][];
+        };
+        EntitlementSource: {
+            /**
+             * @description The customer's id at that vendor.
+             * @example cb_4711
+             */
+            customerId: string;
+            /**
+             * @description The vendor's own feature key.
+             * @example user-licenses
+             */
+            featureKey: string;
+            vendor: components["schemas"]["VendorId"];
         };
         /**
          * @description `boolean`: on/off. `numeric`: a quantity limit that is not metered by the vendor. `metered`: a balance the vendor decrements with usage. `enum`: one level out of a list. `config`: a free-form configuration object.
@@ -430,6 +525,7 @@ export interface components {
             status: string | null;
             usage: number | null;
             value: string | number | boolean | null;
+            vendor?: components["schemas"]["VendorId"] & unknown;
             /** @description The vendor id of the row itself, if it has one. */
             vendorId: string | null;
         };
@@ -454,6 +550,26 @@ export interface components {
             message: string;
             /** @example query.limit */
             path: string;
+        };
+        /**
+         * @example {
+         *       "links": {
+         *         "chargebee": "cb_4711",
+         *         "paygentic": "cus_a1b2c3"
+         *       }
+         *     }
+         */
+        PutCustomerLinksRequest: {
+            /**
+             * @description Vendor → the customer's id at that vendor. Each id is checked against its vendor's id format.
+             * @example {
+             *       "chargebee": "cb_4711",
+             *       "paygentic": "cus_a1b2c3"
+             *     }
+             */
+            links: {
+                [key: string]: string;
+            };
         };
         Readiness: {
             /**
@@ -481,6 +597,36 @@ export interface components {
         };
         /** @enum {string} */
         VendorId: "zenskar" | "paygentic" | "chargebee" | "stripe";
+        /**
+         * @example {
+         *       "vendor": "paygentic",
+         *       "customerId": "cus_demoAcme",
+         *       "status": "unavailable",
+         *       "error": {
+         *         "status": 503,
+         *         "code": "vendor_unavailable",
+         *         "title": "Vendor unavailable",
+         *         "detail": "paygentic answered 503 Service Unavailable."
+         *       }
+         *     }
+         */
+        VendorStatus: {
+            /** @description The customer's id at this vendor (from the link). */
+            customerId: string;
+            /** @description Why the vendor could not be read now (the problem it would have answered alone). */
+            error?: {
+                code: string;
+                detail: string;
+                status: number;
+                title: string;
+            };
+            /**
+             * @description `fresh`: data within its cache TTL (or just loaded). `stale`: cached data past its TTL (being refreshed; with `error` when the refresh failed). `unavailable`: the vendor failed and nothing was cached; its entitlements are missing from the answer.
+             * @enum {string}
+             */
+            status: "fresh" | "stale" | "unavailable";
+            vendor: components["schemas"]["VendorId"];
+        };
         WebhookReceipt: {
             catalogInvalidated: boolean;
             /** @description The event id was already processed; nothing was done again. */
@@ -1205,6 +1351,242 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomerLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links. */
+            200: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLinks"];
+                };
+            };
+            /** @description `validation_failed`: Request validation failed */
+            400: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Unauthorized */
+            401: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error_internal_error"];
+            /** @description `links_store_unavailable`: Customer links store unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putCustomerLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCustomerLinksRequest"];
+            };
+        };
+        responses: {
+            /** @description The links now in effect (static and dynamic combined). */
+            200: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLinks"];
+                };
+            };
+            /** @description `validation_failed`: Request validation failed; `vendor_not_configured`: Vendor not configured for this tenant */
+            400: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Unauthorized */
+            401: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: Payload too large */
+            413: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type */
+            415: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error_internal_error"];
+            /** @description `links_store_not_configured`: Customer links store not configured */
+            501: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `links_store_unavailable`: Customer links store unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCustomerLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: Request validation failed */
+            400: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Unauthorized */
+            401: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error_internal_error"];
+            /** @description `links_store_not_configured`: Customer links store not configured */
+            501: {
+                headers: {
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `links_store_unavailable`: Customer links store unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

@@ -6,13 +6,16 @@ import {
   nullableRef,
   VendorIdSchema,
 } from './entitlement';
+import { mergedAnswerFields } from './merged';
 import { rfc3339Instant } from './query';
 
 /** The answer to "may this customer use this feature now (for this much)?". */
 export const CheckResultSchema = z
   .object({
     object: z.literal('entitlement_check'),
-    vendor: VendorIdSchema,
+    vendor: nullableRef(VendorIdSchema).openapi({
+      description: 'The vendor that answered; null on a merged answer that several vendors contribute to.',
+    }),
     customerId: z.string(),
     featureKey: z.string(),
     hasAccess: z.boolean(),
@@ -37,6 +40,7 @@ export const CheckResultSchema = z
     entitlement: nullableRef(EntitlementSchema).openapi({
       description: 'The entitlement behind the answer; null when the customer has none for the feature.',
     }),
+    ...mergedAnswerFields,
   })
   .openapi('CheckResult');
 export type CheckResult = z.infer<typeof CheckResultSchema>;

@@ -33,6 +33,10 @@ const scalarValue = z.union([z.string(), z.number(), z.boolean()]).nullable();
 /** One vendor row behind a normalized entitlement (a subscription, a grant, a product entitlement). */
 export const GrantSchema = z
   .object({
+    vendor: VendorIdSchema.optional().openapi({
+      description:
+        'The vendor this row comes from. Set on answers built through customer links or the feature catalogue (merged answers name several vendors).',
+    }),
     source: z.string().openapi({
       description:
         'What kind of vendor record granted this: `subscription`, `customer`, `grant`, `billable`, `rollover`, `adjustment`, `product_entitlement`, …',
@@ -57,11 +61,26 @@ export const GrantSchema = z
   .openapi('Grant');
 export type Grant = z.infer<typeof GrantSchema>;
 
+/** One vendor feature behind an entitlement answered through customer links or the feature catalogue. */
+export const EntitlementSourceSchema = z
+  .object({
+    vendor: VendorIdSchema,
+    customerId: z.string().openapi({ description: "The customer's id at that vendor.", example: 'cb_4711' }),
+    featureKey: z
+      .string()
+      .openapi({ description: "The vendor's own feature key.", example: 'user-licenses' }),
+  })
+  .openapi('EntitlementSource');
+export type EntitlementSource = z.infer<typeof EntitlementSourceSchema>;
+
 /** The one normalized shape for "customer C's entitlement to feature F", whatever the vendor. */
 export const EntitlementSchema = z
   .object({
     object: z.literal('entitlement'),
-    vendor: VendorIdSchema,
+    vendor: nullableRef(VendorIdSchema).openapi({
+      description:
+        'The vendor behind this entitlement; null on a merged entitlement that several vendors contribute to (see `sources`).',
+    }),
     customerId: z.string(),
     featureKey: z.string().openapi({ example: 'user-licenses' }),
     featureName: z.string().nullable().openapi({ example: 'User Licenses' }),
@@ -86,6 +105,10 @@ export const EntitlementSchema = z
     activeFrom: z.string().nullable().openapi({ format: 'date-time' }),
     activeTo: z.string().nullable().openapi({ format: 'date-time' }),
     grants: z.array(GrantSchema),
+    sources: z.array(EntitlementSourceSchema).optional().openapi({
+      description:
+        'The vendor features behind this entitlement (one per vendor), in precedence order. Set on answers built through customer links or the feature catalogue.',
+    }),
     raw: z
       .array(z.unknown())
       .optional()

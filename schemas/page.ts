@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EntitlementSchema } from './entitlement';
+import { mergedAnswerFields } from './merged';
 
 /** A page of a list; `nextCursor` is opaque, signed and bound to the query that produced it. */
 export const EntitlementListSchema = z
@@ -14,6 +15,7 @@ export const EntitlementListSchema = z
       .number()
       .int()
       .openapi({ description: 'How many entitlements match the filters, across all pages.' }),
+    ...mergedAnswerFields,
   })
   .openapi('EntitlementList');
 export type EntitlementList = z.infer<typeof EntitlementListSchema>;

@@ -6,6 +6,7 @@ import type { GatewayEnv, GatewayRuntime } from './context';
 import { asGatewayError, GatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
 import { registerListBalances } from './routes/balances/list-balances';
+import { registerCustomerLinks } from './routes/customers/customer-links';
 import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
 import { registerCheckEntitlement } from './routes/entitlements/check-entitlement';
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
@@ -138,6 +139,7 @@ export function createApp(
   // Bodies are limited while they arrive (chunked bodies carry no Content-Length to check first).
   for (const [path, maxSize] of [
     [batchCheckRoute.path, MAX_BODY_BYTES],
+    ['/v1/customers/:customerId/links', MAX_BODY_BYTES],
     ['/v1/webhooks/*', MAX_WEBHOOK_BODY_BYTES],
   ] as const) {
     app.use(
@@ -156,6 +158,7 @@ export function createApp(
   registerCheckEntitlement(app, runtime);
   registerBatchCheck(app, runtime);
   registerListBalances(app, runtime);
+  registerCustomerLinks(app, runtime);
   registerReceiveWebhook(app, runtime);
 
   app.notFound((c) =>

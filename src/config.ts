@@ -3,6 +3,9 @@ import { optionalString, type ParsedEnv } from '../adapters/kit';
 import { type VendorConnections, type VendorWebhookSecrets, vendorModule } from '../adapters/registry';
 import { type VendorId, vendorIds } from '../schemas/entitlement';
 import type { LogLevel } from './logger';
+import type { StaticLinks } from './services/customer-links';
+import type { FeatureCatalog } from './services/feature-catalog';
+import { parseMultiVendorSettings } from './services/multi-vendor-config';
 
 /**
  * Configuration is parsed once, at the entry, from the environment (Node env or Worker vars and
@@ -20,6 +23,10 @@ export interface TenantConfig {
   apiKeyHashes: string[];
   vendors: Partial<VendorConnections>;
   webhooks: WebhookSecrets;
+  /** The app's feature names over the vendors' (`FEATURE_CATALOG`, a tenant's `features`); none when absent. */
+  features?: FeatureCatalog;
+  /** Static customer links (`CUSTOMER_LINKS`, a tenant's `customers`) by app customer id. */
+  customers?: StaticLinks;
 }
 
 /** Freshness of cached data, in seconds. */
@@ -127,6 +134,8 @@ function vendorEnvShape(): Record<string, z.ZodType> {
 const gatewayEnvShape = {
   GATEWAY_API_KEYS: optionalString,
   GATEWAY_CONFIG: optionalString,
+  FEATURE_CATALOG: optionalString,
+  CUSTOMER_LINKS: optionalString,
   CURSOR_SECRET: optionalString,
   REDIS_URL: optionalString.pipe(
     z
@@ -200,6 +209,9 @@ const tenantSchema = z
       'must configure at least one vendor',
     ),
     webhooks: perVendorSchema((vendor) => vendorModule(vendor).config.tenantWebhook).default({}),
+    // Validated by the multi-vendor settings parser, which names each bad entry.
+    features: z.unknown().optional(),
+    customers: z.unknown().optional(),
   })
   .strict();
 const multiTenantSchema = z.object({ tenants: z.array(tenantSchema).min(1) }).strict();
@@ -304,6 +316,15 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         apiKeyHashes: tenant.apiKeyHashes,
         vendors: tenant.vendors as Partial<VendorConnections>,
         webhooks: tenant.webhooks as WebhookSecrets,
+        ...parseMultiVendorSettings(
+          { features: tenant.features, customers: tenant.customers },
+          {
+            features: `GATEWAY_CONFIG.tenants.${tenants.length}.features`,
+            customers: `GATEWAY_CONFIG.tenants.${tenants.length}.customers`,
+          },
+          tenant.vendors as Partial<VendorConnections>,
+          problems,
+        ),
       });
     }
   }
@@ -329,7 +350,17 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       apiKeyHashes: await Promise.all(keys.map(sha256Hex)),
       vendors: envVendors,
       webhooks: envWebhooks,
+      ...parseMultiVendorSettings(
+        { featuresJson: env.FEATURE_CATALOG, customersJson: env.CUSTOMER_LINKS },
+        { features: 'FEATURE_CATALOG', customers: 'CUSTOMER_LINKS' },
+        envVendors,
+        problems,
+      ),
     });
+  } else if (!sandbox && (env.FEATURE_CATALOG !== undefined || env.CUSTOMER_LINKS !== undefined)) {
+    problems.push(
+      'FEATURE_CATALOG, CUSTOMER_LINKS: apply to the single tenant of the vendor variables; with GATEWAY_CONFIG use each tenant\'s "features" and "customers"',
+    );
   }
   if (sandbox) {
     const keys = (env.GATEWAY_API_KEYS ?? SANDBOX_API_KEY)
@@ -342,6 +373,13 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         apiKeyHashes: await Promise.all(keys.map(sha256Hex)),
         vendors: {},
         webhooks: envWebhooks,
+        // The sandbox connects every vendor (to its simulator); without these it installs a demo.
+        ...parseMultiVendorSettings(
+          { featuresJson: env.FEATURE_CATALOG, customersJson: env.CUSTOMER_LINKS },
+          { features: 'FEATURE_CATALOG', customers: 'CUSTOMER_LINKS' },
+          'all',
+          problems,
+        ),
       },
     ];
   }

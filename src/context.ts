@@ -4,6 +4,7 @@ import type { VendorId } from '../schemas/entitlement';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { Logger } from './logger';
 import type { CursorCodec } from './services/cursor';
+import type { CustomerLinkService } from './services/customer-link-service';
 import type { EntitlementService } from './services/entitlement-service';
 
 /** What the request pipeline needs from the platform it runs on (Node or Workers). */
@@ -17,6 +18,8 @@ export interface PlatformServices {
 /** Per-request services, built once the tenant is known. */
 export interface RequestServices {
   entitlements: EntitlementService;
+  /** The tenant's customer links (static and dynamic). */
+  links: CustomerLinkService;
 }
 
 /** Per-app services shared by every request. */

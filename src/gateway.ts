@@ -27,7 +27,7 @@ import {
 import { IsolateLoads } from './cache/isolate-loads';
 import { holdsServableSnapshot } from './cache/memory-inventory';
 import { currentRequestRedis, runWithRequestRedis } from './cache/request-redis';
-import type { GatewayConfig, TenantConfig } from './config';
+import { type GatewayConfig, type TenantConfig, tenantVendors } from './config';
 import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
 import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
@@ -35,6 +35,8 @@ import { createSharedBudgets } from './http/shared-rate-budget';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { CursorCodec } from './services/cursor';
+import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
+import { createRedisLinkStore } from './services/customer-link-store';
 import { EntitlementService } from './services/entitlement-service';
 import { readinessOf } from './services/readiness';
 import {
@@ -205,6 +207,8 @@ export function createGateway(options: GatewayOptions) {
   const observed = observedUpstream(upstream);
   const adapterFor = createAdapterPool(options.adapterFactories, { upstream: observed, clock });
   const cursors = new CursorCodec(config.cursorSecret);
+  // Per process (per isolate on Workers): every request's link lookups go through it.
+  const linkMemo = new LinkMemo();
 
   const runtime: GatewayRuntime = {
     config,
@@ -230,6 +234,23 @@ export function createGateway(options: GatewayOptions) {
         return events;
       };
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
+      const links = new CustomerLinkService({
+        tenantId: tenant.id,
+        connected: tenantVendors(tenant),
+        staticLinks: tenant.customers ?? new Map(),
+        // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
+        store: redis === null ? null : createRedisLinkStore(redis),
+        memo: linkMemo,
+        now: () => clock.now(),
+        // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
+        validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
+        onStoreUnavailable: (error, fallback) =>
+          logger.warn('customer_links_store_unavailable', {
+            tenant: tenant.id,
+            fallback,
+            detail: error.message,
+          }),
+      });
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: (vendor) => adapterFor(tenant, vendor),
@@ -239,9 +260,11 @@ export function createGateway(options: GatewayOptions) {
         forceRefresh,
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
+        ...(links.enabled ? { resolveLinks: (customerId: string) => links.resolve(customerId) } : {}),
       });
       return {
         entitlements,
+        links,
         invalidateCustomer(vendor, customerId) {
           const adapter = adapterFor(tenant, vendor);
           return snapshots.invalidateCustomer(

@@ -24,6 +24,8 @@ export const errorCatalog = {
   headers_too_large: { status: 431, title: 'Request headers too large', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
   cache_unavailable: { status: 503, title: 'Shared cache unavailable', fault: 'gateway' },
+  links_store_not_configured: { status: 501, title: 'Customer links store not configured', fault: 'gateway' },
+  links_store_unavailable: { status: 503, title: 'Customer links store unavailable', fault: 'gateway' },
   not_supported_by_vendor: { status: 501, title: 'Not supported by vendor', fault: 'client' },
   vendor_auth_failed: { status: 502, title: 'Vendor rejected the gateway credentials', fault: 'upstream' },
   vendor_bad_response: { status: 502, title: 'Vendor sent a malformed response', fault: 'upstream' },

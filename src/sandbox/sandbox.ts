@@ -3,6 +3,7 @@ import { vendorModule } from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type GatewayConfig, SANDBOX_API_KEY } from '../config';
 import { createInProcessTransport } from '../http/in-process-transport';
+import { multiVendorBannerLines, withMultiVendorDemo } from './multi-vendor-demo';
 
 /**
  * Sandbox mode: with no vendor configured, the real adapters talk, in process, to the built-in
@@ -29,7 +30,7 @@ export function startSandbox(config: GatewayConfig): { config: GatewayConfig; tr
   }
   const transport = createInProcessTransport(handlers);
   const tenants = config.tenants.map((tenant) => ({
-    ...tenant,
+    ...withMultiVendorDemo(tenant),
     vendors: vendors as GatewayConfig['tenants'][number]['vendors'],
   }));
   return { config: { ...config, tenants }, transport };
@@ -54,6 +55,7 @@ export function sandboxBanner(baseUrl: string, apiKey: string = SANDBOX_API_KEY)
     '',
     'Try:',
     ...modules.flatMap((module) => module.sandbox.bannerLines({ baseUrl, auth }).map((line) => `  ${line}`)),
+    ...multiVendorBannerLines(baseUrl, auth).map((line) => `  ${line}`),
     `  curl -s ${auth} -H 'Content-Type: application/json' -X POST '${baseUrl}/v1/check' -d '${JSON.stringify({ checks })}'`,
     '',
   ].join('\n');

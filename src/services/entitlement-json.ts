@@ -43,7 +43,11 @@ const answerJson = new WeakMap<CheckResult, string>();
 /** The JSON of a list page, in the order of the `EntitlementList` schema. */
 export function entitlementListJson(page: EntitlementPage): string {
   const data = page.data.map((entitlement) => entitlementJson(entitlement, page.includeRaw)).join(',');
-  return `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}}`;
+  const merged =
+    page.vendors === undefined
+      ? ''
+      : `,"vendors":${JSON.stringify(page.vendors)},"partial":${page.partial === true}`;
+  return `{"object":"list","data":[${data}],"nextCursor":${JSON.stringify(page.nextCursor)},"totalCount":${page.totalCount}${merged}}`;
 }
 
 const encoder = new TextEncoder();

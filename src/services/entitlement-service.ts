@@ -16,8 +16,14 @@ import { type Entitlement, type EntitlementType, type VendorId, vendorIds } from
 import { type TenantConfig, tenantVendors } from '../config';
 import { errorCatalog } from '../errors/codes';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
+import { evaluateCheck, findEntitlement } from './check-evaluation';
 import type { CursorCodec } from './cursor';
+import type { CustomerLinks, VendorLinks } from './customer-links';
 import type { EntitlementPage } from './entitlement-json';
+import { mergeEntitlements, sourceEntitlementsOf } from './entitlement-merge';
+import { emptyFeatureCatalog, type FeatureCatalog } from './feature-catalog';
+import { cursorPosition, keysetPage, type ListFilters, listBinding, MERGED_LISTING } from './keyset-page';
+import { checkMerged, loadMergedView, type MergedView, type VendorFreshness } from './merged-entitlements';
 
 /** How a snapshot was obtained, for `Cache-Status` and `Age`. */
 export interface CacheReport {
@@ -83,7 +89,21 @@ export interface ServiceDependencies {
   loadContext(vendor: VendorId): LoadContext;
   /** Told about an unexpected (non-typed) error inside one batch item, which is answered as `internal_error`. */
   onUnexpectedError(error: unknown): void;
+  /**
+   * The app customer's vendor links (static and dynamic), or null when the id is not a linked app
+   * customer. Left out when the tenant cannot have links (no static links, no Redis).
+   */
+  resolveLinks?(customerId: string): Promise<CustomerLinks | null>;
 }
+
+/** Whom a request is about: one vendor account, or every account linked to an app customer. */
+type Target =
+  | { kind: 'single'; vendor: VendorId; vendorCustomerId: string }
+  | { kind: 'merged'; links: VendorLinks };
+
+// Single-vendor answers through the catalogue or a link: relabelled once per normalized result (which
+// is memoized per snapshot) and customer id, so a cache hit reuses the same objects (and their JSON).
+const relabelMemo = new WeakMap<readonly Entitlement[], Map<string, Entitlement[]>>();
 
 interface NormalizationMemo {
   evaluatedAt: number;
@@ -155,18 +175,6 @@ function rememberAnswer(
   // Bounded: unknown feature keys or filter combinations cannot grow it past the bound.
   if (answers.size >= ANSWERS_PER_SET) answers.clear();
   answers.set(key, answer);
-}
-
-/** Binary search: index of the first entitlement whose featureKey sorts after `key`. */
-function indexAfter(entitlements: readonly Entitlement[], key: string): number {
-  let low = 0;
-  let high = entitlements.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((entitlements[middle] as Entitlement).featureKey <= key) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 const batchItemFields: ReadonlySet<string> = new Set([
@@ -316,8 +324,59 @@ export class EntitlementService {
     return { adapter, customerId: adapter.canonicalCustomerId?.(customerId) ?? customerId };
   }
 
-  /** The customer's entitlements at `at` (default now), one per feature, sorted by featureKey. */
-  async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
+  /** The feature catalogue of the tenant (empty: every vendor feature keeps its key). */
+  private get catalog(): FeatureCatalog {
+    return this.deps.tenant.features ?? emptyFeatureCatalog;
+  }
+
+  /**
+   * Whom the request is about. A linked app customer without `vendor` is a merged answer; with
+   * `vendor` it is that vendor's linked account alone. Any other id is the vendor's own customer id
+   * (the tenant's only vendor when `vendor` is left out).
+   */
+  private async target(customerId: string, requested: VendorId | undefined): Promise<Target> {
+    const links = this.deps.resolveLinks === undefined ? null : await this.deps.resolveLinks(customerId);
+    if (links === null)
+      return { kind: 'single', vendor: this.resolveVendor(requested), vendorCustomerId: customerId };
+    if (requested === undefined) return { kind: 'merged', links: links.links };
+    const vendor = this.resolveVendor(requested);
+    const vendorCustomerId = links.links[vendor];
+    if (vendorCustomerId === undefined) {
+      throw new GatewayError(
+        'customer_not_found',
+        `Customer "${customerId}" has no ${vendor} account linked (linked: ${Object.keys(links.links).join(', ')}).`,
+        { vendor },
+      );
+    }
+    return { kind: 'single', vendor, vendorCustomerId };
+  }
+
+  /**
+   * The one vendor account a request about `customerId` concerns (the refresh route): a linked app
+   * customer's account at `vendor` (or at its only linked vendor), else the vendor's own customer id.
+   */
+  async resolveAccount(
+    customerId: string,
+    requested: VendorId | undefined,
+  ): Promise<{ vendor: VendorId; vendorCustomerId: string }> {
+    const target = await this.target(customerId, requested);
+    if (target.kind === 'single') return { vendor: target.vendor, vendorCustomerId: target.vendorCustomerId };
+    const linked = Object.keys(target.links) as VendorId[];
+    const [only, ...others] = linked;
+    if (only !== undefined && others.length === 0) return this.resolveAccount(customerId, only);
+    throw new GatewayError(
+      'vendor_required',
+      `Customer "${customerId}" is linked to several vendors (${linked.join(', ')}): say which one with \`vendor\`.`,
+      { errors: [{ path: 'vendor', message: `required: one of ${linked.join(', ')}` }] },
+    );
+  }
+
+  /** A vendor's snapshot of one customer, loaded once per request, with how the cache answered. */
+  private async loadVendor(
+    vendor: VendorId,
+    customerId: string,
+    at: string | undefined,
+  ): Promise<{ entitlements: Entitlement[]; cache: CacheReport }> {
     // A batch names the same customer up to 100 times: the id is checked and canonicalized once.
     const resolvedKey = `${vendor}\u0000${customerId}`;
     let resolved = this.resolvedCustomers.get(resolvedKey);
@@ -344,160 +403,133 @@ export class EntitlementService {
         () => undefined,
       );
     }
-    const { snapshot } = await pending;
+    const { snapshot, cache } = await pending;
     const evaluateAt = at === undefined ? this.deps.now() : Date.parse(at);
-    return normalizeAt(adapter, snapshot, evaluateAt, at === undefined).entitlements;
+    return { entitlements: normalizeAt(adapter, snapshot, evaluateAt, at === undefined).entitlements, cache };
   }
 
-  /** One page of a customer's entitlements. */
-  async list(customerId: string, query: ListQuery): Promise<EntitlementPage> {
-    const vendor = this.resolveVendor(query.vendor);
-    const binding = {
-      tenant: this.deps.tenant.id,
-      vendor,
-      scope: customerId,
-      query: JSON.stringify([
-        query.featureKeys.length === 0 ? query.featureKeys : [...new Set(query.featureKeys)].sort(),
-        query.type ?? null,
-        query.hasAccess ?? null,
-        query.at ?? null,
-      ]),
-    };
-    // Verify the cursor before any vendor call: a bad cursor costs nothing upstream.
-    const position =
-      query.cursor === undefined ? null : await this.deps.cursors.decode(binding, query.cursor);
-    if (position !== null && !('after' in position))
-      throw new GatewayError('invalid_cursor', 'The cursor does not belong to this listing.');
-    const all = await this.entitlements(vendor, customerId, query.at);
-    // A first page evaluated "now" is a function of the set and the question: remembered.
-    const answerKey =
-      query.cursor === undefined && query.at === undefined
-        ? `list\u0000${this.deps.tenant.id}\u0000${vendor}\u0000${customerId}\u0000${binding.query}\u0000${query.limit}\u0000${query.includeRaw}`
-        : null;
-    if (answerKey !== null) {
-      const remembered = rememberedAnswer(all, answerKey);
-      if (remembered !== undefined) return remembered as EntitlementPage;
+  /** One vendor's answer under the tenant's feature keys, about `customerId` as asked. */
+  private async singleVendor(
+    target: Extract<Target, { kind: 'single' }>,
+    customerId: string,
+    at: string | undefined,
+  ): Promise<Entitlement[]> {
+    const { entitlements } = await this.loadVendor(target.vendor, target.vendorCustomerId, at);
+    // The hot path of a tenant without catalogue, asked about a vendor's own id: the snapshot's objects.
+    if (this.deps.tenant.features === undefined && target.vendorCustomerId === customerId)
+      return entitlements;
+    let byCustomer = relabelMemo.get(entitlements);
+    if (byCustomer === undefined) {
+      byCustomer = new Map();
+      relabelMemo.set(entitlements, byCustomer);
     }
-    const wanted = query.featureKeys.length > 0 ? new Set(query.featureKeys) : null;
-    const matching = all.filter(
-      (entitlement) =>
-        (wanted === null || wanted.has(entitlement.featureKey)) &&
-        (query.type === undefined || entitlement.type === query.type) &&
-        (query.hasAccess === undefined || entitlement.hasAccess === query.hasAccess),
-    );
-    const start = position === null ? 0 : indexAfter(matching, position.after);
-    const page = matching.slice(start, start + query.limit);
-    const last = page.at(-1);
-    const hasMore = start + page.length < matching.length;
-    const answer: EntitlementPage = {
-      object: 'list',
-      data: page,
-      includeRaw: query.includeRaw,
-      nextCursor:
-        hasMore && last ? await this.deps.cursors.encode(binding, { after: last.featureKey }) : null,
-      totalCount: matching.length,
+    // Keyed by tenant too: the catalogue is the tenant's.
+    const memoKey = `${this.deps.tenant.id}\u0000${customerId}`;
+    let relabelled = byCustomer.get(memoKey);
+    if (relabelled === undefined) {
+      relabelled = mergeEntitlements({
+        customerId,
+        vendors: [{ vendor: target.vendor, customerId: target.vendorCustomerId, entitlements }],
+        catalog: this.catalog,
+      });
+      byCustomer.set(memoKey, relabelled);
+    }
+    return relabelled;
+  }
+
+  /** Every linked vendor, loaded concurrently through its own cached snapshot, merged. */
+  private merged(customerId: string, links: VendorLinks, at: string | undefined): Promise<MergedView> {
+    const configured = tenantVendors(this.deps.tenant);
+    return loadMergedView({
+      customerId,
+      links,
+      catalog: this.catalog,
+      load: async (vendor, vendorCustomerId) => {
+        if (!configured.includes(vendor))
+          throw new GatewayError('vendor_not_configured', `This tenant has no ${vendor} connection.`, {
+            vendor,
+          });
+        const { entitlements, cache } = await this.loadVendor(vendor, vendorCustomerId, at);
+        const freshness: VendorFreshness =
+          cache.status === 'stale-if-error' ? 'stale-if-error' : cache.status === 'stale' ? 'stale' : 'fresh';
+        return { entitlements, freshness };
+      },
+      onUnexpectedError: (error) => this.deps.onUnexpectedError(error),
+    });
+  }
+
+  /** The customer's entitlements at `at` (default now), one per feature, sorted by featureKey. */
+  async entitlements(vendor: VendorId, customerId: string, at: string | undefined): Promise<Entitlement[]> {
+    return (await this.loadVendor(vendor, customerId, at)).entitlements;
+  }
+
+  /** One page of a customer's entitlements (merged over its linked vendors when it is a linked app customer). */
+  async list(customerId: string, query: ListQuery): Promise<EntitlementPage> {
+    const target = await this.target(customerId, query.vendor);
+    const filters: ListFilters = {
+      featureKeys: query.featureKeys,
+      ...(query.type === undefined ? {} : { type: query.type }),
+      ...(query.hasAccess === undefined ? {} : { hasAccess: query.hasAccess }),
+      ...(query.at === undefined ? {} : { at: query.at }),
     };
-    if (answerKey !== null) rememberAnswer(all, answerKey, answer);
-    return answer;
+    const binding = listBinding(
+      this.deps.tenant.id,
+      target.kind === 'merged' ? MERGED_LISTING : target.vendor,
+      customerId,
+      filters,
+    );
+    // Verify the cursor before any vendor call: a bad cursor costs nothing upstream.
+    const after = await cursorPosition(this.deps.cursors, binding, query.cursor);
+    const pageOptions = { filters, after, limit: query.limit, binding, cursors: this.deps.cursors };
+    if (target.kind === 'merged') {
+      const view = await this.merged(customerId, target.links, query.at);
+      const page = await keysetPage(view.entitlements, pageOptions);
+      return {
+        object: 'list',
+        ...page,
+        includeRaw: query.includeRaw,
+        vendors: view.vendors,
+        partial: view.partial,
+      };
+    }
+    const all = await this.singleVendor(target, customerId, query.at);
+    return { object: 'list', ...(await keysetPage(all, pageOptions)), includeRaw: query.includeRaw };
   }
 
   /** May the customer use `featureKey` (for `requestedUsage` more)? */
   async check(customerId: string, featureKey: string, query: CheckQuery): Promise<CheckResult> {
-    const vendor = this.resolveVendor(query.vendor);
-    const entitlements = await this.entitlements(vendor, customerId, query.at);
+    const target = await this.target(customerId, query.vendor);
+    const requestedUsage = query.requestedUsage ?? null;
+    const softLimit = async (vendor: VendorId, entitlement: Entitlement): Promise<boolean> => {
+      const adapter = this.deps.adapterFor(vendor);
+      return adapter.isSoftLimit ? adapter.isSoftLimit(entitlement, this.deps.loadContext(vendor)) : false;
+    };
+    if (target.kind === 'merged') {
+      const view = await this.merged(customerId, target.links, query.at);
+      return checkMerged(view, featureKey, requestedUsage, softLimit);
+    }
+    const entitlements = await this.singleVendor(target, customerId, query.at);
     // Without `requestedUsage` (no soft-limit lookup) and evaluated "now", the answer is a function
     // of the set and the question: remembered.
     const answerKey =
       query.requestedUsage === undefined && query.at === undefined
-        ? `check\u0000${this.deps.tenant.id}\u0000${vendor}\u0000${customerId}\u0000${featureKey}`
+        ? `check\u0000${this.deps.tenant.id}\u0000${target.vendor}\u0000${customerId}\u0000${featureKey}`
         : null;
     if (answerKey !== null) {
       const remembered = rememberedAnswer(entitlements, answerKey);
       if (remembered !== undefined) return remembered as CheckResult;
-      const answer = await this.computeCheck(vendor, entitlements, customerId, featureKey, query);
-      rememberAnswer(entitlements, answerKey, answer);
-      return answer;
     }
-    return this.computeCheck(vendor, entitlements, customerId, featureKey, query);
-  }
-
-  private async computeCheck(
-    vendor: VendorId,
-    entitlements: readonly Entitlement[],
-    customerId: string,
-    featureKey: string,
-    query: CheckQuery,
-  ): Promise<CheckResult> {
-    const index = indexAfter(entitlements, featureKey) - 1;
-    const found =
-      index >= 0 && entitlements[index]?.featureKey === featureKey
-        ? (entitlements[index] as Entitlement)
-        : null;
-    const requestedUsage = query.requestedUsage ?? null;
-    if (found === null) {
-      return {
-        object: 'entitlement_check',
-        vendor,
-        customerId,
-        featureKey,
-        hasAccess: false,
-        reason: 'not_entitled',
-        type: null,
-        unlimited: false,
-        limit: null,
-        usage: null,
-        remaining: null,
-        value: null,
-        requestedUsage,
-        softLimit: null,
-        overage: null,
-        entitlement: null,
-      };
-    }
-    let hasAccess = found.hasAccess;
-    let reason = found.reason;
-    let softLimit: boolean | null = null;
-    let overage: number | null = null;
-    const quantified = found.type === 'numeric' || found.type === 'metered';
-    if (
-      hasAccess &&
-      requestedUsage !== null &&
-      quantified &&
-      !found.unlimited &&
-      found.remaining !== null &&
-      requestedUsage > found.remaining
-    ) {
-      const adapter = this.deps.adapterFor(vendor);
-      softLimit =
-        found.type === 'metered' && adapter.isSoftLimit
-          ? await adapter.isSoftLimit(found, this.deps.loadContext(vendor))
-          : false;
-      if (softLimit) {
-        overage = requestedUsage - Math.max(found.remaining, 0);
-      } else {
-        hasAccess = false;
-        reason = 'limit_exceeded';
-      }
-    }
-    return {
-      object: 'entitlement_check',
-      vendor,
+    const answer = await evaluateCheck({
+      vendor: target.vendor,
       customerId,
       featureKey,
-      hasAccess,
-      reason,
-      type: found.type,
-      unlimited: found.unlimited,
-      limit: found.limit,
-      usage: found.usage,
-      remaining: found.remaining,
-      value: found.value,
+      found: findEntitlement(entitlements, featureKey),
       requestedUsage,
-      softLimit,
-      overage,
-      // The snapshot's own object: serialization (entitlement-json.ts) leaves its vendor rows out.
-      entitlement: found,
-    };
+      // The vendor is asked about its own entitlement (its own feature key), not the relabelled one.
+      isSoftLimit: (found) => softLimit(target.vendor, sourceEntitlementsOf(found)[0]?.entitlement ?? found),
+    });
+    if (answerKey !== null) rememberAnswer(entitlements, answerKey, answer);
+    return answer;
   }
 
   /** Answers each item independently and in order; one failing item does not fail the batch. */

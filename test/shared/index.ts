@@ -3,6 +3,7 @@ import { describeCacheStatusSuite } from './cache-status-suite';
 import { describeBatchSuite, describeCheckSuite } from './check-suite';
 import { describeErrorSuite } from './error-suite';
 import { describeListCrawlSuite } from './list-crawl-suite';
+import { describeMergedSuite } from './merged-suite';
 import type { SharedSuiteTarget } from './route-suite-target';
 
 export {
@@ -24,4 +25,5 @@ export function describeSharedRouteSuites(target: SharedSuiteTarget): void {
   describeBatchSuite(target);
   describeErrorSuite(target);
   describeCacheStatusSuite(target);
+  describeMergedSuite(target);
 }

@@ -14,7 +14,7 @@ export const refreshEntitlementsRoute = createRoute({
   tags: ['Entitlements'],
   summary: "Reload a customer's cached entitlements from the vendor",
   description:
-    'Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs.',
+    'Loads the snapshot again from the vendor and replaces the cached copy in every tier. The copy is replaced only when the load succeeds: on a vendor failure the problem is answered and the cached copy keeps being served (stale-if-error). When the shared cache (Redis) is unreachable the answer is 503 `cache_unavailable` with `Retry-After`: this instance has the new copy, other instances keep theirs. For a linked app customer, refreshes its account at `vendor` (required when it is linked to several vendors); `customerId` in the answer is the id asked about.',
   security: [{ bearerAuth: [] }],
   request: { params: CustomerParamsSchema, query: VendorQuerySchema },
   responses: {
@@ -28,9 +28,13 @@ export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtim
     const { customerId } = c.req.valid('param');
     const { vendor: requested } = c.req.valid('query');
     const scope = openRequestServices(c, runtime);
-    const vendor = scope.entitlements.resolveVendor(requested);
+    // A linked app customer refreshes its account at that vendor.
+    const { vendor, vendorCustomerId } = await scope.entitlements.resolveAccount(customerId, requested);
     c.set('vendor', vendor);
-    const result = await scope.reload(vendor, customerId);
+    // An id that cannot exist at the vendor is a 404 before anything is loaded.
+    scope.entitlements.resolveCustomer(vendor, vendorCustomerId);
+    // Reload first: the cached copy is replaced only when the vendor answers.
+    const result = await scope.reload(vendor, vendorCustomerId);
     return respondJson(
       c,
       {

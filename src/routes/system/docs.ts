@@ -17,6 +17,11 @@ export const openApiInfo = {
   },
   tags: [
     { name: 'Entitlements', description: 'Normalized entitlements, checks and refresh.' },
+    {
+      name: 'Customers',
+      description:
+        "An app customer's accounts at several vendors (customer links): list, check and batch answer for all of them at once.",
+    },
     { name: 'Balances', description: 'Cross-customer balance listings.' },
     { name: 'Webhooks', description: 'Vendor events that invalidate cached data.' },
     { name: 'System', description: 'Health, readiness, this document.' },

@@ -267,6 +267,144 @@ export const sandboxCases: ConformanceCase[] = [
   },
 ];
 
+const links = (customerId: string) => `/v1/customers/${encodeURIComponent(customerId)}/links`;
+const put = (
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): RequestInit =>
+  keyed(key, { method: 'PUT', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const tooLongId = 'x'.repeat(256);
+
+/** Customer links in sandbox mode (no Redis): static links read, changes refused with 501. */
+export const sandboxLinkCases: ConformanceCase[] = [
+  {
+    name: "the demo app customer's static links",
+    operationId: 'getCustomerLinks',
+    status: 200,
+    send: (call) => call(links('acme'), keyed(key)),
+  },
+  {
+    name: 'links of a customer without any',
+    operationId: 'getCustomerLinks',
+    status: 404,
+    send: (call) => call(links('no-such-customer'), keyed(key)),
+  },
+  {
+    name: 'links without key',
+    operationId: 'getCustomerLinks',
+    status: 401,
+    send: (call) => call(links('acme')),
+  },
+  {
+    name: 'links of a 256-character customer id',
+    operationId: 'getCustomerLinks',
+    status: 400,
+    send: (call) => call(links(tooLongId), keyed(key)),
+  },
+  {
+    name: 'setting links without Redis',
+    operationId: 'putCustomerLinks',
+    status: 501,
+    send: (call) => call(links('acme'), put({ links: { chargebee: 'c1' } })),
+  },
+  {
+    name: 'setting an empty set of links',
+    operationId: 'putCustomerLinks',
+    status: 400,
+    send: (call) => call(links('acme'), put({ links: {} })),
+  },
+  {
+    name: 'setting links without key',
+    operationId: 'putCustomerLinks',
+    status: 401,
+    send: (call) => call(links('acme'), { method: 'PUT', body: '{"links":{"chargebee":"c1"}}' }),
+  },
+  {
+    name: 'setting links over the body limit',
+    operationId: 'putCustomerLinks',
+    status: 413,
+    send: (call) => call(links('acme'), put({ links: { chargebee: 'x'.repeat(300 * 1024) } })),
+  },
+  {
+    name: 'setting links as text',
+    operationId: 'putCustomerLinks',
+    status: 415,
+    send: (call) => call(links('acme'), put('links', { 'content-type': 'text/plain' })),
+  },
+  {
+    name: 'removing links without Redis',
+    operationId: 'deleteCustomerLinks',
+    status: 501,
+    send: (call) => call(links('acme'), keyed(key, { method: 'DELETE' })),
+  },
+  {
+    name: 'removing links without key',
+    operationId: 'deleteCustomerLinks',
+    status: 401,
+    send: (call) => call(links('acme'), { method: 'DELETE' }),
+  },
+  {
+    name: 'removing links of a 256-character customer id',
+    operationId: 'deleteCustomerLinks',
+    status: 400,
+    send: (call) => call(links(tooLongId), keyed(key, { method: 'DELETE' })),
+  },
+];
+
+/** Customer links in sandbox mode with a working Redis (in order: set, read, remove). */
+export function redisLinkCases(): ConformanceCase[] {
+  // Unique per run: the sandbox tenant's link keys are shared by every run on this Redis.
+  const customer = `conformance-${crypto.randomUUID()}`;
+  return [
+    {
+      name: 'setting links',
+      operationId: 'putCustomerLinks',
+      status: 200,
+      send: (call) => call(links(customer), put({ links: { chargebee: 'c1', paygentic: 'cus_demoAcme' } })),
+    },
+    {
+      name: 'a link to an id that cannot exist at the vendor',
+      operationId: 'putCustomerLinks',
+      status: 400,
+      send: (call) => call(links(customer), put({ links: { paygentic: 'not-a-paygentic-id' } })),
+    },
+    {
+      name: 'reading them back',
+      operationId: 'getCustomerLinks',
+      status: 200,
+      send: (call) => call(links(customer), keyed(key)),
+    },
+    {
+      name: 'removing them',
+      operationId: 'deleteCustomerLinks',
+      status: 204,
+      send: (call) => call(links(customer), keyed(key, { method: 'DELETE' })),
+    },
+  ];
+}
+
+/** Customer links in sandbox mode with Redis configured but unreachable. */
+export const unreachableRedisLinkCases: ConformanceCase[] = [
+  {
+    name: 'setting links while Redis is unreachable',
+    operationId: 'putCustomerLinks',
+    status: 503,
+    send: (call) => call(links('acme'), put({ links: { chargebee: 'c1' } })),
+  },
+  {
+    name: 'reading links while Redis is unreachable',
+    operationId: 'getCustomerLinks',
+    status: 503,
+    send: (call) => call(links('acme'), keyed(key)),
+  },
+  {
+    name: 'removing links while Redis is unreachable',
+    operationId: 'deleteCustomerLinks',
+    status: 503,
+    send: (call) => call(links('acme'), keyed(key, { method: 'DELETE' })),
+  },
+];
+
 /** The vendor simulators on loopback HTTP, for the fault cases. */
 export interface SimulatorStack {
   /** Gateway variables that point a configured gateway at the simulators. */

@@ -4,9 +4,12 @@ import {
   type ConformanceCase,
   FAULT_KEY,
   faultCases,
+  redisLinkCases,
   type SimulatorStack,
   sandboxCases,
+  sandboxLinkCases,
   startSimulatorStack,
+  unreachableRedisLinkCases,
 } from './conformance-cases';
 import { OpenApiConformance } from './openapi-conformance';
 
@@ -83,6 +86,36 @@ export function describeConformance(target: ConformanceTarget, sandboxEnv: Recor
             ]);
         });
       }
+    });
+
+    describe('customer links', () => {
+      // Sandbox mode with a working Redis, and with one configured but unreachable (a closed port).
+      const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+      let withRedis: ConformanceGateway;
+      let unreachableRedis: ConformanceGateway;
+      beforeAll(async () => {
+        withRedis = await target.openSandbox({ ...sandboxEnv, REDIS_URL: redisUrl });
+        // As an entry does before it listens: wait until the shared Redis client is connected.
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const readiness = (await (await withRedis.call('/readyz')).json()) as {
+            checks?: { redis?: string };
+          };
+          if (readiness.checks?.redis === 'up') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        unreachableRedis = await target.openSandbox({ ...sandboxEnv, REDIS_URL: 'redis://127.0.0.1:1' });
+      }, 120_000);
+      afterAll(async () => {
+        await withRedis?.close();
+        await unreachableRedis?.close();
+      }, 60_000);
+
+      for (const entry of sandboxLinkCases)
+        it(`${entry.operationId} ${entry.status}: ${entry.name}`, () => runCase(sandbox, entry));
+      for (const entry of redisLinkCases())
+        it(`${entry.operationId} ${entry.status}: ${entry.name}`, () => runCase(withRedis, entry));
+      for (const entry of unreachableRedisLinkCases)
+        it(`${entry.operationId} ${entry.status}: ${entry.name}`, () => runCase(unreachableRedis, entry));
     });
 
     describe('vendor failures (simulators with injected faults)', () => {

@@ -16,6 +16,9 @@ const operationIds = [
   'batchCheck',
   'listBalances',
   'receiveWebhook',
+  'getCustomerLinks',
+  'putCustomerLinks',
+  'deleteCustomerLinks',
 ];
 
 describeConformance(

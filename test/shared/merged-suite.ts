@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchCheckResponseSchema, CheckResultSchema } from '../../schemas/check';
+import type { Entitlement, VendorId } from '../../schemas/entitlement';
+import { EntitlementListSchema } from '../../schemas/page';
+import { multiVendorDemo, sandboxCustomerLinks } from '../../src/sandbox/multi-vendor-demo';
+import {
+  checkPath,
+  expectJson,
+  listPath,
+  postJson,
+  type SharedGateway,
+  type SharedSuiteTarget,
+  withKey,
+} from './route-suite-target';
+
+const { appCustomer, appFeature } = multiVendorDemo;
+const links = sandboxCustomerLinks.get(appCustomer) as Record<VendorId, string>;
+const linked = (['zenskar', 'paygentic', 'chargebee'] as const).filter(
+  (vendor) => links[vendor] !== undefined,
+);
+
+async function crawl(gateway: SharedGateway, query: Record<string, string | undefined>, limit: number) {
+  const data: Entitlement[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 500; pages++) {
+    const page = EntitlementListSchema.parse(
+      await expectJson(
+        await gateway.call(listPath(appCustomer, { ...query, limit: String(limit), cursor }), withKey()),
+      ),
+    );
+    expect(page.data.length).toBeLessThanOrEqual(limit);
+    if (query.vendor === undefined) {
+      expect(page.partial).toBe(false);
+      expect(page.vendors?.map((status) => [status.vendor, status.customerId])).toEqual(
+        linked.map((vendor) => [vendor, links[vendor]]),
+      );
+    }
+    data.push(...(page.data as Entitlement[]));
+    if (page.nextCursor === null) return data;
+    cursor = page.nextCursor;
+  }
+  throw new Error('the crawl did not end');
+}
+
+/**
+ * One customer across vendors, on the sandbox's demo: the app customer linked to three vendors and the
+ * demo catalogue. Merged crawls, single-vendor answers through the link, checks and batches.
+ */
+export function describeMergedSuite(target: SharedSuiteTarget): void {
+  describe(`merged answers [${target.runtime}]`, () => {
+    let gateway: SharedGateway;
+    beforeAll(async () => {
+      gateway = await target.open();
+    });
+    afterAll(async () => {
+      await gateway.close();
+    });
+
+    it.each([1, 7, 50])(
+      'the linked demo customer crawled %i per page: every feature once, with every vendor behind it',
+      async (limit) => {
+        // The reference: each linked vendor's own answer through the link.
+        const expected = new Map<string, { vendors: VendorId[]; grants: number }>();
+        for (const vendor of linked) {
+          for (const entitlement of await crawl(gateway, { vendor }, 100)) {
+            expect(entitlement).toMatchObject({ vendor, customerId: appCustomer });
+            const entry = expected.get(entitlement.featureKey) ?? { vendors: [], grants: 0 };
+            entry.vendors.push(vendor);
+            entry.grants += entitlement.grants.length;
+            expected.set(entitlement.featureKey, entry);
+          }
+        }
+        const merged = await crawl(gateway, {}, limit);
+        const keys = merged.map((entitlement) => entitlement.featureKey);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect([...keys].sort()).toEqual([...expected.keys()].sort());
+        for (const entitlement of merged) {
+          const reference = expected.get(entitlement.featureKey);
+          // Sources come in precedence order (the catalogue's, else the gateway's vendor order).
+          expect(entitlement.sources?.map((source) => source.vendor).sort()).toEqual(
+            [...(reference?.vendors ?? [])].sort(),
+          );
+          expect(entitlement.grants).toHaveLength(reference?.grants ?? -1);
+        }
+        expect(expected.get(appFeature)?.vendors).toEqual(linked);
+      },
+    );
+
+    it('the demo app feature sums the three vendors; its check and batch are merged too', async () => {
+      const perVendor = await Promise.all(
+        linked.map(async (vendor) =>
+          CheckResultSchema.parse(
+            await expectJson(await gateway.call(checkPath(appCustomer, appFeature, { vendor }), withKey())),
+          ),
+        ),
+      );
+      const merged = CheckResultSchema.parse(
+        await expectJson(await gateway.call(checkPath(appCustomer, appFeature, {}), withKey())),
+      );
+      expect(merged).toMatchObject({
+        vendor: null,
+        customerId: appCustomer,
+        hasAccess: true,
+        partial: false,
+      });
+      expect(merged.limit).toBe(perVendor.reduce((total, result) => total + (result.limit ?? 0), 0));
+      const batch = BatchCheckResponseSchema.parse(
+        await expectJson(
+          await gateway.call(
+            '/v1/check',
+            postJson({
+              checks: [
+                { customerId: appCustomer, featureKey: appFeature },
+                { customerId: appCustomer, vendor: 'chargebee', featureKey: appFeature },
+              ],
+            }),
+          ),
+        ),
+      );
+      expect(batch.results[0]).toMatchObject({ vendor: null, limit: merged.limit, partial: false });
+      expect(batch.results[1]).toMatchObject({
+        vendor: 'chargebee',
+        limit: perVendor[linked.indexOf('chargebee')]?.limit,
+      });
+    });
+  });
+}
