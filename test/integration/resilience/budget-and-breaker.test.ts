@@ -17,7 +17,7 @@ import {
   startResilienceStack,
   vendorRequests,
   vendorTargets,
-} from './resilience-support';
+} from '../../support/resilience-stack';
 
 /**
  * The gateway's own limits seen from its callers: the request budget absorbs a burst before the

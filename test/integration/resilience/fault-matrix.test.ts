@@ -25,7 +25,7 @@ import {
   type VendorTarget,
   vendorRequests,
   vendorTargets,
-} from './resilience-support';
+} from '../../support/resilience-stack';
 
 /**
  * Every vendor × every fault, through the gateway's HTTP routes, against the vendor simulators on
