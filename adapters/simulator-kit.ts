@@ -42,6 +42,12 @@ export interface FaultRule {
   times?: number;
 }
 
+/**
+ * How the kit waits while it holds a request (latency, the `delay` and `slow-body` faults). Real
+ * timers by default; a test on virtual time passes its own, and learns which request is held.
+ */
+export type HoldRequest = (ms: number, request: RecordedRequest) => Promise<void>;
+
 export interface SimulatorKit {
   readonly recorded: RecordedRequest[];
   /** Requests being served right now, and the most ever served at once. */
@@ -49,6 +55,8 @@ export interface SimulatorKit {
   inject(rule: FaultRule): void;
   /** Adds latency to every normal answer (lets tests observe concurrency). */
   setLatency(ms: number): void;
+  /** Replaces the real-timer waits of latency and the holding faults (kept across `reset`). */
+  holdWith(hold: HoldRequest): void;
   /** Forgets recorded requests, faults, latency and the in-flight peak. */
   reset(): void;
   middleware: MiddlewareHandler;
@@ -78,11 +86,11 @@ function streamThenFail(prefix: string): ReadableStream<Uint8Array> {
   });
 }
 
-function slowStream(body: string, ms: number): ReadableStream<Uint8Array> {
+function slowStream(body: string, wait: () => Promise<void>): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(body);
   return new ReadableStream({
     async start(controller) {
-      await sleep(ms);
+      await wait();
       controller.enqueue(bytes);
       controller.close();
     },
@@ -94,6 +102,9 @@ export function createSimulatorKit(): SimulatorKit {
   const inFlight = { current: 0, peak: 0 };
   let rules: Array<FaultRule & { remaining: number }> = [];
   let latencyMs = 0;
+  let hold: HoldRequest = async (ms) => {
+    await sleep(ms);
+  };
 
   const middleware: MiddlewareHandler = async (c, next) => {
     const url = new URL(c.req.url);
@@ -141,12 +152,15 @@ export function createSimulatorKit(): SimulatorKit {
           headers: { 'content-type': 'application/json' },
         });
       }
-      if (fault?.kind === 'delay') await sleep(fault.ms);
-      if (latencyMs > 0) await sleep(latencyMs);
+      if (fault?.kind === 'delay') await hold(fault.ms, record);
+      if (latencyMs > 0) await hold(latencyMs, record);
       await next();
       if (fault?.kind === 'slow-body') {
         const body = await c.res.text();
-        c.res = new Response(slowStream(body, fault.ms), { status: c.res.status, headers: c.res.headers });
+        c.res = new Response(
+          slowStream(body, () => hold(fault.ms, record)),
+          { status: c.res.status, headers: c.res.headers },
+        );
       }
     } finally {
       inFlight.current -= 1;
@@ -159,6 +173,9 @@ export function createSimulatorKit(): SimulatorKit {
     inFlight,
     inject(rule) {
       rules.push({ ...rule, remaining: rule.times ?? 1 });
+    },
+    holdWith(replacement) {
+      hold = replacement;
     },
     setLatency(ms) {
       latencyMs = ms;

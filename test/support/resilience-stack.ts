@@ -5,6 +5,7 @@ import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../adapter
 import type { VendorId } from '../../schemas/entitlement';
 import { TEST_CURSOR_SECRET, TEST_KEY, type TestClock } from './gateway';
 import { startVendorStack, type VendorStackOptions } from './vendor-stack';
+import { startVirtualWire } from './virtual-wire';
 
 /**
  * Shared fixture of the resilience suites: a vendor stack with short upstream deadlines, every kind
@@ -195,14 +196,39 @@ export class OutputAudit {
   }
 }
 
-/** A resilience stack whose logs the audit follows. */
+/**
+ * A resilience stack whose logs the audit follows. Without a `clock` it runs on virtual time
+ * (test/support/virtual-wire.ts): the attempt timeout, deadline and backoff elapse only while the
+ * vendor holds a request, so outcomes never depend on the machine's speed; `stack.clock` moves the
+ * cache's and breaker's clock ahead. With a `clock`, the upstream client waits on real timers.
+ */
 export async function startResilienceStack(
   audit: OutputAudit,
-  options: Omit<VendorStackOptions, 'env'> & { env?: Record<string, string> } = {},
+  options: Omit<VendorStackOptions, 'env' | 'sleep' | 'wrapTransport'> & {
+    env?: Record<string, string>;
+  } = {},
 ) {
-  const stack = await startVendorStack({ ...options, env: { ...resilienceEnv, ...options.env } });
+  const wire = options.clock === undefined ? startVirtualWire() : null;
+  const stack = await startVendorStack({
+    ...options,
+    env: { ...resilienceEnv, ...options.env },
+    ...(wire === null
+      ? {}
+      : { clock: wire.clock, sleep: wire.time.sleep, wrapTransport: wire.wrapTransport }),
+  });
+  if (wire !== null) {
+    for (const simulator of Object.values(stack.simulators)) simulator.kit.holdWith(wire.hold);
+  }
   audit.track(stack.logs);
-  return stack;
+  return {
+    ...stack,
+    clock: wire?.clock ?? (options.clock as TestClock),
+    async close() {
+      await stack.background.drain();
+      await wire?.stop();
+      await stack.close();
+    },
+  };
 }
 
 /** A running resilience stack. */

@@ -1,10 +1,12 @@
 import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
 import { type ChargebeeSimulatorOptions, createChargebeeSimulator } from '../../adapters/chargebee/simulator';
+import type { Transport } from '../../adapters/kit/upstream';
 import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
 import { createPaygenticSimulator, type PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
 import { adapterFactories } from '../../adapters/registry';
 import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
 import { createZenskarSimulator, type ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
+import type { Sleep } from '../../src/http/timers';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createTestGateway, TEST_KEY, type TestClock } from './gateway';
 import { type RunningServer, startHttpServer } from './http-server';
@@ -17,6 +19,10 @@ export interface VendorStackOptions {
   /** Extra gateway environment (cache TTLs, limits, REDIS_URL, webhook secrets, …). */
   env?: Record<string, string | undefined>;
   clock?: TestClock;
+  /** The upstream client's waits (virtual time); real timers when absent. */
+  sleep?: Sleep;
+  /** Wraps the real transport (e.g. to see which requests are on the wire). */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 /**
@@ -60,8 +66,9 @@ export async function startVendorStack(options: VendorStackOptions = {}) {
   const gateway = await createTestGateway({
     env,
     adapterFactories,
-    transport,
+    transport: options.wrapTransport === undefined ? transport : options.wrapTransport(transport),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
   return {
     ...gateway,
