@@ -143,17 +143,6 @@ export const vendorTargets: readonly VendorTarget[] = [
   },
 ];
 
-/** A clock that follows real time (timers, deadlines) and can jump ahead (cache freshness, breaker). */
-export function createSkewedClock(): TestClock {
-  let skewMs = 0;
-  return {
-    now: () => Date.now() + skewMs,
-    advance(ms) {
-      skewMs += ms;
-    },
-  };
-}
-
 /** One gateway response as a caller saw it. */
 export interface Exchange {
   label: string;
