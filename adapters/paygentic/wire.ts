@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lazy } from './lazy';
+import { lazy } from '../kit/lazy';
 
 /**
  * Paygentic wire formats (from its published OpenAPI document, shipped in its Node SDK), as the gateway reads them.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lazy } from './lazy';
+import { lazy } from '../kit/lazy';
 
 /**
  * Zenskar wire formats (from Zenskar's public API reference), as the gateway reads them.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lazy } from './lazy';
+import { lazy } from '../kit/lazy';
 
 /**
  * Chargebee Billing API v2 (Product Catalog 2.0) wire formats, as far as the gateway reads them.
