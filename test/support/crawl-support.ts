@@ -182,7 +182,7 @@ export function expectedKeys(
 const chargebeeTypes = { switch: 'boolean', quantity: 'numeric', range: 'numeric', custom: 'enum' } as const;
 
 /**
- * Chargebee, from the simulator's store and the documented rules (vendors.md §3): only rows of
+ * Chargebee, from the simulator's store and Chargebee's documented rules: only rows of
  * `active`/`non_renewing` subscriptions count; a row counts when enabled and inside its
  * effective/expiry window; switch is any "true"/"available"; quantity and range sum, "unlimited" wins;
  * custom grants when it has a value. `withScheduled`: the fallback path also lists rows whose
@@ -236,7 +236,7 @@ export function chargebeeExpected(
 }
 
 /**
- * Zenskar, from the simulator's store and the documented row semantics (vendors.md §1): a row counts
+ * Zenskar, from the simulator's store and Zenskar's documented row semantics: a row counts
  * when its status is `active` (or missing) and `active_from <= now < expiry_at`; Feature → boolean
  * (any counted row); Quantity/Credits → metered (counted rows whose summed remaining is above 0).
  */
@@ -359,7 +359,7 @@ export function expectCrawlMatches(
   for (const { page } of result.pages) expect(page.totalCount).toBe(keys.length);
 }
 
-/** The page sizes every crawl suite runs (the issue's Done-when). */
+/** The page sizes every crawl suite runs (1 and 100 are the bounds of `limit`; 7 does not divide a vendor page of 100, 50 does). */
 export const CRAWL_LIMITS = [1, 7, 50, 100] as const;
 
 /**

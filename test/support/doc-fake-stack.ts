@@ -5,8 +5,7 @@ import { createTestGateway, TEST_KEY, type TestClock } from './gateway';
 import { type RunningServer, startHttpServer } from './http-server';
 
 /**
- * Acceptance-review probes: tiny fake vendors written from the vendors' own documents (seeds
- * 000–004 and vendors.md), deliberately NOT from this repository's simulators, so that shapes our
+ * Doc fakes: tiny fake vendors written from the vendors' own API references, deliberately NOT from this repository's simulators, so that shapes our
  * simulators never produce (a Chargebee host serving only the one documented endpoint, Zenskar
  * cursors with `+/=`, `next` as an empty string, …) reach the real adapters over real HTTP.
  */

@@ -27,8 +27,8 @@ export interface VendorStackOptions {
 
 /**
  * The three vendor simulators on real loopback HTTP servers and a gateway (real adapters, undici,
- * resilient upstream client, tiered cache) configured against them with the single-tenant env
- * variables of DESIGN.md. The integration suites' common fixture.
+ * resilient upstream client, tiered cache) configured against them with the single-tenant
+ * environment variables (`ZENSKAR_API_KEY`, …). The integration suites' common fixture.
  */
 export async function startVendorStack(options: VendorStackOptions = {}) {
   const zenskar = createZenskarSimulator(options.zenskar);

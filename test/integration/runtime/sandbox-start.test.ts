@@ -6,8 +6,7 @@ import { EntitlementListSchema } from '../../../schemas/page';
 import { SANDBOX_API_KEY } from '../../../src/config';
 
 /**
- * Issue 3, Done-when: "`npm ci && npm start` with no config answers the sandbox `curl` lines it
- * prints". Starts the real Node entry (`tsx src/node.ts`, what `npm start` runs) on PORT=0 with an
+ * `npm ci && npm start` with no configuration answers every sandbox `curl` line it prints. Starts the real Node entry (`tsx src/node.ts`, what `npm start` runs) on PORT=0 with an
  * environment free of gateway and vendor variables, reads the banner from stdout, runs every printed
  * curl line with fetch (parsed: method, headers, URL, body), then stops it with SIGTERM.
  */

@@ -399,7 +399,7 @@ describe('tenant isolation', () => {
     );
   });
 
-  // Regression (was a low finding): /readyz is unauthenticated (DESIGN: no key on /readyz) and lists one check per
+  // Regression (was a low finding): /readyz is unauthenticated (probes call it without a key) and lists one check per
   // tenant connection, `upstream:<tenant id>:<vendor>` (src/services/readiness.ts): anyone
   // can enumerate every tenant id, the vendors each uses and their breaker state. Expected: a
   // per-vendor summary (or per-connection detail only for an authenticated caller).

@@ -16,7 +16,7 @@ import { CursorCodec } from '../../../../src/services/cursor';
 import { type DepthStack, startDepthStack } from '../../../support/depth-stack';
 
 /**
- * `GET /v1/balances` end to end: the gateway over real HTTP to the Zenskar simulator (seed 000).
+ * `GET /v1/balances` end to end: the gateway over real HTTP to the Zenskar simulator (`customers_balances`).
  * Expected rows are computed here, independently, from the simulator's store with the documented
  * filter semantics, and compared with what a full crawl through the gateway returns, in order.
  */

@@ -22,7 +22,7 @@ import { createTestGateway, TEST_KEY } from '../../../support/gateway';
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3 (Done-when 5 of this assignment): single checks and batch checks through the gateway for
+ * Single checks and batch checks through the gateway for
  * each vendor, over real HTTP simulators. Quantities the checks are judged against are computed
  * from the simulator's store (or Paygentic's own answer), not taken from the gateway.
  */

@@ -10,7 +10,7 @@ import { createTestGateway, OTHER_TENANT_KEY, TEST_KEY } from '../../../support/
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3, Done-when 3: cursors. One gateway serves two tenants (GATEWAY_CONFIG) against the vendor
+ * Cursors. One gateway serves two tenants (GATEWAY_CONFIG) against the vendor
  * simulators. A cursor altered in any way, replayed with other filters, vendor or customer, or
  * presented by another tenant is a 400 `invalid_cursor` problem, decided before any vendor call;
  * `limit` outside 1–100 is a 400; nothing in this suite is ever a 5xx.

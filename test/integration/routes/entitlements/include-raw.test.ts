@@ -23,7 +23,7 @@ import {
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3, Done-when 4 (second half): `include=raw` returns the vendor rows. Through the gateway,
+ * `include=raw` returns the vendor rows. Through the gateway,
  * `raw` is present only when asked for, and holds exactly the rows the vendor serves for that
  * feature, read here straight from the simulators (every page), not from the gateway.
  */

@@ -25,7 +25,7 @@ import {
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3, Done-when 1 for Chargebee: the gateway's list endpoint crawled with limits 1, 7, 50 and
+ * Chargebee through the gateway: the list endpoint crawled with limits 1, 7, 50 and
  * 100 over a customer whose features are held by three subscriptions (so a `customer_entitlements`
  * page at the adapter's `limit=100` holds 300 rows), through `customer_entitlements` and through
  * the subscription fallback, with filters, and across refreshes of unchanged and changed data. The

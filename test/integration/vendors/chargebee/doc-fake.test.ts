@@ -9,9 +9,9 @@ import {
 } from '../../../support/doc-fake-stack';
 
 /**
- * Chargebee as seed 004 documents it, and nothing more: `GET /api/v2/customers/{id}/customer_entitlements`
+ * Chargebee as its API reference documents it, and nothing more: `GET /api/v2/customers/{id}/customer_entitlements`
  * with feature-grouped `limit`, an opaque `next_offset` that is absent on the last page, Basic auth
- * with the key as user, and the documented error body. The data is the seed's own example (customer
+ * with the key as user, and the documented error body. The data is the reference's own example (customer
  * c1, subscriptions s1 and s2, three features).
  */
 
@@ -104,7 +104,7 @@ function customerEntitlementsRoute(app: Hono, prefix: string, withFeatures: bool
 function expectSeedAnswer(body: Record<string, unknown>): void {
   const features = byFeature(body);
   expect([...features.keys()]).toEqual(['support-level', 'user-licenses', 'xero-integration']);
-  // Chargebee sums quantities across subscriptions (vendors.md: "the sum of item values").
+  // Chargebee sums quantities across subscriptions (Chargebee documents a feature's value as the sum of the item values).
   expect(features.get('user-licenses')).toMatchObject({ type: 'numeric', hasAccess: true, limit: 13 });
   expect(features.get('xero-integration')).toMatchObject({ type: 'boolean', hasAccess: true });
   expect(features.get('support-level')).toMatchObject({ hasAccess: true });
@@ -127,7 +127,7 @@ describe('review probe: Chargebee host that serves only the documented customer_
     await vendor?.close();
   });
 
-  // Regression: a Chargebee-compatible host built from seed 004 alone answers 404 for `GET /features`;
+  // Regression: a Chargebee-compatible host built from the `customer_entitlements` reference alone answers 404 for `GET /features`;
   // the read must still succeed, catalogue-less (types inferred from the values).
   it('answers the seed example although /features is not served', async () => {
     const result = await gatewayCall(gateway.app, '/v1/customers/c1/entitlements');
@@ -192,7 +192,7 @@ describe('review probe: Chargebee documented host with the catalogue', () => {
     }
   });
 
-  // Regression: `CHARGEBEE_BASE_URL` given as the bare host gets Chargebee's `/api/v2` (seed 004's
+  // Regression: `CHARGEBEE_BASE_URL` given as the bare host gets Chargebee's `/api/v2` (the documented
   // server URL includes it).
   it('works when CHARGEBEE_BASE_URL is the host (as "any compatible host" suggests)', async () => {
     const gateway = await startProbeGateway({

@@ -19,7 +19,7 @@ import {
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3, Done-when 1 for Paygentic: the gateway's list endpoint crawled with limits 1, 7, 50 and 100
+ * Paygentic through the gateway: the list endpoint crawled with limits 1, 7, 50 and 100
  * over the demo customer with 520 rows (260 feature keys, two products each: six vendor pages of 100),
  * with filters, with `at`, and across refreshes. The pages after the first must be fetched
  * concurrently. Expected sets come from Paygentic's own answer read directly (`paygenticExpected`:

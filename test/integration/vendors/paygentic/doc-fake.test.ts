@@ -8,10 +8,10 @@ import {
 } from '../../../support/doc-fake-stack';
 
 /**
- * Paygentic as seed 003 and vendors.md §2 document it: `GET /v1/entitlements` (`customerId`
+ * Paygentic as its API reference documents it: `GET /v1/entitlements` (`customerId`
  * required and `^cus_[a-zA-Z0-9]+$`, `limit` 1–100 else a 400 ValidationError, `offset`, `at`),
  * `{object:"list", data, pagination:{limit, offset, total}}`, `GET /v1/entitlements/{id}` with
- * `isSoftLimit` on metered, Bearer auth. The customer has the seed's two rows plus 148 boolean
+ * `isSoftLimit` on metered, Bearer auth. The customer has the reference's two example rows plus 148 boolean
  * rows and one metered row, served in an order that is not sorted by feature key.
  */
 
@@ -178,7 +178,7 @@ describe('review probe: Paygentic doc fake', () => {
       usage: 60,
       limit: 100,
     });
-    // Canceled rows are listed with hasAccess:false (vendors.md: gate on hasAccess, not presence).
+    // Canceled rows are listed with hasAccess:false (Paygentic lists ended entitlements too: access is `hasAccess`, not presence).
     const denied = await gatewayCall(gateway.app, `/v1/customers/${CUSTOMER}/entitlements/flag-003`);
     expect(denied.body).toMatchObject({ hasAccess: false, reason: 'disabled' });
   });

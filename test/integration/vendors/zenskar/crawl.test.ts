@@ -20,7 +20,7 @@ import {
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**
- * Issue 3, Done-when 1 for Zenskar: the gateway's list endpoint crawled with limits 1, 7, 50 and 100
+ * Zenskar through the gateway: the list endpoint crawled with limits 1, 7, 50 and 100
  * over a customer with 230 entitlement definitions and 460 rows (five vendor pages of 100, several
  * rows per feature, every row status), with filters and across refreshes. Expected sets come from the
  * simulator's store (`zenskarExpected`), never from the gateway.

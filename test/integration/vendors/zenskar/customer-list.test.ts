@@ -9,7 +9,7 @@ import { EntitlementListSchema } from '../../../../schemas/page';
 import { type DepthStack, startDepthStack } from '../../../support/depth-stack';
 
 /**
- * Zenskar's customer list (`GET /entitlements/customer/{id}`, seed 002) documents `status` and
+ * Zenskar's customer list (`GET /entitlements/customer/{id}` in Zenskar's API reference) documents `status` and
  * `populate`. The gateway sends neither, because neither would change the normalized answer for the
  * better: every status is needed to explain a denial (draft → inactive, voided → disabled, expired →
  * expired) and a row with no status counts as active, which a vendor-side `status` filter would drop;

@@ -8,7 +8,7 @@ import {
 } from '../../../support/doc-fake-stack';
 
 /**
- * Zenskar as seeds 001/002 and vendors.md §1 document it: `GET /entitlements/customer/{customer_id}`
+ * Zenskar as its API reference documents it: `GET /entitlements/customer/{customer_id}`
  * with `x-api-key` + `organisation`, `{results, next, previous, total_count}`, opaque cursors (the
  * docs' own example `V2VsbCBhcmV1IGN1cmlvdxM=` has `=`; ours also carry `+` and `/`), the
  * authorizer's 403 `{"Message": …}`, FastAPI 401/404 `{detail: "…"}` and 422 `{detail: [{loc, msg, type}]}`.
@@ -189,7 +189,7 @@ describe.each<LastPageMarker>(['absent', 'null', 'empty'])(
         expect(request.headers['organisation']).toBe(ORGANISATION);
       }
       const calls = byFeature(result.body).get(uuid(99));
-      // One active grant inside its window; the expired one does not count (vendors.md: compute from rows).
+      // One active grant inside its window; the expired one does not count (Zenskar has no access flag: access is computed from the rows).
       expect(calls).toMatchObject({
         type: 'metered',
         hasAccess: true,
@@ -257,7 +257,7 @@ describe('review probe: Zenskar doc fake, errors', () => {
 });
 
 /**
- * `GET /entitlements/customers_balances` as seed 000 and vendors.md show it: `{results, next, total}`
+ * `GET /entitlements/customers_balances` as Zenskar's API reference shows it: `{results, next, total}`
  * (not `total_count`), `customer` as a populated object, `{id, name}` references, `event`, no
  * `status`; cursors opaque (a plain word in the docs' example, base64 with `+/=` in the other).
  */
