@@ -1,17 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { ChargebeeConnection } from '../../adapters/chargebee/connection';
-import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
-import { type ChargebeeSimulatorOptions, createChargebeeSimulator } from '../../adapters/chargebee/simulator';
-import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import { createPaygenticSimulator, type PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
-import { adapterFactories } from '../../adapters/registry';
-import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
-import { createZenskarSimulator, type ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
+import type { ChargebeeSimulatorOptions } from '../../adapters/chargebee/simulator';
+import type { PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
+import type { ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
 import type { VendorId } from '../../schemas/entitlement';
-import { sha256Hex } from '../../src/config';
-import { createUndiciTransport } from '../../src/http/undici-transport';
-import { createTestGateway, type TestClock } from './gateway';
-import { type RunningServer, startHttpServer } from './http-server';
+import type { TestClock } from './gateway';
+import { startGatewayStack } from './gateway-stack';
 
 /**
  * The vendor-depth suites' fixture: the three simulators on loopback HTTP and a gateway configured
@@ -50,47 +43,19 @@ export interface DepthResponse {
 export type DepthStack = Awaited<ReturnType<typeof startDepthStack>>;
 
 export async function startDepthStack(options: DepthStackOptions) {
-  const zenskar = createZenskarSimulator(options.zenskar);
-  const paygentic = createPaygenticSimulator(options.paygentic);
-  const chargebee = createChargebeeSimulator(options.chargebee);
-  const servers = (await Promise.all([
-    startHttpServer(zenskar.app),
-    startHttpServer(paygentic.app),
-    startHttpServer(chargebee.app),
-  ])) as [RunningServer, RunningServer, RunningServer];
-  const [zenskarServer, paygenticServer, chargebeeServer] = servers;
-  const urls = {
-    zenskar: zenskarServer.url,
-    paygentic: paygenticServer.url,
-    chargebee: `${chargebeeServer.url}/api/v2`,
-  };
-  const run = randomUUID().slice(0, 8);
-  const tenantIds = new Map<string, string>();
-  const keys = new Map<string, string>();
-  const tenants = await Promise.all(
-    options.tenants.map(async (spec) => {
-      const id = `depth-${spec.name}-${run}`;
-      const key = `key-${spec.name}-${run}-${randomUUID()}`;
-      tenantIds.set(spec.name, id);
-      keys.set(spec.name, key);
-      const vendors: Record<string, unknown> = {};
-      if (spec.vendors.includes('zenskar'))
-        vendors['zenskar'] = { ...zenskarSandboxCredentials, baseUrl: urls.zenskar };
-      if (spec.vendors.includes('paygentic'))
-        vendors['paygentic'] = { ...paygenticSandboxCredentials, baseUrl: urls.paygentic };
-      if (spec.vendors.includes('chargebee'))
-        vendors['chargebee'] = { ...chargebeeSandboxCredentials, baseUrl: urls.chargebee, ...spec.chargebee };
-      return { id, apiKeyHashes: [await sha256Hex(key)], vendors };
-    }),
-  );
-  const transport = createUndiciTransport();
-  const gateway = await createTestGateway({
+  const stack = await startGatewayStack({
+    simulators: {
+      ...(options.zenskar === undefined ? {} : { zenskar: options.zenskar }),
+      ...(options.paygentic === undefined ? {} : { paygentic: options.paygentic }),
+      ...(options.chargebee === undefined ? {} : { chargebee: options.chargebee }),
+    },
+    tenants: options.tenants.map((spec) => ({
+      name: spec.name,
+      vendors: spec.vendors,
+      ...(spec.chargebee === undefined ? {} : { connections: { chargebee: spec.chargebee } }),
+    })),
     env: {
-      GATEWAY_CONFIG: JSON.stringify({ tenants }),
-      // Generous budgets: these suites count requests, they do not test throttling.
-      CHARGEBEE_REQUESTS_PER_MINUTE: '100000',
-      ZENSKAR_REQUESTS_PER_MINUTE: '100000',
-      PAYGENTIC_REQUESTS_PER_MINUTE: '100000',
+      // These suites count requests, they do not test throttling.
       VENDOR_MAX_CONCURRENCY: '16',
       // A loaded CI machine must not turn a slow loopback answer into a vendor timeout.
       UPSTREAM_ATTEMPT_TIMEOUT_MS: '20000',
@@ -98,16 +63,10 @@ export async function startDepthStack(options: DepthStackOptions) {
       LOG_LEVEL: 'debug',
       ...options.env,
     },
-    adapterFactories,
-    transport,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
-
-  const keyOf = (tenant: string): string => {
-    const key = keys.get(tenant);
-    if (key === undefined) throw new Error(`no tenant ${tenant} in this stack`);
-    return key;
-  };
+  const gateway = stack.gateway;
+  const keyOf = stack.keyOf;
   const parse = async (response: Response): Promise<DepthResponse> => {
     const text = await response.text();
     let body: unknown = text;
@@ -121,14 +80,10 @@ export async function startDepthStack(options: DepthStackOptions) {
 
   return {
     ...gateway,
-    simulators: { zenskar, paygentic, chargebee },
-    urls,
+    simulators: stack.simulators,
+    urls: stack.urls,
     /** The real (unique) tenant id of a tenant name. */
-    tenantId(name: string): string {
-      const id = tenantIds.get(name);
-      if (id === undefined) throw new Error(`no tenant ${name} in this stack`);
-      return id;
-    },
+    tenantId: stack.tenantId,
     keyOf,
     /** GET with a tenant's key. */
     async get(tenant: string, path: string, headers: Record<string, string> = {}): Promise<DepthResponse> {
@@ -149,16 +104,7 @@ export async function startDepthStack(options: DepthStackOptions) {
       );
     },
     /** Forgets every simulator's recorded requests. */
-    resetRecordings(): void {
-      zenskar.kit.reset();
-      paygentic.kit.reset();
-      chargebee.kit.reset();
-    },
-    async close() {
-      await gateway.background.drain();
-      await gateway.close();
-      await transport.close();
-      await Promise.all(servers.map((server) => server.close()));
-    },
+    resetRecordings: stack.resetRecordings,
+    close: stack.close,
   };
 }
