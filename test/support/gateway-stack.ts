@@ -188,6 +188,8 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
   return {
     simulators: simulators.simulators,
     urls: simulators.urls,
+    /** The credentials the simulators accept (and the tenants were given). */
+    credentials: simulators.credentials,
     env,
     instances,
     /** The first (often only) instance. */

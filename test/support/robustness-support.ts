@@ -1,16 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
-import { type ChargebeeSimulatorOptions, createChargebeeSimulator } from '../../adapters/chargebee/simulator';
+import type { ChargebeeSimulatorOptions } from '../../adapters/chargebee/simulator';
 import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import { createPaygenticSimulator, type PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
-import { adapterFactories } from '../../adapters/registry';
+import type { PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
 import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
-import { createZenskarSimulator, type ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
+import type { ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
 import { sha256Hex } from '../../src/config';
-import { createUndiciTransport } from '../../src/http/undici-transport';
-import { createTestGateway, type TestClock } from './gateway';
-import { type RunningServer, startHttpServer } from './http-server';
-import { REDIS_URL } from './route-cache-fixture';
+import type { TestClock } from './gateway';
+import { REDIS_URL, startGatewayInstance } from './gateway-stack';
+import { startSimulators } from './simulators';
 
 /**
  * Fixtures of the robustness suites: one "vendor account" (the three simulators on loopback HTTP,
@@ -41,37 +39,21 @@ export interface VendorAccountOptions {
   zenskar?: Omit<ZenskarSimulatorOptions, 'credentials'>;
 }
 
-/** The three simulators of one vendor account on loopback HTTP. */
+/** The three simulators of one vendor account on loopback HTTP ({@link startSimulators}). */
 export async function startVendorAccount(options: VendorAccountOptions = {}) {
   const credentials = options.credentials ?? SANDBOX_VENDOR_CREDENTIALS;
-  const chargebee = createChargebeeSimulator({ ...options.chargebee, apiKey: credentials.chargebee.apiKey });
-  const paygentic = createPaygenticSimulator({ ...options.paygentic, apiKey: credentials.paygentic.apiKey });
-  const zenskar = createZenskarSimulator({ ...options.zenskar, credentials: { ...credentials.zenskar } });
-  const servers: RunningServer[] = await Promise.all([
-    startHttpServer(chargebee.app),
-    startHttpServer(paygentic.app),
-    startHttpServer(zenskar.app),
-  ]);
-  const [chargebeeServer, paygenticServer, zenskarServer] = servers as [
-    RunningServer,
-    RunningServer,
-    RunningServer,
-  ];
+  const started = await startSimulators({
+    chargebee: { ...options.chargebee, apiKey: credentials.chargebee.apiKey },
+    paygentic: { ...options.paygentic, apiKey: credentials.paygentic.apiKey },
+    zenskar: { ...options.zenskar, credentials: { ...credentials.zenskar } },
+  });
   return {
     credentials,
-    simulators: { chargebee, paygentic, zenskar },
-    urls: {
-      chargebee: `${chargebeeServer.url}/api/v2`,
-      paygentic: paygenticServer.url,
-      zenskar: zenskarServer.url,
-    },
+    simulators: started.simulators,
+    urls: started.urls,
     /** Forgets what every simulator recorded (requests, faults). */
-    resetRecordings() {
-      chargebee.kit.reset();
-      paygentic.kit.reset();
-      zenskar.kit.reset();
-    },
-    close: () => Promise.all(servers.map((server) => server.close())).then(() => undefined),
+    resetRecordings: started.resetRecordings,
+    close: started.close,
   };
 }
 
@@ -134,40 +116,16 @@ export interface RobustGatewayOptions {
  * A gateway wired like the Node entry (resilient upstream client over undici, tiered cache, Redis)
  * for the given tenants, with every log line captured in `logs`.
  */
-export async function startRobustGateway(options: RobustGatewayOptions) {
-  const transport = createUndiciTransport();
-  const redisUrl = options.redisUrl === undefined ? REDIS_URL : options.redisUrl;
-  const gateway = await createTestGateway({
-    env: {
-      GATEWAY_CONFIG: await gatewayConfigJson(options.tenants),
-      ...(redisUrl === null ? {} : { REDIS_URL: redisUrl }),
-      CHARGEBEE_REQUESTS_PER_MINUTE: '100000',
-      ZENSKAR_REQUESTS_PER_MINUTE: '100000',
-      PAYGENTIC_REQUESTS_PER_MINUTE: '100000',
-      VENDOR_MAX_CONCURRENCY: '64',
-      ...options.env,
-    },
-    adapterFactories,
-    transport,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
-  if ((options.awaitRedis ?? redisUrl !== null) && !(await gateway.platform.redisReady(10_000))) {
-    await gateway.close();
-    await transport.close();
-    throw new Error(`the test Redis at ${redisUrl} is not reachable`);
-  }
-  const server = options.listen ? await startHttpServer(gateway.app) : null;
-  return {
-    ...gateway,
-    /** The loopback base URL when `listen` was set. */
-    url: server?.url ?? '',
-    async close() {
-      await server?.close();
-      await gateway.background.drain();
-      await gateway.close();
-      await transport.close();
-    },
-  };
+export function startRobustGateway(options: RobustGatewayOptions) {
+  return gatewayConfigJson(options.tenants).then((config) =>
+    startGatewayInstance({
+      env: { GATEWAY_CONFIG: config, ...options.env },
+      redisUrl: options.redisUrl === undefined ? REDIS_URL : options.redisUrl,
+      ...(options.awaitRedis === undefined ? {} : { awaitRedis: options.awaitRedis }),
+      ...(options.listen === undefined ? {} : { listen: options.listen }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    }),
+  );
 }
 
 export type RobustGateway = Awaited<ReturnType<typeof startRobustGateway>>;

@@ -1,17 +1,14 @@
 import { createServer, type Server, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
-import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
 import type { Transport } from '../../adapters/kit/upstream';
-import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import { adapterFactories } from '../../adapters/registry';
 import type { RecordedRequest, SimulatorKit } from '../../adapters/simulator-kit';
-import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
 import { parseStoredEntry } from '../../src/cache/cache-entry';
 import { cacheKey } from '../../src/cache/cache-key';
 import { sha256Hex } from '../../src/config';
-import { createUndiciTransport } from '../../src/http/undici-transport';
-import { createTestClock, createTestGateway, TEST_KEY, type TestClock } from './gateway';
+import { createTestClock, TEST_KEY, type TestClock } from './gateway';
+import { REDIS_URL, startGatewayInstance } from './gateway-stack';
+import { tenantVendorsJson } from './simulators';
 import { getJson, startVendorStack, type VendorStackOptions } from './vendor-stack';
 
 /**
@@ -22,7 +19,7 @@ import { getJson, startVendorStack, type VendorStackOptions } from './vendor-sta
  * runs) can never read or clobber each other's entries, and cleanup deletes only this tenant's keys.
  */
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from './gateway-stack';
 
 /** Webhook credentials the test tenant is configured with. */
 export const WEBHOOK_CREDENTIALS = {
@@ -71,46 +68,24 @@ export type GatewayInstance = Awaited<ReturnType<typeof startGateway>>;
  * "Redis still connecting" error.
  */
 export async function startGateway(simulators: Simulators, options: GatewayInstanceOptions) {
-  const ownTransport = options.transport === undefined ? createUndiciTransport() : null;
-  const transport = options.transport ?? (ownTransport as Transport);
   const redisUrl = options.redisUrl === undefined ? REDIS_URL : options.redisUrl;
   const gatewayConfig = {
     tenants: [
       {
         id: options.tenantId,
         apiKeyHashes: [await sha256Hex(TEST_KEY)],
-        vendors: {
-          zenskar: { ...zenskarSandboxCredentials, baseUrl: simulators.urls.zenskar },
-          paygentic: { apiKey: paygenticSandboxCredentials.apiKey, baseUrl: simulators.urls.paygentic },
-          chargebee: {
-            site: chargebeeSandboxCredentials.site,
-            apiKey: chargebeeSandboxCredentials.apiKey,
-            baseUrl: simulators.urls.chargebee,
-          },
-        },
+        vendors: tenantVendorsJson(simulators),
         webhooks: WEBHOOK_CREDENTIALS,
       },
     ],
   };
-  const gateway = await createTestGateway({
-    env: {
-      GATEWAY_CONFIG: JSON.stringify(gatewayConfig),
-      ...(redisUrl === null ? {} : { REDIS_URL: redisUrl }),
-      CHARGEBEE_REQUESTS_PER_MINUTE: '100000',
-      ZENSKAR_REQUESTS_PER_MINUTE: '100000',
-      PAYGENTIC_REQUESTS_PER_MINUTE: '100000',
-      VENDOR_MAX_CONCURRENCY: '64',
-      ...options.env,
-    },
-    adapterFactories,
-    transport,
+  const gateway = await startGatewayInstance({
+    env: { GATEWAY_CONFIG: JSON.stringify(gatewayConfig), ...options.env },
+    redisUrl,
     clock: options.clock,
+    ...(options.transport === undefined ? {} : { transport: options.transport }),
+    ...(options.awaitRedis === undefined ? {} : { awaitRedis: options.awaitRedis }),
   });
-  if ((options.awaitRedis ?? redisUrl !== null) && !(await gateway.platform.redisReady(10_000))) {
-    await gateway.close();
-    await ownTransport?.close();
-    throw new Error(`the test Redis at ${redisUrl} is not reachable`);
-  }
   const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
     const response = await gateway.app.request(path, {
       method: 'POST',
@@ -136,11 +111,7 @@ export async function startGateway(simulators: Simulators, options: GatewayInsta
     postAuthorized: (path: string, body = '') => post(path, body, { authorization: `Bearer ${TEST_KEY}` }),
     /** POST without the gateway key (webhooks are authenticated by the vendor's signature). */
     post,
-    async close() {
-      await gateway.background.drain();
-      await gateway.close();
-      await ownTransport?.close();
-    },
+    close: gateway.close,
   };
 }
 

@@ -34,6 +34,7 @@ export async function startVendorStack(options: VendorStackOptions = {}) {
     env: stack.env,
     simulators: stack.simulators,
     urls: stack.urls,
+    credentials: stack.credentials,
     close: stack.close,
   };
 }
