@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { adapterFactories } from '../../adapters/registry';
-import { createUndiciTransport } from '../../src/http/undici-transport';
-import { createTestGateway, TEST_KEY, type TestClock } from './gateway';
+import { TEST_KEY, type TestClock } from './gateway';
+import { startGatewayInstance } from './gateway-stack';
 import { type RunningServer, startHttpServer } from './http-server';
 
 /**
@@ -46,10 +45,9 @@ export async function startFakeVendor(build: (app: Hono) => void): Promise<FakeV
   return { app, received, url: server.url, close: () => server.close() };
 }
 
-/** A gateway (production wiring: undici, resilient upstream client, tiered cache) for `env`. */
-export async function startProbeGateway(env: Record<string, string>, clock?: TestClock) {
-  const transport = createUndiciTransport();
-  const gateway = await createTestGateway({
+/** A gateway (production wiring: undici, resilient upstream client, tiered cache) for `env` ({@link startGatewayInstance}). */
+export function startProbeGateway(env: Record<string, string>, clock?: TestClock) {
+  return startGatewayInstance({
     env: {
       GATEWAY_API_KEYS: TEST_KEY,
       LOG_LEVEL: 'error',
@@ -57,18 +55,8 @@ export async function startProbeGateway(env: Record<string, string>, clock?: Tes
       UPSTREAM_MAX_ATTEMPTS: '2',
       ...env,
     },
-    adapterFactories,
-    transport,
     ...(clock === undefined ? {} : { clock }),
   });
-  return {
-    ...gateway,
-    async close() {
-      await gateway.background.drain();
-      await gateway.close();
-      await transport.close();
-    },
-  };
 }
 
 /** Calls the gateway with the test key; parses JSON when the body is JSON. */
