@@ -60,6 +60,12 @@ export interface FaultRule {
   times?: number;
 }
 
+/**
+ * How the kit waits while it holds a request (latency, the `delay` and `slow-body` faults). Real
+ * timers by default; a test on virtual time passes its own, and learns which request is held.
+ */
+export type HoldRequest = (ms: number, request: RecordedRequest) => Promise<void>;
+
 export interface SimulatorKit {
   readonly recorded: RecordedRequest[];
   /** Requests being served right now, and the most ever served at once. */
@@ -69,6 +75,8 @@ export interface SimulatorKit {
   setLatency(ms: number): void;
   /** Enforces a request limit per sliding window (null removes it). */
   setRateLimit(rule: RateLimitRule | null): void;
+  /** Replaces the real-timer waits of latency and the holding faults (kept across `reset`). */
+  holdWith(hold: HoldRequest): void;
   /** Forgets recorded requests, faults, latency, the rate limit and the in-flight peak. */
   reset(): void;
   middleware: MiddlewareHandler;
@@ -98,11 +106,11 @@ function streamThenFail(prefix: string): ReadableStream<Uint8Array> {
   });
 }
 
-function slowStream(body: string, ms: number): ReadableStream<Uint8Array> {
+function slowStream(body: string, wait: () => Promise<void>): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(body);
   return new ReadableStream({
     async start(controller) {
-      await sleep(ms);
+      await wait();
       controller.enqueue(bytes);
       controller.close();
     },
@@ -128,6 +136,9 @@ export function createSimulatorKit(): SimulatorKit {
       return { ok: true };
     }
     return { ok: false, retryAfterMs: (admitted[0] ?? now) + rateLimit.windowMs - now };
+  };
+  let hold: HoldRequest = async (ms) => {
+    await sleep(ms);
   };
 
   const middleware: MiddlewareHandler = async (c, next) => {
@@ -191,12 +202,15 @@ export function createSimulatorKit(): SimulatorKit {
           headers: { 'content-type': 'application/json' },
         });
       }
-      if (fault?.kind === 'delay') await sleep(fault.ms);
-      if (latencyMs > 0) await sleep(latencyMs);
+      if (fault?.kind === 'delay') await hold(fault.ms, record);
+      if (latencyMs > 0) await hold(latencyMs, record);
       await next();
       if (fault?.kind === 'slow-body') {
         const body = await c.res.text();
-        c.res = new Response(slowStream(body, fault.ms), { status: c.res.status, headers: c.res.headers });
+        c.res = new Response(
+          slowStream(body, () => hold(fault.ms, record)),
+          { status: c.res.status, headers: c.res.headers },
+        );
       }
     } finally {
       inFlight.current -= 1;
@@ -209,6 +223,9 @@ export function createSimulatorKit(): SimulatorKit {
     inFlight,
     inject(rule) {
       rules.push({ ...rule, remaining: rule.times ?? 1 });
+    },
+    holdWith(replacement) {
+      hold = replacement;
     },
     setLatency(ms) {
       latencyMs = ms;

@@ -4,7 +4,7 @@
  * client's types (client/README in docs/api-clients.md).
  */
 import { writeFile } from 'node:fs/promises';
-import { openNodeSandboxGateway } from '../test/shared/node-sandbox-gateway';
+import { openNodeSandboxGateway } from '../test/support/node-sandbox-gateway';
 
 /** The document as the gateway serves it, pretty-printed. */
 export async function generateOpenApiDocument(): Promise<string> {

@@ -32,6 +32,7 @@ import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
 import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
 import { createSharedBudgets } from './http/shared-rate-budget';
+import type { Sleep } from './http/timers';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
 import { CursorCodec } from './services/cursor';
@@ -70,6 +71,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told of every vendor call, whoever made it (the Node entry's Prometheus metrics). */
   onUpstreamCall?: UpstreamObserver;
+  /** Every wait of the upstream client (timeouts, backoff, budget); tests pass virtual time. */
+  sleep?: Sleep;
 }
 
 /** Webhook event ids are remembered this long: longer than every vendor's retry schedule start. */
@@ -136,6 +139,7 @@ export function createGateway(options: GatewayOptions) {
     limitsFor: limitsFromConfig(config),
     budgetFor: (connectionKey, settings) => budgets.budgetFor(connectionKey, settings),
     clock,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     logger,
     secrets: config.secrets,
     ...(options.onUpstreamCall === undefined ? {} : { onCall: options.onUpstreamCall }),

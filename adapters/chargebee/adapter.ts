@@ -1,16 +1,4 @@
 import type { z } from 'zod';
-import {
-  type ChargebeeCustomerEntitlement,
-  type ChargebeeFeature,
-  type ChargebeeSubscription,
-  type ChargebeeSubscriptionEntitlement,
-  chargebeeCustomerEntitlementListSchema,
-  chargebeeCustomerRetrieveSchema,
-  chargebeeFeatureListSchema,
-  chargebeeSubscriptionEntitlementListSchema,
-  chargebeeSubscriptionListSchema,
-  chargebeeSubscriptionRetrieveSchema,
-} from '../../schemas/vendors/chargebee';
 import type { AdapterFactory, CustomerSnapshot, LoadContext, VendorAdapterV1 } from '../kit';
 import { AdapterError, UpstreamError } from '../kit';
 import {
@@ -29,6 +17,18 @@ import {
 } from './mapper';
 import { CHARGEBEE_PAGE_LIMIT, collectChargebee, mapWithConcurrency, nextOffsetOf } from './paginator';
 import { resolveChargebeeWebhook } from './webhooks';
+import {
+  type ChargebeeCustomerEntitlement,
+  type ChargebeeFeature,
+  type ChargebeeSubscription,
+  type ChargebeeSubscriptionEntitlement,
+  chargebeeCustomerEntitlementListSchema,
+  chargebeeCustomerRetrieveSchema,
+  chargebeeFeatureListSchema,
+  chargebeeSubscriptionEntitlementListSchema,
+  chargebeeSubscriptionListSchema,
+  chargebeeSubscriptionRetrieveSchema,
+} from './wire';
 
 export type { ChargebeeSnapshotData } from './mapper';
 

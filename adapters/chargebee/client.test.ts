@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { chargebeeCustomerRetrieveSchema } from '../../schemas/vendors/chargebee';
 import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
 import { UpstreamError } from '../kit';
 import {
@@ -10,6 +9,7 @@ import {
   isCustomerEntitlementsDisabled,
   parseChargebeeError,
 } from './client';
+import { chargebeeCustomerRetrieveSchema } from './wire';
 
 function upstreamFailure(vendorStatus: number, vendorCode?: string, vendorMessage?: string): UpstreamError {
   return new UpstreamError('vendor_request_rejected', 'chargebee', 'rejected', {

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { chargebeeErrorBodySchema } from '../../schemas/vendors/chargebee';
 import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
 import { createJsonGetter, UpstreamError } from '../kit';
 import type { ChargebeeConnection } from './connection';
+import { chargebeeErrorBodySchema } from './wire';
 
 /** `Authorization` value Chargebee expects: HTTP Basic with the API key as user and an empty password. */
 export function chargebeeAuthorization(apiKey: string): string {

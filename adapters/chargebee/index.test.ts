@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChargebeeCustomerEntitlement } from '../../schemas/vendors/chargebee';
 import { createUndiciTransport } from '../../src/http/undici-transport';
 import { createUpstreamClient } from '../../src/http/upstream-client';
 import { type RunningServer, startHttpServer } from '../../test/support/http-server';
@@ -18,6 +17,7 @@ import {
 } from './fixtures';
 import type { ChargebeeSnapshotData } from './mapper';
 import { type ChargebeeSimulator, createChargebeeSimulator } from './simulator';
+import type { ChargebeeCustomerEntitlement } from './wire';
 
 const transport = createUndiciTransport();
 const expectedAuthorization = `Basic ${Buffer.from(`${chargebeeSandboxCredentials.apiKey}:`).toString('base64')}`;

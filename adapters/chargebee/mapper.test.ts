@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { EntitlementSchema } from '../../schemas/entitlement';
-import type {
-  ChargebeeCustomerEntitlement,
-  ChargebeeFeature,
-  ChargebeeSubscriptionEntitlement,
-} from '../../schemas/vendors/chargebee';
 import type { CustomerSnapshot } from '../kit';
 import { chargebeeDemoFeatures } from './fixtures';
 import {
@@ -12,6 +7,11 @@ import {
   normalizeChargebeeSnapshot,
   resolveChargebeeFeatureType,
 } from './mapper';
+import type {
+  ChargebeeCustomerEntitlement,
+  ChargebeeFeature,
+  ChargebeeSubscriptionEntitlement,
+} from './wire';
 
 const AT = new Date('2025-06-01T00:00:00Z');
 const atSeconds = AT.getTime() / 1000;

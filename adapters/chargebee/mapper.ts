@@ -1,11 +1,11 @@
 import type { DenialReason, Entitlement, EntitlementType, Grant } from '../../schemas/entitlement';
+import type { CustomerSnapshot, NormalizedEntitlements } from '../kit';
 import type {
   ChargebeeCustomerEntitlement,
   ChargebeeFeature,
   ChargebeeSubscription,
   ChargebeeSubscriptionEntitlement,
-} from '../../schemas/vendors/chargebee';
-import type { CustomerSnapshot, NormalizedEntitlements } from '../kit';
+} from './wire';
 
 /**
  * Pure mapping of Chargebee entitlement rows to the gateway's normalized model. The rules are listed

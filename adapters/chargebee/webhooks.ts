@@ -1,7 +1,7 @@
-import { chargebeeWebhookEventSchema } from '../../schemas/vendors/chargebee';
 import type { WebhookTargets } from '../kit';
 import { AdapterError } from '../kit';
 import { mapWithConcurrency } from './paginator';
+import { chargebeeWebhookEventSchema } from './wire';
 
 /**
  * Chargebee webhook → the customers whose cached entitlements must go. Basic-auth verification is

@@ -39,6 +39,7 @@ export {
   type VendorJson,
   vendorBadResponse,
 } from './get-json';
+export { lazy } from './lazy';
 export type {
   ConnectionOf,
   ConnectionSource,

@@ -1,5 +1,4 @@
 import type { Entitlement } from '../../schemas/entitlement';
-import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
 import type { AdapterFactoryOptions, CustomerSnapshot, LoadContext, VendorAdapterV1 } from '../kit';
 import { AdapterError, UpstreamError } from '../kit';
 import {
@@ -13,6 +12,7 @@ import type { PaygenticConnection } from './connection';
 import { normalizePaygenticSnapshot, type PaygenticSnapshotData } from './mapper';
 import { collectOffsetRows, type OffsetPage } from './paginator';
 import { resolvePaygenticWebhook } from './webhooks';
+import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from './wire';
 
 export type { PaygenticSnapshotData } from './mapper';
 

@@ -1,13 +1,13 @@
+import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
+import { AdapterError, createJsonGetter, isVendorNotFound } from '../kit';
+import type { PaygenticConnection } from './connection';
 import {
   type PaygenticEntitlementDetail,
   type PaygenticEntitlementList,
   paygenticEntitlementDetailSchema,
   paygenticEntitlementListSchema,
   paygenticErrorSchema,
-} from '../../schemas/vendors/paygentic';
-import type { UpstreamClient, UpstreamRequest, VendorErrorParser } from '../kit';
-import { AdapterError, createJsonGetter, isVendorNotFound } from '../kit';
-import type { PaygenticConnection } from './connection';
+} from './wire';
 
 /** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, as Paygentic's OpenAPI document defines them). */
 export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { EntitlementSchema } from '../../schemas/entitlement';
-import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from '../../schemas/vendors/paygentic';
 import type { CustomerSnapshot } from '../kit';
 import {
   mapPaygenticGrant,
@@ -8,6 +7,7 @@ import {
   type PaygenticSnapshotData,
   paygenticChangesAt,
 } from './mapper';
+import { type PaygenticEntitlementRow, paygenticEntitlementRowSchema } from './wire';
 
 // One row per mapping rule of docs/mapping.md (Paygentic); every test name below is listed there.
 

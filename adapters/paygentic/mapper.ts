@@ -1,6 +1,6 @@
 import type { DenialReason, Entitlement, EntitlementType, Grant } from '../../schemas/entitlement';
-import { type PaygenticEntitlementRow, parsePaygenticInstant } from '../../schemas/vendors/paygentic';
 import type { CustomerSnapshot, NormalizedEntitlements } from '../kit';
+import { type PaygenticEntitlementRow, parsePaygenticInstant } from './wire';
 
 /**
  * Paygentic rows → normalized entitlements. Pure functions only; the rules are listed one per line in

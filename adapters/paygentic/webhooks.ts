@@ -1,7 +1,7 @@
-import { paygenticWebhookEnvelopeSchema } from '../../schemas/vendors/paygentic';
 import type { WebhookTargets } from '../kit';
 import { AdapterError } from '../kit';
 import { paygenticCustomerIdPattern } from './client';
+import { paygenticWebhookEnvelopeSchema } from './wire';
 
 /**
  * Paygentic webhooks (Svix-delivered; the gateway core verifies `svix-signature` before this runs).

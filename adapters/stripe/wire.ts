@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lazy } from '../../schemas/vendors/lazy';
+import { lazy } from '../kit/lazy';
 
 /**
  * Stripe Entitlements API wire formats, as far as the gateway reads them.

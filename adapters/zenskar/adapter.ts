@@ -1,4 +1,3 @@
-import { zenskarCustomerEntitlementRowSchema } from '../../schemas/vendors/zenskar';
 import type { AdapterFactory, CustomerSnapshot, VendorAdapterV1 } from '../kit';
 import { AdapterError, UpstreamError } from '../kit';
 import { createZenskarClient, isZenskarUuid, zenskarOperations } from './client';
@@ -6,6 +5,7 @@ import type { ZenskarConnection } from './connection';
 import { mapZenskarBalance, normalizeZenskarRows, type ZenskarRowRecord } from './mapper';
 import { paginateZenskar } from './paginator';
 import { resolveZenskarWebhook } from './webhooks';
+import { zenskarCustomerEntitlementRowSchema } from './wire';
 
 /**
  * What a Zenskar snapshot keeps: every customer entitlement row exactly as Zenskar sent it (plain

@@ -6,15 +6,6 @@ import {
   balanceRangeParameter,
   type RangeOperator,
 } from '../../schemas/balance';
-import {
-  type ZenskarBalanceRow,
-  type ZenskarCustomerEntitlementRow,
-  zenskarBalancePageSchema,
-  zenskarBalanceRowSchema,
-  zenskarCustomerEntitlementPageSchema,
-  zenskarCustomerEntitlementRowSchema,
-  zenskarErrorBodySchema,
-} from '../../schemas/vendors/zenskar';
 import type {
   UpstreamClient,
   UpstreamRequest,
@@ -24,6 +15,15 @@ import type {
 } from '../kit';
 import { AdapterError, createJsonGetter, describeSchemaIssues, vendorBadResponse } from '../kit';
 import type { ZenskarConnection } from './connection';
+import {
+  type ZenskarBalanceRow,
+  type ZenskarCustomerEntitlementRow,
+  zenskarBalancePageSchema,
+  zenskarBalanceRowSchema,
+  zenskarCustomerEntitlementPageSchema,
+  zenskarCustomerEntitlementRowSchema,
+  zenskarErrorBodySchema,
+} from './wire';
 
 /** Zenskar's documented maximum page size (both listings accept 1-100). */
 export const ZENSKAR_MAX_PAGE_SIZE = 100;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EntitlementSchema } from '../../schemas/entitlement';
-import { zenskarBalanceRowSchema } from '../../schemas/vendors/zenskar';
 import type { CustomerSnapshot, UpstreamClient } from '../kit';
 import { createZenskarAdapter } from './adapter';
 import { mapZenskarBalance } from './mapper';
+import { zenskarBalanceRowSchema } from './wire';
 
 // Every `it` here is one rule of docs/mapping.md (Zenskar), which names it; keep the names in sync.
 

@@ -1,11 +1,7 @@
 import type { Balance } from '../../schemas/balance';
 import type { DenialReason, Entitlement, EntitlementType, Grant } from '../../schemas/entitlement';
-import {
-  parseZenskarInstant,
-  type ZenskarBalanceRow,
-  type ZenskarCustomerEntitlementRow,
-} from '../../schemas/vendors/zenskar';
 import type { NormalizedEntitlements } from '../kit';
+import { parseZenskarInstant, type ZenskarBalanceRow, type ZenskarCustomerEntitlementRow } from './wire';
 
 /**
  * Pure mapping of Zenskar rows to the normalized model. The rules, one per line, with the test that

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { parseZenskarInstant } from '../../schemas/vendors/zenskar';
 import { createSimulatorKit, type SimulatorKit } from '../simulator-kit';
 import {
   type ZenskarCustomerRecord,
@@ -11,6 +10,7 @@ import {
   zenskarDemoFixtures,
   zenskarSandboxCredentials,
 } from './fixtures';
+import { parseZenskarInstant } from './wire';
 
 /**
  * A Zenskar API double that follows the vendor's documentation (its public API reference for the entitlement endpoints), not

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { lazy } from '../../adapters/kit/lazy';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
-import { lazy } from '../../schemas/vendors/lazy';
 import { GatewayError } from '../errors/gateway-error';
 
 /**

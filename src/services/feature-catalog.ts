@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { lazy } from '../../adapters/kit/lazy';
 import { type EntitlementType, entitlementTypes, type VendorId, vendorIds } from '../../schemas/entitlement';
-import { lazy } from '../../schemas/vendors/lazy';
 
 /**
  * The feature catalogue: the app's own feature names, each mapped onto one feature key per vendor

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
 import { createGateway } from '../../src/gateway';
+import type { Sleep } from '../../src/http/timers';
 import { createJsonLogger } from '../../src/logger';
 
 /** Keys and secrets the test gateways are configured with. */
@@ -36,6 +37,8 @@ export async function createTestGateway(options: {
   adapterFactories: typeof adapterFactories;
   transport?: Transport;
   clock?: TestClock;
+  /** The upstream client's waits (virtual time); real timers when absent. */
+  sleep?: Sleep;
 }) {
   const config = await parseConfig({
     CURSOR_SECRET: TEST_CURSOR_SECRET,
@@ -64,6 +67,7 @@ export async function createTestGateway(options: {
     redis: { mode: 'shared' },
     background: (promise) => background.add(promise),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
   const app = createApp(platform.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
   return {

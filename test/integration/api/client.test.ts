@@ -9,8 +9,8 @@ import {
   GatewayProblemError,
 } from '../../../client';
 import { SANDBOX_API_KEY } from '../../../src/config';
-import { openNodeSandboxGateway } from '../../shared/node-sandbox-gateway';
 import type { SharedGateway } from '../../shared/route-suite-target';
+import { openNodeSandboxGateway } from '../../support/node-sandbox-gateway';
 
 /**
  * The typed client (client/index.ts) against a sandbox gateway. The annotated assignments below

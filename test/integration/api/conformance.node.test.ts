@@ -1,7 +1,7 @@
 import { adapterFactories } from '../../../adapters/registry';
 import { createUndiciTransport } from '../../../src/http/undici-transport';
-import { openNodeSandboxGateway } from '../../shared/node-sandbox-gateway';
 import { createTestGateway } from '../../support/gateway';
+import { openNodeSandboxGateway } from '../../support/node-sandbox-gateway';
 import { sandboxEnv } from './conformance-cases';
 import { describeConformance } from './conformance-suite';
 

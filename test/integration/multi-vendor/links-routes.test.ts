@@ -10,7 +10,7 @@ import {
   startRedisProxy,
   startSimulators,
   uniqueTenantId,
-} from '../cache-routes/route-cache-fixture';
+} from '../../support/route-cache-fixture';
 import { demoAccounts, type MultiVendorGateway, startMultiVendorGateway } from './multi-vendor-stack';
 
 /**

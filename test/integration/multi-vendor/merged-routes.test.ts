@@ -11,7 +11,7 @@ import {
   startSimulators,
   uniqueTenantId,
   WEBHOOK_CREDENTIALS,
-} from '../cache-routes/route-cache-fixture';
+} from '../../support/route-cache-fixture';
 import {
   demoAccounts,
   demoLinks,

@@ -5,7 +5,7 @@ import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../../adap
 import { sha256Hex } from '../../../src/config';
 import { createUndiciTransport } from '../../../src/http/undici-transport';
 import { createTestGateway, OTHER_TENANT_KEY, TEST_KEY, type TestClock } from '../../support/gateway';
-import { REDIS_URL, type Simulators, WEBHOOK_CREDENTIALS } from '../cache-routes/route-cache-fixture';
+import { REDIS_URL, type Simulators, WEBHOOK_CREDENTIALS } from '../../support/route-cache-fixture';
 
 /**
  * A gateway over the three vendor simulators whose tenant has a feature catalogue and static

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_URL, uniqueTenantId } from '../cache-routes/route-cache-fixture';
 import {
   gatewayConfigJson,
   startVendorAccount,
   type TestTenant,
   type VendorAccount,
-} from '../robustness/robustness-support';
+} from '../../support/robustness-support';
+import { REDIS_URL, uniqueTenantId } from '../../support/route-cache-fixture';
 import { type NodeEntry, startNodeEntry } from './node-process';
 
 /**

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parseRawResponse, type RawResponse } from '../robustness/raw-http';
+import { parseRawResponse, type RawResponse } from '../../support/raw-http';
 
 /**
  * The real Node entry (`src/node.ts`) in a child process, started as production starts the built

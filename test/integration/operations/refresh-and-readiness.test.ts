@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '../../../schemas/problem';
 import { sha256Hex } from '../../../src/config';
-import { uniqueTenantId } from '../cache-routes/route-cache-fixture';
 import {
   type RobustGateway,
   requestJson,
@@ -10,7 +9,8 @@ import {
   svixSecret,
   type TestTenant,
   type VendorAccount,
-} from '../robustness/robustness-support';
+} from '../../support/robustness-support';
+import { uniqueTenantId } from '../../support/route-cache-fixture';
 
 /**
  * Issue 15, items 3 and 7: a refresh during a vendor outage reports the failure but keeps the copy

@@ -5,7 +5,6 @@ import { ProblemSchema } from '../../../schemas/problem';
 import { createTestClock } from '../../support/gateway';
 import {
   callGateway,
-  createSkewedClock,
   type GatewayReply,
   listPath,
   OutputAudit,
@@ -17,7 +16,7 @@ import {
   startResilienceStack,
   vendorRequests,
   vendorTargets,
-} from './resilience-support';
+} from '../../support/resilience-stack';
 
 /**
  * The gateway's own limits seen from its callers: the request budget absorbs a burst before the
@@ -144,8 +143,8 @@ describe.concurrent('circuit breaker through the routes', () => {
     it(`${target.vendor}: opens after repeated failures, answers 503 + Retry-After without calling the vendor, probes when half-open, closes`, async ({
       expect,
     }) => {
-      const clock = createSkewedClock();
-      const stack = await startResilienceStack(audit, { clock });
+      const stack = await startResilienceStack(audit);
+      const clock = stack.clock;
       const kit = stack.simulators[target.vendor].kit;
       const probePath = listPath(target.vendor, target.otherCustomerId);
       const expectVendorProblem = (reply: GatewayReply) => {

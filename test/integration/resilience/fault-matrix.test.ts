@@ -5,7 +5,6 @@ import { ProblemSchema } from '../../../schemas/problem';
 import type { ErrorCode } from '../../../src/errors/codes';
 import {
   callGateway,
-  createSkewedClock,
   decisions,
   type GatewayReply,
   HOLD_MS,
@@ -25,7 +24,7 @@ import {
   type VendorTarget,
   vendorRequests,
   vendorTargets,
-} from './resilience-support';
+} from '../../support/resilience-stack';
 
 /**
  * Every vendor × every fault, through the gateway's HTTP routes, against the vendor simulators on
@@ -276,8 +275,9 @@ async function runCase(
   faultCase: FaultCase,
   situation: Situation,
 ) {
-  const clock = createSkewedClock();
-  const stack = await startResilienceStack(audit, { clock });
+  // Virtual time: the attempt timeout, deadline and backoff pass only while the vendor holds a request.
+  const stack = await startResilienceStack(audit);
+  const clock = stack.clock;
   const label = `${target.vendor} × ${faultCase.name} × ${situation}`;
   const path = listPath(target.vendor, target.customerId);
   const kit = stack.simulators[target.vendor].kit;

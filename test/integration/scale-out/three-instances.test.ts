@@ -10,7 +10,7 @@ import { busiestWindow } from '../../../adapters/simulator-kit';
 import { ProblemSchema } from '../../../schemas/problem';
 import { sha256Hex } from '../../../src/config';
 import { type RunningServer, startHttpServer } from '../../support/http-server';
-import { REDIS_URL } from '../cache-routes/route-cache-fixture';
+import { REDIS_URL } from '../../support/route-cache-fixture';
 import { bundleNodeEntry, type GatewayProcess, startGatewayProcess } from './gateway-processes';
 
 /**

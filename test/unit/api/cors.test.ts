@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, SANDBOX_API_KEY } from '../../../src/config';
 import { corsExposedHeaders } from '../../../src/routes/middleware/cors';
 import { responseHeaderComponents } from '../../../src/routes/system/openapi-document';
-import { openNodeSandboxGateway } from '../../shared/node-sandbox-gateway';
 import type { SharedGateway } from '../../shared/route-suite-target';
+import { openNodeSandboxGateway } from '../../support/node-sandbox-gateway';
 
 const appOrigin = 'https://app.example.test';
 const listPath = '/v1/customers/c1/entitlements?vendor=chargebee';

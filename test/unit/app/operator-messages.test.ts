@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../src/config';
-import { openNodeSandboxGateway } from '../../shared/node-sandbox-gateway';
+import { openNodeSandboxGateway } from '../../support/node-sandbox-gateway';
 
 /**
  * Issue 15, item 8: what an operator reads names the variable and the fix, never a secret value.

@@ -21,6 +21,8 @@ export interface VirtualTime {
    * promise waits for something that no timer will ever bring.
    */
   run<T>(promise: Promise<T>): Promise<T>;
+  /** Moves time to the earliest pending timer and fires it; false when no timer is pending. */
+  fireNext(): boolean;
   /** Moves time forward by `ms`, firing due timers in order. */
   advance(ms: number): Promise<void>;
 }
@@ -81,6 +83,12 @@ export function createVirtualTime(start = VIRTUAL_EPOCH): VirtualTime {
     sleep,
     now: () => current,
     pendingTimers: () => timers.length,
+    fireNext() {
+      const timer = nextTimer();
+      if (timer === undefined) return false;
+      fire(timer);
+      return true;
+    },
     async run<T>(promise: Promise<T>): Promise<T> {
       let settled = false;
       promise.then(
