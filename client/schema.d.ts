@@ -295,6 +295,8 @@ export interface components {
             customerId: string;
             /** @description The entitlement behind the answer; null when the customer has none for the feature. */
             entitlement: components["schemas"]["Entitlement"] | null;
+            /** @description Present (and true) only when the vendor failed, nothing was cached, and the answer is the tenant's declared fallback policy (`deny`, `allow` or a static value) instead of vendor data. */
+            fallback?: boolean;
             featureKey: string;
             hasAccess: boolean;
             limit: number | null;
@@ -313,6 +315,7 @@ export interface components {
             usage: number | null;
             value: string | number | boolean | null;
             vendor: components["schemas"]["VendorId"];
+            vendorStatus?: components["schemas"]["FallbackVendorStatus"];
         };
         /** @enum {string} */
         DenialReason: "not_entitled" | "inactive" | "expired" | "disabled" | "limit_exceeded";
@@ -410,6 +413,34 @@ export interface components {
          * @enum {string}
          */
         EntitlementType: "boolean" | "numeric" | "metered" | "enum" | "config";
+        /**
+         * @description With `fallback`: the vendor that failed and the problem it would have answered.
+         * @example {
+         *       "vendor": "chargebee",
+         *       "status": "unavailable",
+         *       "error": {
+         *         "status": 503,
+         *         "code": "vendor_unavailable",
+         *         "title": "Vendor unavailable",
+         *         "detail": "chargebee answered 503 Service Unavailable."
+         *       }
+         *     }
+         */
+        FallbackVendorStatus: {
+            /** @description The problem the check would have answered without a fallback policy. */
+            error: {
+                code: string;
+                detail: string;
+                status: number;
+                title: string;
+            };
+            /**
+             * @description The vendor failed and the gateway held no cached or stale snapshot of the customer.
+             * @enum {string}
+             */
+            status: "unavailable";
+            vendor: components["schemas"]["VendorId"];
+        };
         Grant: {
             /** Format: date-time */
             activeFrom: string | null;
@@ -514,6 +545,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Rate limit exceeded (`rate_limited`): this API key, or its tenant, is over its configured rate; nothing was charged. Retry after `Retry-After` seconds; `RateLimit` says what is left. A batch check costs one unit per item. */
+        Error_rate_limited: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Server-Timing": components["headers"]["ServerTiming"];
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://entitlements-gateway.dev/problems/rate-limited",
+                 *       "title": "Rate limit exceeded",
+                 *       "status": 429,
+                 *       "detail": "Rate limit exceeded",
+                 *       "code": "rate_limited",
+                 *       "requestId": "01J9Z3M4Q2V7X8Y9Z0A1B2C3D4"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -522,6 +577,10 @@ export interface components {
         Age: string;
         /** @description RFC 9211 Cache-Status of the snapshots behind the answer, e.g. `entitlements-gateway; hit; ttl=42; detail=memory` or `entitlements-gateway; fwd=miss; stored`. */
         CacheStatus: string;
+        /** @description IETF RateLimit, when the tenant has caller rate limits: per bucket the remaining units `r` after this request and the seconds `t` until the bucket is full again, e.g. `"key";r=19;t=1`. A batch check costs one unit per item. */
+        RateLimit: string;
+        /** @description IETF RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-10), when the tenant has caller rate limits: one item per token bucket, `"key"` (this API key) and/or `"tenant"`, with its quota `q` (the burst) and window `w` (seconds an empty bucket takes to refill), e.g. `"key";q=20;w=2, "tenant";q=200;w=4`. */
+        RateLimitPolicy: string;
         /** @description Seconds to wait before retrying (RFC 9110), when the gateway knows. */
         RetryAfter: string;
         /** @description W3C Server-Timing: `total` (gateway time), `cache` (what the cache did) and `upstream` (time and number of vendor calls), e.g. `total;dur=1.2, cache;desc="hit"`. */
@@ -569,6 +628,8 @@ export interface operations {
             /** @description The process is up. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -577,6 +638,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
         };
     };
@@ -618,6 +680,8 @@ export interface operations {
             /** @description Ready. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -626,10 +690,13 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description Not ready: the configuration is unusable, or some tenant has every vendor unreachable with nothing cached. */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -747,6 +814,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -758,6 +827,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `invalid_cursor`: Invalid cursor; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant; `unsupported_filter`: Filter not supported by vendor */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -778,10 +849,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `not_supported_by_vendor`: Not supported by vendor */
             501: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -793,6 +867,8 @@ export interface operations {
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -804,6 +880,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -816,6 +894,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -844,6 +924,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -855,6 +937,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -878,6 +962,8 @@ export interface operations {
             /** @description `payload_too_large`: Payload too large */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -889,6 +975,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -897,6 +985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
         };
     };
@@ -931,6 +1020,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -942,6 +1033,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -967,6 +1060,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -975,10 +1070,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -990,6 +1088,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1002,6 +1102,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1035,6 +1137,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1046,6 +1150,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1071,6 +1177,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1079,10 +1187,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1094,6 +1205,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1106,6 +1219,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1134,6 +1249,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1145,6 +1262,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1170,6 +1289,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1178,10 +1299,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1193,6 +1317,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached; `cache_unavailable`: Shared cache unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1205,6 +1331,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1232,6 +1360,8 @@ export interface operations {
             /** @description Verified and processed (or a duplicate, ignored). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1243,6 +1373,8 @@ export interface operations {
             /** @description `invalid_webhook`: Malformed webhook; `validation_failed`: Request validation failed */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1266,6 +1398,8 @@ export interface operations {
             /** @description `payload_too_large`: Payload too large */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1274,10 +1408,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_unavailable`: Vendor unavailable; `cache_unavailable`: Shared cache unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1290,6 +1427,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

@@ -6,6 +6,7 @@ import {
   nullableRef,
   VendorIdSchema,
 } from './entitlement';
+import { fallbackAnswerFields } from './fallback';
 import { rfc3339Instant } from './query';
 
 /** The answer to "may this customer use this feature now (for this much)?". */
@@ -37,6 +38,7 @@ export const CheckResultSchema = z
     entitlement: nullableRef(EntitlementSchema).openapi({
       description: 'The entitlement behind the answer; null when the customer has none for the feature.',
     }),
+    ...fallbackAnswerFields,
   })
   .openapi('CheckResult');
 export type CheckResult = z.infer<typeof CheckResultSchema>;

@@ -34,6 +34,7 @@ import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
 import { createSharedBudgets } from './http/shared-rate-budget';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
+import { createCallerRateLimiter } from './rate-limit/caller-rate-limiter';
 import { CursorCodec } from './services/cursor';
 import { EntitlementService } from './services/entitlement-service';
 import { readinessOf } from './services/readiness';
@@ -205,12 +206,15 @@ export function createGateway(options: GatewayOptions) {
   const observed = observedUpstream(upstream);
   const adapterFor = createAdapterPool(options.adapterFactories, { upstream: observed, clock });
   const cursors = new CursorCodec(config.cursorSecret);
+  // Caller rate limits: one set of buckets per process/isolate, shared through Redis when configured.
+  const rateLimiter = createCallerRateLimiter({ redisConfigured: config.redisUrl !== null, clock, logger });
 
   const runtime: GatewayRuntime = {
     config,
     logger,
     clock,
     cursors,
+    rateLimiter,
     adapterFor,
     openRequest({ tenant, platform, forceRefresh }) {
       const { cache, redis, release } = openCache(platform);
@@ -239,6 +243,8 @@ export function createGateway(options: GatewayOptions) {
         forceRefresh,
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
+        // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
+        onFallback: (event) => logger.warn('fallback_answered', { tenant: tenant.id, ...event }),
       });
       return {
         entitlements,
@@ -279,6 +285,7 @@ export function createGateway(options: GatewayOptions) {
         releaseEvent: (vendor, eventId) => eventsOf().forget({ tenant: tenant.id, vendor, id: eventId }),
         loadContext,
         release,
+        redis,
       };
     },
     async readiness(platform) {

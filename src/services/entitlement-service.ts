@@ -18,6 +18,7 @@ import { errorCatalog } from '../errors/codes';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
 import type { CursorCodec } from './cursor';
 import type { EntitlementPage } from './entitlement-json';
+import { fallbackCheckResult, fallbackPolicyFor, vendorOutageOf } from './fallback-policy';
 
 /** How a snapshot was obtained, for `Cache-Status` and `Age`. */
 export interface CacheReport {
@@ -83,6 +84,18 @@ export interface ServiceDependencies {
   loadContext(vendor: VendorId): LoadContext;
   /** Told about an unexpected (non-typed) error inside one batch item, which is answered as `internal_error`. */
   onUnexpectedError(error: unknown): void;
+  /** Told about every check answered by the tenant's fallback policy (logged and counted by the wiring). */
+  onFallback?(event: FallbackEvent): void;
+}
+
+/** A check answered by a fallback policy instead of vendor data. */
+export interface FallbackEvent {
+  vendor: VendorId;
+  featureKey: string;
+  /** `deny`, `allow` or `static`. */
+  policy: 'deny' | 'allow' | 'static';
+  /** The vendor failure the policy stood in for. */
+  code: string;
 }
 
 interface NormalizationMemo {
@@ -404,7 +417,32 @@ export class EntitlementService {
   /** May the customer use `featureKey` (for `requestedUsage` more)? */
   async check(customerId: string, featureKey: string, query: CheckQuery): Promise<CheckResult> {
     const vendor = this.resolveVendor(query.vendor);
-    const entitlements = await this.entitlements(vendor, customerId, query.at);
+    let entitlements: readonly Entitlement[];
+    try {
+      entitlements = await this.entitlements(vendor, customerId, query.at);
+    } catch (caught) {
+      // Reached only when the cache had nothing servable: a stale snapshot is served (stale-if-error)
+      // before a vendor failure gets here.
+      const error = vendorOutageOf(caught);
+      if (error === undefined) throw caught;
+      const policy = fallbackPolicyFor(this.deps.tenant.fallback, featureKey);
+      const result = fallbackCheckResult({
+        policy,
+        vendor,
+        customerId,
+        featureKey,
+        requestedUsage: query.requestedUsage ?? null,
+        error,
+      });
+      if (result === null) throw caught;
+      this.deps.onFallback?.({
+        vendor,
+        featureKey,
+        policy: typeof policy === 'string' ? (policy as 'deny' | 'allow') : 'static',
+        code: error.code,
+      });
+      return result;
+    }
     // Without `requestedUsage` (no soft-limit lookup) and evaluated "now", the answer is a function
     // of the set and the question: remembered.
     const answerKey =
