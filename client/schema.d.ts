@@ -628,8 +628,6 @@ export interface operations {
             /** @description The process is up. */
             200: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -638,7 +636,6 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
         };
     };
@@ -680,8 +677,6 @@ export interface operations {
             /** @description Ready. */
             200: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -690,13 +685,10 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description Not ready: the configuration is unusable, or some tenant has every vendor unreachable with nothing cached. */
             503: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1360,8 +1352,6 @@ export interface operations {
             /** @description Verified and processed (or a duplicate, ignored). */
             200: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1373,8 +1363,6 @@ export interface operations {
             /** @description `invalid_webhook`: Malformed webhook; `validation_failed`: Request validation failed */
             400: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1398,8 +1386,6 @@ export interface operations {
             /** @description `payload_too_large`: Payload too large */
             413: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1408,13 +1394,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_unavailable`: Vendor unavailable; `cache_unavailable`: Shared cache unavailable */
             503: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1427,8 +1410,6 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

@@ -98,10 +98,10 @@ function headersFor(operationId: string, status: string, response: Json, keyed: 
   return headers;
 }
 
-/** Whether an operation needs a gateway key (and is therefore rate limited). */
+/** Whether an operation needs a gateway key (and is therefore rate limited): keyed routes declare their security. */
 function isKeyed(operation: Json): boolean {
   const security = operation.security as unknown[] | undefined;
-  return security === undefined || security.length > 0;
+  return security !== undefined && security.length > 0;
 }
 
 function collectRefs(node: unknown, refs: Set<string>): Set<string> {
