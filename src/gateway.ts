@@ -208,6 +208,8 @@ export function createGateway(options: GatewayOptions) {
   const cursors = new CursorCodec(config.cursorSecret);
   // Caller rate limits: one set of buckets per process/isolate, shared through Redis when configured.
   const rateLimiter = createCallerRateLimiter({ redisConfigured: config.redisUrl !== null, clock, logger });
+  /** Checks answered by a fallback policy, by policy (`deny`, `allow`, `static`): read by `/metrics`. */
+  const fallbackAnswers: Record<string, number> = { deny: 0, allow: 0, static: 0 };
 
   const runtime: GatewayRuntime = {
     config,
@@ -244,7 +246,10 @@ export function createGateway(options: GatewayOptions) {
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
         // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
-        onFallback: (event) => logger.warn('fallback_answered', { tenant: tenant.id, ...event }),
+        onFallback: (event) => {
+          fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;
+          logger.warn('fallback_answered', { tenant: tenant.id, ...event });
+        },
       });
       return {
         entitlements,
@@ -318,6 +323,8 @@ export function createGateway(options: GatewayOptions) {
     runtime,
     upstream,
     cacheState,
+    /** Checks answered by a fallback policy since start, by policy (metrics). */
+    fallbackAnswers: () => ({ ...fallbackAnswers }),
     /** Every vendor connection (tenant + vendor) and its breaker state now (metrics). */
     breakers() {
       return config.tenants.flatMap((tenant) =>

@@ -150,6 +150,8 @@ describe('fallback policy on a cold customer with the vendor down', () => {
       ['warn', 'user-licenses', 'static'],
       ['warn', 'user-licenses', 'static'],
     ]);
+    // What /metrics reads (gateway_fallback_answers_total): the same four answers, by policy.
+    expect(stack.platform.fallbackAnswers()).toEqual({ deny: 1, allow: 1, static: 2 });
     expect(
       warnings.every((line) => line['code'] === 'vendor_unavailable' && line['tenant'] === 'default'),
     ).toBe(true);
