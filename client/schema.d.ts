@@ -323,6 +323,8 @@ export interface components {
             customerId: string;
             /** @description The entitlement behind the answer; null when the customer has none for the feature. */
             entitlement: components["schemas"]["Entitlement"] | null;
+            /** @description Present (and true) only when the vendor failed, nothing was cached, and the answer is the tenant's declared fallback policy (`deny`, `allow` or a static value) instead of vendor data. */
+            fallback?: boolean;
             featureKey: string;
             hasAccess: boolean;
             limit: number | null;
@@ -346,6 +348,7 @@ export interface components {
             vendor: components["schemas"]["VendorId"] | null;
             /** @description Merged answers only: each linked vendor and how it was read, in vendor order. */
             vendors?: components["schemas"]["VendorStatus"][];
+            vendorStatus?: components["schemas"]["FallbackVendorStatus"];
         };
         /**
          * @example {
@@ -505,6 +508,34 @@ export interface components {
          * @enum {string}
          */
         EntitlementType: "boolean" | "numeric" | "metered" | "enum" | "config";
+        /**
+         * @description With `fallback`: the vendor that failed and the problem it would have answered.
+         * @example {
+         *       "vendor": "chargebee",
+         *       "status": "unavailable",
+         *       "error": {
+         *         "status": 503,
+         *         "code": "vendor_unavailable",
+         *         "title": "Vendor unavailable",
+         *         "detail": "chargebee answered 503 Service Unavailable."
+         *       }
+         *     }
+         */
+        FallbackVendorStatus: {
+            /** @description The problem the check would have answered without a fallback policy. */
+            error: {
+                code: string;
+                detail: string;
+                status: number;
+                title: string;
+            };
+            /**
+             * @description The vendor failed and the gateway held no cached or stale snapshot of the customer.
+             * @enum {string}
+             */
+            status: "unavailable";
+            vendor: components["schemas"]["VendorId"];
+        };
         Grant: {
             /** Format: date-time */
             activeFrom: string | null;
@@ -660,6 +691,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Rate limit exceeded (`rate_limited`): this API key, or its tenant, is over its configured rate; nothing was charged. Retry after `Retry-After` seconds; `RateLimit` says what is left. A batch check costs one unit per item. */
+        Error_rate_limited: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Server-Timing": components["headers"]["ServerTiming"];
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://entitlements-gateway.dev/problems/rate-limited",
+                 *       "title": "Rate limit exceeded",
+                 *       "status": 429,
+                 *       "detail": "Rate limit exceeded",
+                 *       "code": "rate_limited",
+                 *       "requestId": "01J9Z3M4Q2V7X8Y9Z0A1B2C3D4"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -668,6 +723,10 @@ export interface components {
         Age: string;
         /** @description RFC 9211 Cache-Status of the snapshots behind the answer, e.g. `entitlements-gateway; hit; ttl=42; detail=memory` or `entitlements-gateway; fwd=miss; stored`. */
         CacheStatus: string;
+        /** @description IETF RateLimit, when the tenant has caller rate limits: per bucket the remaining units `r` after this request and the seconds `t` until the bucket is full again, e.g. `"key";r=19;t=1`. A batch check costs one unit per item. */
+        RateLimit: string;
+        /** @description IETF RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-10), when the tenant has caller rate limits: one item per token bucket, `"key"` (this API key) and/or `"tenant"`, with its quota `q` (the burst) and window `w` (seconds an empty bucket takes to refill), e.g. `"key";q=20;w=2, "tenant";q=200;w=4`. */
+        RateLimitPolicy: string;
         /** @description Seconds to wait before retrying (RFC 9110), when the gateway knows. */
         RetryAfter: string;
         /** @description W3C Server-Timing: `total` (gateway time), `cache` (what the cache did) and `upstream` (time and number of vendor calls), e.g. `total;dur=1.2, cache;desc="hit"`. */
@@ -893,6 +952,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -904,6 +965,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `invalid_cursor`: Invalid cursor; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant; `unsupported_filter`: Filter not supported by vendor */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -924,10 +987,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `not_supported_by_vendor`: Not supported by vendor */
             501: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -939,6 +1005,8 @@ export interface operations {
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -950,6 +1018,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -962,6 +1032,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -990,6 +1062,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1001,6 +1075,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1024,6 +1100,8 @@ export interface operations {
             /** @description `payload_too_large`: Payload too large */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1035,6 +1113,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1043,6 +1123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
         };
     };
@@ -1077,6 +1158,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1088,6 +1171,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant; `invalid_cursor`: Invalid cursor */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1113,6 +1198,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1121,10 +1208,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1136,6 +1226,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1148,6 +1240,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1181,6 +1275,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1192,6 +1288,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1217,6 +1315,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1225,10 +1325,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1240,6 +1343,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1252,6 +1357,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1280,6 +1387,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1291,6 +1400,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_required`: Vendor required; `vendor_not_configured`: Vendor not configured for this tenant */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1316,6 +1427,8 @@ export interface operations {
                 headers: {
                     Age: components["headers"]["Age"];
                     "Cache-Status": components["headers"]["CacheStatus"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1324,10 +1437,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `vendor_auth_failed`: Vendor rejected the gateway credentials; `vendor_bad_response`: Vendor sent a malformed response; `vendor_request_rejected`: Vendor rejected the request */
             502: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1339,6 +1455,8 @@ export interface operations {
             /** @description `vendor_unavailable`: Vendor unavailable; `vendor_rate_limited`: Vendor rate limit reached; `cache_unavailable`: Shared cache unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1351,6 +1469,8 @@ export interface operations {
             /** @description `vendor_timeout`: Vendor timed out */
             504: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1375,6 +1495,8 @@ export interface operations {
             /** @description The links. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1386,6 +1508,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1409,6 +1533,8 @@ export interface operations {
             /** @description `not_found`: Not found */
             404: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1417,10 +1543,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `links_store_unavailable`: Customer links store unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1450,6 +1579,8 @@ export interface operations {
             /** @description The links now in effect (static and dynamic combined). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1461,6 +1592,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed; `vendor_not_configured`: Vendor not configured for this tenant */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1484,6 +1617,8 @@ export interface operations {
             /** @description `payload_too_large`: Payload too large */
             413: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1495,6 +1630,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type */
             415: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1503,10 +1640,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `links_store_not_configured`: Customer links store not configured */
             501: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1518,6 +1658,8 @@ export interface operations {
             /** @description `links_store_unavailable`: Customer links store unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1543,6 +1685,8 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
@@ -1551,6 +1695,8 @@ export interface operations {
             /** @description `validation_failed`: Request validation failed */
             400: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1571,10 +1717,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Error_rate_limited"];
             500: components["responses"]["Error_internal_error"];
             /** @description `links_store_not_configured`: Customer links store not configured */
             501: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1586,6 +1735,8 @@ export interface operations {
             /** @description `links_store_unavailable`: Customer links store unavailable */
             503: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "Server-Timing": components["headers"]["ServerTiming"];
                     "X-Request-Id": components["headers"]["XRequestId"];

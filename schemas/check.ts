@@ -6,6 +6,7 @@ import {
   nullableRef,
   VendorIdSchema,
 } from './entitlement';
+import { fallbackAnswerFields } from './fallback';
 import { mergedAnswerFields } from './merged';
 import { rfc3339Instant } from './query';
 
@@ -41,6 +42,7 @@ export const CheckResultSchema = z
       description: 'The entitlement behind the answer; null when the customer has none for the feature.',
     }),
     ...mergedAnswerFields,
+    ...fallbackAnswerFields,
   })
   .openapi('CheckResult');
 export type CheckResult = z.infer<typeof CheckResultSchema>;

@@ -13,13 +13,14 @@ import { registerListEntitlements } from './routes/entitlements/list-entitlement
 import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
 import { authenticate } from './routes/middleware/authenticate';
 import { registerCors } from './routes/middleware/cors';
+import { rateLimit } from './routes/middleware/rate-limit';
 import {
   type PlatformResolver,
   type RequestObserver,
   requestContext,
 } from './routes/middleware/request-context';
 import { createOpenApiApp } from './routes/openapi-app';
-import { releaseRequestServices } from './routes/request-services';
+import { openRequestServices, releaseRequestServices } from './routes/request-services';
 import { registerDocs } from './routes/system/docs';
 import { registerHealth } from './routes/system/health';
 import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
@@ -152,6 +153,18 @@ export function createApp(
       }),
     );
   }
+
+  // After authentication (open routes and rejected keys are never limited) and after the body limit
+  // (a batch's cost is read from its body).
+  const limitCallers = rateLimit({
+    limiter: runtime.rateLimiter,
+    redisFor: (c) => openRequestServices(c, runtime).redis,
+    batchPath: batchCheckRoute.path,
+  });
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path.startsWith('/v1/webhooks/')) return next();
+    return limitCallers(c, next);
+  });
 
   registerListEntitlements(app, runtime);
   registerRefreshEntitlements(app, runtime);

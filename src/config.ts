@@ -3,7 +3,13 @@ import { optionalString, type ParsedEnv } from '../adapters/kit';
 import { type VendorConnections, type VendorWebhookSecrets, vendorModule } from '../adapters/registry';
 import { type VendorId, vendorIds } from '../schemas/entitlement';
 import type { LogLevel } from './logger';
+import type { RateLimitSettings } from './rate-limit/caller-rate-limiter';
 import type { StaticLinks } from './services/customer-links';
+import {
+  DEFAULT_FALLBACK_POLICIES,
+  type FallbackPolicy,
+  type TenantFallbackPolicies,
+} from './services/fallback-policy';
 import type { FeatureCatalog } from './services/feature-catalog';
 import { parseMultiVendorSettings } from './services/multi-vendor-config';
 
@@ -27,6 +33,16 @@ export interface TenantConfig {
   features?: FeatureCatalog;
   /** Static customer links (`CUSTOMER_LINKS`, a tenant's `customers`) by app customer id. */
   customers?: StaticLinks;
+  /** Caller rate limits (docs/abuse-and-outage.md); absent = not limited. */
+  rateLimit?: TenantRateLimits;
+  /** What checks answer when the vendor fails and nothing is cached; absent = `deny` for every feature. */
+  fallback?: TenantFallbackPolicies;
+}
+
+/** A tenant's caller rate limits: one bucket per API key, one for the whole tenant; each optional. */
+export interface TenantRateLimits {
+  perKey?: RateLimitSettings;
+  perTenant?: RateLimitSettings;
 }
 
 /** Freshness of cached data, in seconds. */
@@ -167,6 +183,12 @@ const gatewayEnvShape = {
   METRICS_KEY: optionalString,
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  RATE_LIMIT_PER_KEY_RPS: z.coerce.number().positive().finite().optional(),
+  RATE_LIMIT_PER_KEY_BURST: z.coerce.number().int().positive().optional(),
+  RATE_LIMIT_PER_TENANT_RPS: z.coerce.number().positive().finite().optional(),
+  RATE_LIMIT_PER_TENANT_BURST: z.coerce.number().int().positive().optional(),
+  FALLBACK_POLICY: z.enum(['deny', 'allow', 'problem']).default('deny'),
+  FALLBACK_FEATURES: optionalString,
   CORS_ORIGINS: optionalString.pipe(
     z
       .string()
@@ -190,6 +212,30 @@ type Env = z.infer<z.ZodObject<typeof gatewayEnvShape>> & ParsedEnv;
 /** Every environment variable the gateway reads (docs/configuration.md lists them all). */
 export const configVariableNames = Object.keys(envSchema.shape);
 
+const rateLimitSettingsSchema = z
+  .object({
+    requestsPerSecond: z.number().positive().finite(),
+    burst: z.number().int().positive().optional(),
+  })
+  .strict()
+  .transform(
+    (settings): RateLimitSettings => ({
+      requestsPerSecond: settings.requestsPerSecond,
+      burst: settings.burst ?? defaultBurst(settings.requestsPerSecond),
+    }),
+  );
+const fallbackPolicySchema: z.ZodType<FallbackPolicy> = z.union([
+  z.enum(['deny', 'allow', 'problem']),
+  z
+    .object({
+      hasAccess: z.boolean(),
+      limit: z.number().nonnegative().nullable().optional(),
+      unlimited: z.boolean().optional(),
+      value: z.union([z.string(), z.number(), z.boolean()]).nullable().optional(),
+    })
+    .strict(),
+]);
+const fallbackFeaturesSchema = z.record(z.string().min(1).max(255), fallbackPolicySchema);
 const hexSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
 
 /** `vendors` and `webhooks` of a tenant: one optional, strict entry per vendor, parsed by its module. */
@@ -212,9 +258,58 @@ const tenantSchema = z
     // Validated by the multi-vendor settings parser, which names each bad entry.
     features: z.unknown().optional(),
     customers: z.unknown().optional(),
+    rateLimit: z
+      .object({ perKey: rateLimitSettingsSchema, perTenant: rateLimitSettingsSchema })
+      .partial()
+      .strict()
+      .optional(),
+    fallback: z
+      .object({ default: fallbackPolicySchema.default('deny'), features: fallbackFeaturesSchema.default({}) })
+      .strict()
+      .optional(),
   })
   .strict();
 const multiTenantSchema = z.object({ tenants: z.array(tenantSchema).min(1) }).strict();
+
+/** A bucket without an explicit burst holds one second of requests (at least one). */
+function defaultBurst(requestsPerSecond: number): number {
+  return Math.max(1, Math.ceil(requestsPerSecond));
+}
+
+/** The single tenant's rate limits from the environment; absent variables leave that bucket out. */
+function rateLimitsFromEnv(env: Env, problems: string[]): TenantRateLimits | undefined {
+  const bucket = (rps: keyof Env, burst: keyof Env): RateLimitSettings | undefined => {
+    const rate = env[rps] as number | undefined;
+    const size = env[burst] as number | undefined;
+    if (rate === undefined) {
+      if (size !== undefined) problems.push(`${burst}: needs ${rps} (the refill rate) too`);
+      return undefined;
+    }
+    return { requestsPerSecond: rate, burst: size ?? defaultBurst(rate) };
+  };
+  const perKey = bucket('RATE_LIMIT_PER_KEY_RPS', 'RATE_LIMIT_PER_KEY_BURST');
+  const perTenant = bucket('RATE_LIMIT_PER_TENANT_RPS', 'RATE_LIMIT_PER_TENANT_BURST');
+  if (perKey === undefined && perTenant === undefined) return undefined;
+  return { ...(perKey ? { perKey } : {}), ...(perTenant ? { perTenant } : {}) };
+}
+
+/** The single tenant's fallback policies from the environment. */
+function fallbackFromEnv(env: Env, problems: string[]): TenantFallbackPolicies {
+  let features: Record<string, FallbackPolicy> = {};
+  if (env.FALLBACK_FEATURES !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(env.FALLBACK_FEATURES);
+    } catch {
+      problems.push('FALLBACK_FEATURES: is not valid JSON');
+      json = {};
+    }
+    const parsed = fallbackFeaturesSchema.safeParse(json);
+    if (parsed.success) features = parsed.data;
+    else problems.push(...describeIssues('FALLBACK_FEATURES', parsed.error));
+  }
+  return { default: env.FALLBACK_POLICY, features };
+}
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -325,12 +420,21 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
           tenant.vendors as Partial<VendorConnections>,
           problems,
         ),
+        ...(tenant.rateLimit === undefined ? {} : { rateLimit: tenant.rateLimit }),
+        fallback: tenant.fallback ?? DEFAULT_FALLBACK_POLICIES,
       });
     }
   }
 
   const envVendors = connectionsFromEnv(env, problems, warnings);
   const envWebhooks = webhooksFromEnv(env, problems);
+  const envRateLimits = rateLimitsFromEnv(env, problems);
+  const envFallback = fallbackFromEnv(env, problems);
+  /** Settings of the env tenant (single tenant or sandbox) beyond its keys and vendors. */
+  const envTenantPolicies = {
+    ...(envRateLimits === undefined ? {} : { rateLimit: envRateLimits }),
+    fallback: envFallback,
+  };
   const hasEnvVendors = Object.keys(envVendors).length > 0;
   const sandbox = tenants.length === 0 && !hasEnvVendors;
 
@@ -356,6 +460,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         envVendors,
         problems,
       ),
+      ...envTenantPolicies,
     });
   } else if (!sandbox && (env.FEATURE_CATALOG !== undefined || env.CUSTOMER_LINKS !== undefined)) {
     problems.push(
@@ -380,6 +485,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
           'all',
           problems,
         ),
+        ...envTenantPolicies,
       },
     ];
   }

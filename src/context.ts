@@ -1,8 +1,10 @@
+import type { Redis } from 'ioredis';
 import type { Clock, LoadContext, VendorAdapter } from '../adapters/kit';
 import type { UpstreamCallReport } from '../adapters/kit/upstream';
 import type { VendorId } from '../schemas/entitlement';
 import type { GatewayConfig, TenantConfig } from './config';
 import type { Logger } from './logger';
+import type { CallerRateLimiter } from './rate-limit/caller-rate-limiter';
 import type { CursorCodec } from './services/cursor';
 import type { CustomerLinkService } from './services/customer-link-service';
 import type { EntitlementService } from './services/entitlement-service';
@@ -28,6 +30,8 @@ export interface GatewayRuntime {
   logger: Logger;
   clock: Clock;
   cursors: CursorCodec;
+  /** Caller rate limits of this process or isolate (shared through Redis when configured). */
+  rateLimiter: CallerRateLimiter;
   adapterFor(tenant: TenantConfig, vendor: VendorId): VendorAdapter;
   /** Builds the request's services (its cache view, its service) for a tenant. */
   openRequest(input: {
@@ -49,6 +53,8 @@ export interface GatewayRuntime {
     loadContext(vendor: VendorId): LoadContext;
     /** Releases per-request resources once the response is ready (a Worker's Redis client). */
     release(): void;
+    /** The Redis client of this request (shared on Node, the request's own on Workers); null without Redis. */
+    redis: Redis | null;
   };
   /** Readiness of optional dependencies (Redis). */
   readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;
@@ -60,6 +66,8 @@ export interface GatewayVariables {
   /** The W3C trace id of this request (continued from `traceparent`, else new), for log lines. */
   traceId: string;
   tenant: TenantConfig;
+  /** Lower-case hex SHA-256 of the caller's API key (set by authentication; names its rate limit bucket). */
+  apiKeyHash: string;
   platform: PlatformServices;
   upstreamCalls: UpstreamCallReport[];
   /** When the request started (monotonic milliseconds), for `Server-Timing` and the access log. */

@@ -35,6 +35,7 @@ import { createSharedBudgets } from './http/shared-rate-budget';
 import type { Sleep } from './http/timers';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
+import { createCallerRateLimiter } from './rate-limit/caller-rate-limiter';
 import { CursorCodec } from './services/cursor';
 import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
 import { createRedisLinkStore } from './services/customer-link-store';
@@ -213,12 +214,17 @@ export function createGateway(options: GatewayOptions) {
   const cursors = new CursorCodec(config.cursorSecret);
   // Per process (per isolate on Workers): every request's link lookups go through it.
   const linkMemo = new LinkMemo();
+  // Caller rate limits: one set of buckets per process/isolate, shared through Redis when configured.
+  const rateLimiter = createCallerRateLimiter({ redisConfigured: config.redisUrl !== null, clock, logger });
+  /** Checks answered by a fallback policy, by policy (`deny`, `allow`, `static`): read by `/metrics`. */
+  const fallbackAnswers: Record<string, number> = { deny: 0, allow: 0, static: 0 };
 
   const runtime: GatewayRuntime = {
     config,
     logger,
     clock,
     cursors,
+    rateLimiter,
     adapterFor,
     openRequest({ tenant, platform, forceRefresh }) {
       const { cache, redis, release } = openCache(platform);
@@ -265,6 +271,11 @@ export function createGateway(options: GatewayOptions) {
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
         ...(links.enabled ? { resolveLinks: (customerId: string) => links.resolve(customerId) } : {}),
+        // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
+        onFallback: (event) => {
+          fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;
+          logger.warn('fallback_answered', { tenant: tenant.id, ...event });
+        },
       });
       return {
         entitlements,
@@ -306,6 +317,7 @@ export function createGateway(options: GatewayOptions) {
         releaseEvent: (vendor, eventId) => eventsOf().forget({ tenant: tenant.id, vendor, id: eventId }),
         loadContext,
         release,
+        redis,
       };
     },
     async readiness(platform) {
@@ -338,6 +350,8 @@ export function createGateway(options: GatewayOptions) {
     runtime,
     upstream,
     cacheState,
+    /** Checks answered by a fallback policy since start, by policy (metrics). */
+    fallbackAnswers: () => ({ ...fallbackAnswers }),
     /** Every vendor connection (tenant + vendor) and its breaker state now (metrics). */
     breakers() {
       return config.tenants.flatMap((tenant) =>

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   prometheus = createGatewayPrometheus({
     cache: gateway.cacheState.metrics,
     breakers: () => gateway.breakers(),
+    fallbackAnswers: () => gateway.fallbackAnswers(),
   });
   const metrics = prometheus;
   const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }), {

@@ -21,6 +21,7 @@ export const errorCatalog = {
   request_timeout: { status: 408, title: 'Request timeout', fault: 'client' },
   payload_too_large: { status: 413, title: 'Payload too large', fault: 'client' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', fault: 'client' },
+  rate_limited: { status: 429, title: 'Rate limit exceeded', fault: 'client' },
   headers_too_large: { status: 431, title: 'Request headers too large', fault: 'client' },
   internal_error: { status: 500, title: 'Internal error', fault: 'gateway' },
   cache_unavailable: { status: 503, title: 'Shared cache unavailable', fault: 'gateway' },

@@ -21,6 +21,8 @@ export interface PrometheusSources {
   cache: CacheMetrics;
   /** Every vendor connection (tenant + vendor) and its breaker state now. */
   breakers(): Array<{ vendor: VendorId; state: CircuitState }>;
+  /** Checks answered by a fallback policy since start, by policy (`deny`, `allow`, `static`). */
+  fallbackAnswers?(): Record<string, number>;
 }
 
 /** The gateway's Prometheus metrics and their registry. */
@@ -176,6 +178,16 @@ export function createGatewayPrometheus(sources: PrometheusSources): GatewayProm
     'tier',
     () => ({ redis: cache.redisBreakerOpens }),
   );
+
+  const fallbackAnswers = sources.fallbackAnswers;
+  if (fallbackAnswers !== undefined)
+    mirroredCounter(
+      registry,
+      'gateway_fallback_answers_total',
+      "Checks answered by the tenant's fallback policy (vendor failing, nothing cached), by policy: deny, allow, static. Rate limit refusals are gateway_http_requests_total with status 429.",
+      'policy',
+      fallbackAnswers,
+    );
 
   // Zero samples for every vendor, so a dashboard sees "none yet" rather than a missing series.
   for (const vendor of vendorIds) {

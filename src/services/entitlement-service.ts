@@ -21,6 +21,7 @@ import type { CursorCodec } from './cursor';
 import type { CustomerLinks, VendorLinks } from './customer-links';
 import type { EntitlementPage } from './entitlement-json';
 import { mergeEntitlements, sourceEntitlementsOf } from './entitlement-merge';
+import { fallbackCheckResult, fallbackPolicyFor, vendorOutageOf } from './fallback-policy';
 import { emptyFeatureCatalog, type FeatureCatalog } from './feature-catalog';
 import { cursorPosition, keysetPage, type ListFilters, listBinding, MERGED_LISTING } from './keyset-page';
 import { checkMerged, loadMergedView, type MergedView, type VendorFreshness } from './merged-entitlements';
@@ -94,6 +95,18 @@ export interface ServiceDependencies {
    * customer. Left out when the tenant cannot have links (no static links, no Redis).
    */
   resolveLinks?(customerId: string): Promise<CustomerLinks | null>;
+  /** Told about every check answered by the tenant's fallback policy (logged and counted by the wiring). */
+  onFallback?(event: FallbackEvent): void;
+}
+
+/** A check answered by a fallback policy instead of vendor data. */
+export interface FallbackEvent {
+  vendor: VendorId;
+  featureKey: string;
+  /** `deny`, `allow` or `static`. */
+  policy: 'deny' | 'allow' | 'static';
+  /** The vendor failure the policy stood in for. */
+  code: string;
 }
 
 /** Whom a request is about: one vendor account, or every account linked to an app customer. */
@@ -508,7 +521,33 @@ export class EntitlementService {
       const view = await this.merged(customerId, target.links, query.at);
       return checkMerged(view, featureKey, requestedUsage, softLimit);
     }
-    const entitlements = await this.singleVendor(target, customerId, query.at);
+    const vendor = target.vendor;
+    let entitlements: readonly Entitlement[];
+    try {
+      entitlements = await this.singleVendor(target, customerId, query.at);
+    } catch (caught) {
+      // Reached only when the cache had nothing servable: a stale snapshot is served (stale-if-error)
+      // before a vendor failure gets here.
+      const error = vendorOutageOf(caught);
+      if (error === undefined) throw caught;
+      const policy = fallbackPolicyFor(this.deps.tenant.fallback, featureKey);
+      const result = fallbackCheckResult({
+        policy,
+        vendor,
+        customerId,
+        featureKey,
+        requestedUsage,
+        error,
+      });
+      if (result === null) throw caught;
+      this.deps.onFallback?.({
+        vendor,
+        featureKey,
+        policy: typeof policy === 'string' ? (policy as 'deny' | 'allow') : 'static',
+        code: error.code,
+      });
+      return result;
+    }
     // Without `requestedUsage` (no soft-limit lookup) and evaluated "now", the answer is a function
     // of the set and the question: remembered.
     const answerKey =

@@ -45,7 +45,7 @@ function stringsEqual(left: string, right: string): boolean {
  * tell how much of a key was right; the found entry is then compared in constant time as well.
  */
 export class VerifiedKeys {
-  private readonly keys = new Map<string, { key: string; tenant: TenantConfig }>();
+  private readonly keys = new Map<string, { key: string; tenant: TenantConfig; keyHash: string }>();
 
   constructor(readonly maxEntries: number) {}
 
@@ -56,14 +56,19 @@ export class VerifiedKeys {
 
   /** The tenant of a key verified before, or undefined. */
   get(presented: string): TenantConfig | undefined {
-    const entry = this.keys.get(presented);
-    return entry !== undefined && stringsEqual(entry.key, presented) ? entry.tenant : undefined;
+    return this.lookup(presented)?.tenant;
   }
 
-  /** Remembers a key that has just matched a configured hash. */
-  remember(presented: string, tenant: TenantConfig): void {
+  /** The tenant and the key's SHA-256 (hex) of a key verified before, or undefined. */
+  lookup(presented: string): { tenant: TenantConfig; keyHash: string } | undefined {
+    const entry = this.keys.get(presented);
+    return entry !== undefined && stringsEqual(entry.key, presented) ? entry : undefined;
+  }
+
+  /** Remembers a key that has just matched a configured hash (`keyHash`: its hex SHA-256). */
+  remember(presented: string, tenant: TenantConfig, keyHash: string): void {
     if (this.keys.size >= this.maxEntries) this.keys.clear();
-    this.keys.set(presented, { key: presented, tenant });
+    this.keys.set(presented, { key: presented, tenant, keyHash });
   }
 }
 
@@ -89,7 +94,9 @@ export function authenticate(
         headers: { 'www-authenticate': 'Bearer realm="entitlements-gateway"' },
       });
     }
-    let found = known.get(presented) ?? null;
+    const remembered = known.lookup(presented);
+    let found = remembered?.tenant ?? null;
+    let keyHash = remembered?.keyHash ?? '';
     if (found === null) {
       // Synchronous node:crypto (Node, and workerd with nodejs_compat): WebCrypto's async digest costs
       // a promise and a buffer transfer on every request of the hot path.
@@ -101,9 +108,12 @@ export function authenticate(
           headers: { 'www-authenticate': 'Bearer realm="entitlements-gateway", error="invalid_token"' },
         });
       }
-      known.remember(presented, found);
+      keyHash = digest.toString('hex');
+      known.remember(presented, found, keyHash);
     }
     c.set('tenant', found);
+    // The key's hash names its rate limit bucket: the key itself is never stored or sent to Redis.
+    c.set('apiKeyHash', keyHash);
     return next();
   };
 }

@@ -39,6 +39,16 @@ export const responseHeaderComponents = {
     description: 'The scheme to authenticate with (`Bearer`).',
     schema: { type: 'string' },
   },
+  RateLimitPolicy: {
+    description:
+      'IETF RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-10), when the tenant has caller rate limits: one item per token bucket, `"key"` (this API key) and/or `"tenant"`, with its quota `q` (the burst) and window `w` (seconds an empty bucket takes to refill), e.g. `"key";q=20;w=2, "tenant";q=200;w=4`.',
+    schema: { type: 'string', pattern: '^"(key|tenant)";q=\\d+;w=\\d+' },
+  },
+  RateLimit: {
+    description:
+      'IETF RateLimit, when the tenant has caller rate limits: per bucket the remaining units `r` after this request and the seconds `t` until the bucket is full again, e.g. `"key";r=19;t=1`. A batch check costs one unit per item.',
+    schema: { type: 'string', pattern: '^"(key|tenant)";r=\\d+;t=\\d+' },
+  },
 } as const;
 
 /** The HTTP name of each header component: what responses list and what CORS exposes to browsers. */
@@ -49,6 +59,8 @@ export const responseHeaderNames: Record<keyof typeof responseHeaderComponents, 
   Age: 'Age',
   RetryAfter: 'Retry-After',
   WwwAuthenticate: 'WWW-Authenticate',
+  RateLimitPolicy: 'RateLimit-Policy',
+  RateLimit: 'RateLimit',
 };
 
 /** Operations whose successful answers come from cached vendor snapshots (or say they bypassed them). */
@@ -65,7 +77,7 @@ const headerRef = (name: keyof typeof responseHeaderComponents) => ({
 });
 
 /** The headers one response of one operation may carry. */
-function headersFor(operationId: string, status: string, response: Json): Json {
+function headersFor(operationId: string, status: string, response: Json, keyed: boolean): Json {
   const content = (response.content ?? {}) as Json;
   const problem = 'application/problem+json' in content;
   const json = problem || 'application/json' in content;
@@ -78,7 +90,18 @@ function headersFor(operationId: string, status: string, response: Json): Json {
   }
   if (status === '503' && problem) headers['Retry-After'] = headerRef('RetryAfter');
   if (status === '401' && problem) headers['WWW-Authenticate'] = headerRef('WwwAuthenticate');
+  // Rate limits run after authentication: every answer of a keyed operation but a 401 reports them.
+  if (keyed && status !== '401') {
+    headers['RateLimit-Policy'] = headerRef('RateLimitPolicy');
+    headers.RateLimit = headerRef('RateLimit');
+  }
   return headers;
+}
+
+/** Whether an operation needs a gateway key (and is therefore rate limited): keyed routes declare their security. */
+function isKeyed(operation: Json): boolean {
+  const security = operation.security as unknown[] | undefined;
+  return security !== undefined && security.length > 0;
 }
 
 function collectRefs(node: unknown, refs: Set<string>): Set<string> {
@@ -104,7 +127,20 @@ export function finalizeOpenApiDocument<T extends object>(generated: T): T {
   components.headers = { ...(components.headers as Json | undefined), ...responseHeaderComponents };
 
   const internalError = errorComponentName('internal_error');
+  const rateLimited = errorComponentName('rate_limited');
   const responseComponents = (components.responses ?? {}) as Record<string, Json>;
+  const rateLimitedComponent = responseComponents[rateLimited];
+  if (rateLimitedComponent) {
+    rateLimitedComponent.description =
+      'Rate limit exceeded (`rate_limited`): this API key, or its tenant, is over its configured rate; nothing was charged. Retry after `Retry-After` seconds; `RateLimit` says what is left. A batch check costs one unit per item.';
+    rateLimitedComponent.headers = {
+      'X-Request-Id': headerRef('XRequestId'),
+      'Server-Timing': headerRef('ServerTiming'),
+      'Retry-After': headerRef('RetryAfter'),
+      'RateLimit-Policy': headerRef('RateLimitPolicy'),
+      RateLimit: headerRef('RateLimit'),
+    };
+  }
   const internalComponent = responseComponents[internalError];
   if (internalComponent) {
     internalComponent.description =
@@ -115,12 +151,17 @@ export function finalizeOpenApiDocument<T extends object>(generated: T): T {
   for (const operations of Object.values((document.paths ?? {}) as Record<string, Record<string, Json>>)) {
     for (const operation of Object.values(operations)) {
       const operationId = String(operation.operationId);
+      const keyed = isKeyed(operation);
       operation.security ??= [];
       const responses = (operation.responses ?? {}) as Record<string, Json>;
       for (const [status, response] of Object.entries(responses)) {
         if ('$ref' in response) continue;
-        response.headers = { ...headersFor(operationId, status, response), ...(response.headers as Json) };
+        response.headers = {
+          ...headersFor(operationId, status, response, keyed),
+          ...(response.headers as Json),
+        };
       }
+      if (keyed) responses['429'] ??= { $ref: `#/components/responses/${rateLimited}` };
       responses['500'] ??= { $ref: `#/components/responses/${internalError}` };
       operation.responses = responses;
     }

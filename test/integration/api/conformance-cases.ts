@@ -453,6 +453,9 @@ export async function startSimulatorStack(): Promise<SimulatorStack> {
       UPSTREAM_MAX_ATTEMPTS: '1',
       UPSTREAM_ATTEMPT_TIMEOUT_MS: '1000',
       UPSTREAM_DEADLINE_MS: '1500',
+      // Checks answer the vendor's documented problem instead of the default `deny` fallback, so
+      // the fault cases cover the 503/504 statuses (fallback answers: test/integration/fallback/).
+      FALLBACK_POLICY: 'problem',
       LOG_LEVEL: 'error',
     },
     close: async () => {

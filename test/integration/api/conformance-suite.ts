@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_API_KEY } from '../../../src/config';
 import {
   type Call,
   type ConformanceCase,
@@ -164,6 +165,45 @@ export function describeConformance(target: ConformanceTarget, sandboxEnv: Recor
         }
       }, 120_000);
     }
+
+    it('every rate limited operation answers its documented 429 once the key is over its limit', async () => {
+      // One request, then one token per 1000 s: every later keyed request is over the limit.
+      const limited = await target.openSandbox({
+        ...sandboxEnv,
+        RATE_LIMIT_PER_KEY_RPS: '0.001',
+        RATE_LIMIT_PER_KEY_BURST: '1',
+      });
+      const authorization = { authorization: `Bearer ${SANDBOX_API_KEY}` };
+      try {
+        const first = await limited.call('/v1/customers/c1/entitlements?vendor=chargebee', {
+          headers: authorization,
+        });
+        expect(first.status).toBe(200);
+        await conformance.check('listEntitlements', first, `${target.runtime}: rate limited, first`);
+        const limitedOperations = conformance.operations.filter((operation) =>
+          operation.statuses.includes('429'),
+        );
+        expect(limitedOperations.length).toBeGreaterThan(0);
+        for (const operation of limitedOperations) {
+          const path = operation.path
+            .replace('{customerId}', 'c1')
+            .replace('{featureKey}', 'user-licenses')
+            .replace('{vendor}', 'chargebee');
+          const response = await limited.call(`${path}${path.includes('?') ? '&' : '?'}vendor=chargebee`, {
+            method: operation.method.toUpperCase(),
+            headers: { ...authorization, 'content-type': 'application/json' },
+            ...(operation.method === 'post'
+              ? { body: '{"checks":[{"customerId":"c1","featureKey":"x"}]}' }
+              : {}),
+          });
+          expect(response.status, `${operation.operationId}`).toBe(429);
+          expect(response.headers.get('retry-after'), `${operation.operationId}`).toMatch(/^[1-9]\d*$/);
+          await conformance.check(operation.operationId, response, `${target.runtime}: rate limited`);
+        }
+      } finally {
+        await limited.close();
+      }
+    }, 120_000);
 
     it('covered every documented status of every operation (but the stated exceptions)', () => {
       const uncovered = conformance.uncovered();

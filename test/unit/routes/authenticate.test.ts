@@ -79,7 +79,7 @@ describe('authenticate: the verified-key map', () => {
   it('the map answers only the exact key it stored', async () => {
     const verified = new VerifiedKeys(4);
     const a = await tenant('a', KEY_A);
-    verified.remember(KEY_A, a);
+    verified.remember(KEY_A, a, 'a'.repeat(64));
     expect(verified.get(KEY_A)).toBe(a);
     expect(verified.get(`${KEY_A} `)).toBeUndefined();
     expect(verified.get(KEY_B)).toBeUndefined();

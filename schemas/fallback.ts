@@ -1,0 +1,43 @@
+import { z } from '@hono/zod-openapi';
+import { VendorIdSchema } from './entitlement';
+
+/** Why a check was answered by the tenant's fallback policy: the vendor that failed and how. */
+export const FallbackVendorStatusSchema = z
+  .object({
+    vendor: VendorIdSchema,
+    status: z.literal('unavailable').openapi({
+      description: 'The vendor failed and the gateway held no cached or stale snapshot of the customer.',
+    }),
+    error: z
+      .object({
+        status: z.number().int(),
+        code: z.string(),
+        title: z.string(),
+        detail: z.string(),
+      })
+      .openapi({ description: 'The problem the check would have answered without a fallback policy.' }),
+  })
+  .openapi('FallbackVendorStatus', {
+    example: {
+      vendor: 'chargebee',
+      status: 'unavailable',
+      error: {
+        status: 503,
+        code: 'vendor_unavailable',
+        title: 'Vendor unavailable',
+        detail: 'chargebee answered 503 Service Unavailable.',
+      },
+    },
+  });
+export type FallbackVendorStatus = z.infer<typeof FallbackVendorStatusSchema>;
+
+/** The fields a check answered by a fallback policy carries (absent on every other answer). */
+export const fallbackAnswerFields = {
+  fallback: z.boolean().optional().openapi({
+    description:
+      "Present (and true) only when the vendor failed, nothing was cached, and the answer is the tenant's declared fallback policy (`deny`, `allow` or a static value) instead of vendor data.",
+  }),
+  vendorStatus: FallbackVendorStatusSchema.optional().openapi({
+    description: 'With `fallback`: the vendor that failed and the problem it would have answered.',
+  }),
+};
