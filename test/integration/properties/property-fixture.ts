@@ -1,11 +1,6 @@
-import { chargebeeSandboxCredentials } from '../../../adapters/chargebee/fixtures';
-import { createChargebeeSimulator } from '../../../adapters/chargebee/simulator';
 import type { FetchHandler } from '../../../adapters/kit';
-import { paygenticSandboxCredentials } from '../../../adapters/paygentic/fixtures';
-import { createPaygenticSimulator } from '../../../adapters/paygentic/simulator';
 import { adapterFactories, vendorModule } from '../../../adapters/registry';
-import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../../adapters/zenskar/fixtures';
-import { createZenskarSimulator } from '../../../adapters/zenskar/simulator';
+import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
 import { type VendorId, vendorIds } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { createApp } from '../../../src/app';
@@ -15,14 +10,9 @@ import { createGateway } from '../../../src/gateway';
 import { createInProcessTransport } from '../../../src/http/in-process-transport';
 import { createJsonLogger } from '../../../src/logger';
 import { TEST_CURSOR_SECRET } from '../../support/gateway';
+import { type TenantName, vendorKits } from '../../support/marked-simulators';
 import { openTenantRedis, REDIS_URL, uniqueTenantId } from '../cache-routes/route-cache-fixture';
 import type { RawResponse } from '../robustness/raw-http';
-import {
-  basicAuthorization,
-  sharedSecretDigest,
-  svixSecret,
-  svixSignature,
-} from '../robustness/robustness-support';
 
 /**
  * The world every property suite runs against: two tenants (A and B) of one gateway over the real
@@ -54,7 +44,8 @@ export function propertyParameters(): { seed: number; numRuns: number; path?: st
 /** How long one request may take before the property counts it as a hang. */
 export const REQUEST_DEADLINE_MS = 10_000;
 
-export type TenantName = 'a' | 'b';
+export type { TenantName } from '../../support/marked-simulators';
+
 export const markerOf = (tenant: TenantName) => `tenant${tenant}only`;
 
 /** Demo customers each vendor's simulators know (the same ids for both tenants). */
@@ -75,74 +66,6 @@ export const knownFeatureKeys: readonly string[] = [
     'sso_enabled',
   ]),
 ];
-
-/**
- * What the suites need of each vendor beyond the registry: a simulator whose data carries a tenant
- * marker, its webhook secrets per tenant, and how the vendor signs a delivery. Typed by the registry's
- * ids: a vendor added to the registry without its entry here does not compile.
- */
-interface VendorPropertyKit {
-  /** A simulator with the demo data, every feature name (or key when there is no name) marked. */
-  createMarkedSimulator(marker: string): FetchHandler;
-  /** Webhook secrets in `GATEWAY_CONFIG` shape for a tenant. */
-  webhookSecrets(tenant: TenantName): Record<string, string>;
-  /** Headers that sign `body` as the vendor would, with the tenant's secrets. */
-  sign(body: string, secrets: Record<string, string>, nowSeconds: number, id: string): Record<string, string>;
-}
-
-const vendorKits: { readonly [V in VendorId]: VendorPropertyKit } = {
-  chargebee: {
-    createMarkedSimulator(marker) {
-      const simulator = createChargebeeSimulator({ apiKey: chargebeeSandboxCredentials.apiKey });
-      for (const feature of simulator.store.features) feature.name = `${marker} ${feature.name}`;
-      for (const row of simulator.store.subscriptionEntitlements) {
-        const named = row as { feature_name?: string };
-        if (typeof named.feature_name === 'string') named.feature_name = `${marker} ${named.feature_name}`;
-      }
-      return simulator.app;
-    },
-    webhookSecrets: (tenant) => ({
-      username: `hooks-${tenant}`,
-      password: `property-basic-password-${tenant}`,
-    }),
-    sign: (_body, secrets) => ({
-      authorization: basicAuthorization(secrets['username'] ?? '', secrets['password'] ?? ''),
-    }),
-  },
-  paygentic: {
-    createMarkedSimulator(marker) {
-      const simulator = createPaygenticSimulator({ apiKey: paygenticSandboxCredentials.apiKey });
-      for (const entitlements of simulator.store.customers.values())
-        for (const entitlement of entitlements)
-          entitlement.featureKey = `${marker}-${entitlement.featureKey}`;
-      return simulator.app;
-    },
-    webhookSecrets: (tenant) => ({ secret: svixSecret(`property-${tenant}`) }),
-    sign: (body, secrets, now, id) => ({
-      'svix-id': id,
-      'svix-timestamp': String(now),
-      'svix-signature': svixSignature(id, String(now), body, secrets['secret'] ?? ''),
-    }),
-  },
-  zenskar: {
-    createMarkedSimulator(marker) {
-      const simulator = createZenskarSimulator({ credentials: { ...zenskarSandboxCredentials } });
-      for (const definition of simulator.store.definitions.values())
-        definition.name = `${marker} ${definition.name}`;
-      return simulator.app;
-    },
-    webhookSecrets: (tenant) => ({
-      secret: `property-zenskar-secret-${tenant}`,
-      header: 'x-zenskar-signature',
-    }),
-    sign: (body, secrets) => ({
-      [secrets['header'] ?? 'x-zenskar-signature']: sharedSecretDigest(
-        body,
-        secrets['secret'] ?? '',
-      ).toString('hex'),
-    }),
-  },
-};
 
 /** A cursor the gateway issued, and the list it continues. */
 export interface IssuedCursor {
