@@ -32,6 +32,12 @@ afterAll(async () => {
 });
 
 const runs = () => propertyParameters().numRuns;
+/**
+ * Whether the generators' reach is asserted: at the default 1000 runs per route they must hit the
+ * outcomes that matter (or the properties prove little); a short replay (`FC_RUNS=50`) only checks
+ * the promises.
+ */
+const assertReach = () => runs() >= 1000;
 const balanceParameters = [
   'customerId',
   'featureId',
@@ -171,6 +177,7 @@ describe(`balances, webhooks and system routes: properties (seed ${propertyParam
     'GET /v1/balances keeps every promise',
     async () => {
       const statuses = await assertRouteProperty(world, balanceRequests(), propertyParameters());
+      if (!assertReach()) return;
       expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 10);
       for (const status of [400, 401]) expect(statuses.get(status) ?? 0, `HTTP ${status}`).toBeGreaterThan(0);
     },
@@ -182,6 +189,7 @@ describe(`balances, webhooks and system routes: properties (seed ${propertyParam
       `POST /v1/webhooks/${vendor} keeps every promise`,
       async () => {
         const statuses = await assertRouteProperty(world, webhookRequests(vendor), propertyParameters());
+        if (!assertReach()) return;
         // Verified deliveries are processed; unsigned, tampered or foreign-tenant ones are refused.
         expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 200);
         expect(statuses.get(401) ?? 0).toBeGreaterThan(runs() / 20);
@@ -194,6 +202,7 @@ describe(`balances, webhooks and system routes: properties (seed ${propertyParam
       `GET ${path} keeps every promise`,
       async () => {
         const statuses = await assertRouteProperty(world, systemRequests(path), propertyParameters());
+        if (!assertReach()) return;
         expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 10);
       },
       PROPERTY_TIMEOUT_MS,
