@@ -3,7 +3,7 @@ import { createChargebeeSimulator } from '../../adapters/chargebee/simulator';
 import type { FetchHandler } from '../../adapters/kit';
 import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
 import { createPaygenticSimulator } from '../../adapters/paygentic/simulator';
-import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
+import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
 import { createZenskarSimulator } from '../../adapters/zenskar/simulator';
 import type { VendorId } from '../../schemas/entitlement';
 import {
@@ -12,6 +12,13 @@ import {
   svixSecret,
   svixSignature,
 } from '../integration/robustness/robustness-support';
+
+/** Demo customers each vendor's simulators know (the same ids for both tenants). */
+export const knownCustomers: { readonly [V in VendorId]: readonly string[] } = {
+  chargebee: ['c1', 'c2', 'c3'],
+  paygentic: ['cus_demoAcme'],
+  zenskar: Object.values(zenskarDemoCustomerIds),
+};
 
 /** Tenant names of the two-tenant worlds (property suites, soak). */
 export type TenantName = 'a' | 'b';

@@ -1,6 +1,5 @@
 import type { FetchHandler } from '../../../adapters/kit';
 import { adapterFactories, vendorModule } from '../../../adapters/registry';
-import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
 import { type VendorId, vendorIds } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { createApp } from '../../../src/app';
@@ -10,7 +9,7 @@ import { createGateway } from '../../../src/gateway';
 import { createInProcessTransport } from '../../../src/http/in-process-transport';
 import { createJsonLogger } from '../../../src/logger';
 import { TEST_CURSOR_SECRET } from '../../support/gateway';
-import { type TenantName, vendorKits } from '../../support/marked-simulators';
+import { knownCustomers, type TenantName, vendorKits } from '../../support/marked-simulators';
 import { openTenantRedis, REDIS_URL, uniqueTenantId } from '../cache-routes/route-cache-fixture';
 import type { RawResponse } from '../robustness/raw-http';
 
@@ -44,16 +43,9 @@ export function propertyParameters(): { seed: number; numRuns: number; path?: st
 /** How long one request may take before the property counts it as a hang. */
 export const REQUEST_DEADLINE_MS = 10_000;
 
-export type { TenantName } from '../../support/marked-simulators';
+export { knownCustomers, type TenantName } from '../../support/marked-simulators';
 
 export const markerOf = (tenant: TenantName) => `tenant${tenant}only`;
-
-/** Demo customers each vendor's simulators know (the same ids for both tenants). */
-export const knownCustomers: { readonly [V in VendorId]: readonly string[] } = {
-  chargebee: ['c1', 'c2', 'c3'],
-  paygentic: ['cus_demoAcme'],
-  zenskar: Object.values(zenskarDemoCustomerIds),
-};
 
 /** Feature keys the demo data holds (plus the registry's demo keys). */
 export const knownFeatureKeys: readonly string[] = [
