@@ -1,11 +1,15 @@
+import { createHmac } from 'node:crypto';
 import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
 import { createChargebeeSimulator } from '../../adapters/chargebee/simulator';
 import type { FetchHandler } from '../../adapters/kit';
 import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
 import { createPaygenticSimulator } from '../../adapters/paygentic/simulator';
-import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
+import { vendorModule } from '../../adapters/registry';
+import { stripeSandboxCredentials } from '../../adapters/stripe/fixtures';
+import { createStripeSimulator } from '../../adapters/stripe/simulator';
+import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
 import { createZenskarSimulator } from '../../adapters/zenskar/simulator';
-import type { VendorId } from '../../schemas/entitlement';
+import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import {
   basicAuthorization,
   sharedSecretDigest,
@@ -13,12 +17,10 @@ import {
   svixSignature,
 } from '../integration/robustness/robustness-support';
 
-/** Demo customers each vendor's simulators know (the same ids for both tenants). */
-export const knownCustomers: { readonly [V in VendorId]: readonly string[] } = {
-  chargebee: ['c1', 'c2', 'c3'],
-  paygentic: ['cus_demoAcme'],
-  zenskar: Object.values(zenskarDemoCustomerIds),
-};
+/** Demo customers each vendor's simulators know (the same ids for both tenants), from the registry. */
+export const knownCustomers: { readonly [V in VendorId]: readonly string[] } = Object.fromEntries(
+  vendorIds.map((vendor) => [vendor, vendorModule(vendor).sandbox.customerIds]),
+) as { [V in VendorId]: readonly string[] };
 
 /** Tenant names of the two-tenant worlds (property suites, soak). */
 export type TenantName = 'a' | 'b';
@@ -87,6 +89,20 @@ export const vendorKits: { readonly [V in VendorId]: VendorPropertyKit } = {
         body,
         secrets['secret'] ?? '',
       ).toString('hex'),
+    }),
+  },
+  stripe: {
+    createMarkedSimulator(marker) {
+      const simulator = createStripeSimulator({ apiKey: stripeSandboxCredentials.apiKey });
+      for (const feature of simulator.store.features.values()) feature.name = `${marker} ${feature.name}`;
+      return simulator.app;
+    },
+    webhookSecrets: (tenant) => ({ secret: `whsec_property_stripe_${tenant}_5b8e1f` }),
+    // Stripe-Signature: t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the endpoint secret>.
+    sign: (body, secrets, now) => ({
+      'stripe-signature': `t=${now},v1=${createHmac('sha256', secrets['secret'] ?? '')
+        .update(`${now}.${body}`)
+        .digest('hex')}`,
     }),
   },
 };

@@ -11,7 +11,12 @@ import {
   plausibleQuery,
   queryString,
 } from './arbitraries';
-import { type PropertyWorld, propertyParameters, startPropertyWorld } from './property-fixture';
+import {
+  knownCustomers,
+  type PropertyWorld,
+  propertyParameters,
+  startPropertyWorld,
+} from './property-fixture';
 import { assertRouteProperty, type GeneratedRequest } from './route-property';
 
 /**
@@ -88,7 +93,7 @@ const webhookBody: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .tuple(fc.nat(), fc.constantFrom('c1', 'cus_demoAcme', '__proto__', 'nobody'))
+      .tuple(fc.nat(), fc.constantFrom('c1', 'cus_demoAcme', '__proto__', 'nobody', ...knownCustomers.stripe))
       .chain(([id, customer]) =>
         fc.constantFrom(
           { id: `ev_${id}`, event_type: 'customer_changed', content: { customer: { id: customer } } },
@@ -96,6 +101,12 @@ const webhookBody: fc.Arbitrary<string> = fc.oneof(
           { eventId: `evt_${id}`, eventType: 'subscription.updated.v0', data: { customerId: customer } },
           { id: `z_${id}`, event: 'customer.updated', data: { customer_id: customer } },
           { id: `z_${id}`, event: 'entitlement.created', data: {} },
+          {
+            id: `evt_${id}`,
+            object: 'event',
+            type: 'entitlements.active_entitlement_summary.updated',
+            data: { object: { object: 'entitlements.active_entitlement_summary', customer } },
+          },
         ),
       )
       .map((event) => JSON.stringify(event)),
@@ -178,7 +189,7 @@ describe(`balances, webhooks and system routes: properties (seed ${propertyParam
     async () => {
       const statuses = await assertRouteProperty(world, balanceRequests(), propertyParameters());
       if (!assertReach()) return;
-      expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 10);
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 20);
       for (const status of [400, 401]) expect(statuses.get(status) ?? 0, `HTTP ${status}`).toBeGreaterThan(0);
     },
     PROPERTY_TIMEOUT_MS,
@@ -191,7 +202,7 @@ describe(`balances, webhooks and system routes: properties (seed ${propertyParam
         const statuses = await assertRouteProperty(world, webhookRequests(vendor), propertyParameters());
         if (!assertReach()) return;
         // Verified deliveries are processed; unsigned, tampered or foreign-tenant ones are refused.
-        expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 200);
+        expect(statuses.get(200) ?? 0).toBeGreaterThan(runs() / 500);
         expect(statuses.get(401) ?? 0).toBeGreaterThan(runs() / 20);
       },
       PROPERTY_TIMEOUT_MS,

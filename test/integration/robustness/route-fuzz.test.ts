@@ -692,7 +692,7 @@ describe(`route fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
 
     expect(failures, `seed ${SEED}: replay with ROBUSTNESS_SEED=${SEED}`).toEqual([]);
     // The generators must actually reach the interesting outcomes, or the suite proves little.
-    expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(CASES / 20);
     for (const status of [400, 401, 404, 413, 415])
       expect(statuses.get(status) ?? 0, `HTTP ${status}`).toBeGreaterThan(0);
 
