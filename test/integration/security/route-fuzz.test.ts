@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
-import { BalanceListSchema } from '../../../schemas/balance';
-import { BatchCheckResponseSchema, CheckResultSchema } from '../../../schemas/check';
-import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
 import { EntitlementListSchema } from '../../../schemas/page';
-import { ProblemSchema } from '../../../schemas/problem';
-import { RefreshResultSchema } from '../../../schemas/refresh';
-import { WebhookReceiptSchema } from '../../../schemas/webhook';
-import { type ErrorCode, errorCatalog, problemTypeUri } from '../../../src/errors/codes';
+import { type ErrorCode, problemTypeUri } from '../../../src/errors/codes';
 import { TEST_CURSOR_SECRET } from '../../support/gateway';
 import { type RawResponse, rawRequest } from '../../support/raw-http';
 import {
@@ -24,21 +18,20 @@ import {
   type VendorAccount,
 } from '../../support/robustness-support';
 import { openTenantRedis, uniqueTenantId } from '../../support/route-cache-fixture';
+import { violationsOf } from '../properties/response-oracle';
 
 /**
- * Fuzzes every route of the gateway over a real socket with generated, reproducible input (odd path
- * segments, hostile query strings, headers and bodies, wrong methods, unknown paths) and checks the
- * gateway's promises on every answer: never a 5xx against healthy vendors (501
- * `not_supported_by_vendor` on /v1/balances is documented), every error an RFC 9457 problem with a
- * `code` the error table knows and the `requestId` of the `X-Request-Id` header, every success shaped
- * like its schema, no secret in any answer; and afterwards: still healthy, the same data as before,
- * one access-log line per answered request, no unhandled error, no prototype pollution.
+ * The raw-HTTP portion of the route fuzzing: every route over a real socket with generated,
+ * reproducible input that an in-process `app.request` cannot send (raw NUL, tab or non-ASCII bytes in
+ * the request line, non-ASCII bytes in header values, absolute-form targets, unknown methods, chunked
+ * bodies, header sections over 16 KiB), checked with the same oracle as the property suites
+ * (test/integration/properties/response-oracle.ts); and afterwards: still healthy, the same data as
+ * before, one access-log line per answered request, no unhandled error, no prototype pollution. The
+ * thousand-cases-per-route properties run in process in test/integration/properties/.
  *
  * Every case comes from a seeded generator: a failure lists the seed and the case index, and
  * `ROBUSTNESS_SEED=<seed>` replays the same inputs. Requests Node's own HTTP parser refuses before
- * the app runs (raw NUL or non-ASCII bytes in the request line, an unknown method, a header section
- * over 16 KiB) answer 400/431 without a problem body; they are generated on purpose and accepted as
- * such (see the entry suite for the 431 finding).
+ * the app runs answer 400/431; they are generated on purpose and accepted as such.
  *
  * Bugs found here were left out of the generators and pinned by their own (now passing) tests in
  * input-strictness.test.ts (balance range numbers that overflow to Infinity answer 502), so this
@@ -46,7 +39,7 @@ import { openTenantRedis, uniqueTenantId } from '../../support/route-cache-fixtu
  */
 
 const SEED = Number(process.env.ROBUSTNESS_SEED ?? 90_210);
-const CASES = Number(process.env.ROBUSTNESS_CASES ?? 1500);
+const CASES = Number(process.env.ROBUSTNESS_CASES ?? 500);
 const FUZZ_KEY = 'robust-fuzz-gateway-key-7c1e9a';
 const webhooks = {
   chargebee: { username: 'fuzz-hooks', password: 'fuzz-basic-password-42' },
@@ -642,138 +635,6 @@ const secrets = [
   TEST_CURSOR_SECRET,
 ];
 
-const knownCodes = new Set(Object.keys(errorCatalog));
-const acceptableRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Everything wrong with one answer (empty when it keeps every promise). */
-function violationsOf(fuzz: FuzzCase, response: RawResponse): string[] {
-  const problems: string[] = [];
-  const requestId = response.headers['x-request-id'];
-  const fromApp = requestId !== undefined;
-  if (!fromApp) {
-    if (!fuzz.httpLevel)
-      problems.push(`answered without X-Request-Id (status ${response.status}): not the app`);
-    else if (![400, 431].includes(response.status)) problems.push(`parser-level answer ${response.status}`);
-    return problems;
-  }
-  const offered = fuzz.headers.find(([name]) => name === 'X-Request-Id')?.[1];
-  if (offered !== undefined && acceptableRequestId.test(offered) && requestId !== offered)
-    problems.push(`offered X-Request-Id "${offered}" not echoed`);
-  if (offered !== undefined && !acceptableRequestId.test(offered) && requestId === offered)
-    problems.push('an unacceptable X-Request-Id was echoed');
-  const text = `${response.rawHead}\r\n${response.body}`;
-  for (const secret of secrets) if (text.includes(secret)) problems.push(`answer contains a secret`);
-  const contentType = response.headers['content-type'] ?? '';
-  const isHead = fuzz.method === 'HEAD';
-
-  if (response.status >= 400) {
-    if (!contentType.startsWith('application/problem+json'))
-      problems.push(`error ${response.status} with content-type "${contentType}"`);
-    if (isHead) return problems;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(response.body);
-    } catch {
-      problems.push(`error ${response.status} body is not JSON`);
-      return problems;
-    }
-    const problem = ProblemSchema.safeParse(parsed);
-    if (!problem.success) {
-      problems.push(`error ${response.status} body is not a problem`);
-      return problems;
-    }
-    const { code, status } = problem.data;
-    if (!knownCodes.has(code)) problems.push(`unknown code ${code}`);
-    else {
-      if (errorCatalog[code as ErrorCode].status !== response.status)
-        problems.push(`code ${code} sent with HTTP ${response.status}`);
-      if (problem.data.type !== problemTypeUri(code as ErrorCode))
-        problems.push(`type of ${code} is ${problem.data.type}`);
-    }
-    if (status !== response.status) problems.push(`problem.status ${status} != HTTP ${response.status}`);
-    if (problem.data.requestId !== requestId) problems.push('problem.requestId differs from X-Request-Id');
-    const documented501 = response.status === 501 && code === 'not_supported_by_vendor';
-    if (response.status >= 500 && !documented501)
-      problems.push(`server error ${response.status} ${code}: ${problem.data.detail}`);
-    return problems;
-  }
-
-  if (response.status < 200 || response.status >= 300) {
-    problems.push(`unexpected status ${response.status}`);
-    return problems;
-  }
-  if (isHead) return problems;
-  if (contentType.startsWith('text/html')) {
-    if (!fuzz.target.includes('/docs')) problems.push('HTML outside /docs');
-    return problems;
-  }
-  if (!contentType.startsWith('application/json')) {
-    problems.push(`success with content-type "${contentType}"`);
-    return problems;
-  }
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(response.body) as Record<string, unknown>;
-  } catch {
-    problems.push('success body is not JSON');
-    return problems;
-  }
-  const path = fuzz.target.replace(/^http:\/\/[^/]+/, '');
-  const schema =
-    body['object'] === 'list'
-      ? path.startsWith('/v1/balances')
-        ? BalanceListSchema
-        : EntitlementListSchema
-      : body['object'] === 'entitlement_check'
-        ? CheckResultSchema
-        : body['object'] === 'batch_check'
-          ? BatchCheckResponseSchema
-          : body['object'] === 'entitlement_refresh'
-            ? RefreshResultSchema
-            : body['object'] === 'webhook_receipt'
-              ? WebhookReceiptSchema
-              : body['status'] === 'ok'
-                ? HealthSchema
-                : 'checks' in body
-                  ? ReadinessSchema
-                  : 'openapi' in body
-                    ? null
-                    : undefined;
-  if (schema === undefined) problems.push(`success body of unknown shape: ${response.body.slice(0, 80)}`);
-  else if (schema !== null && !schema.safeParse(body).success)
-    problems.push(`success body does not match its schema: ${response.body.slice(0, 80)}`);
-  if (body['object'] === 'batch_check') problems.push(...batchOrderViolations(fuzz, body));
-  return problems;
-}
-
-/**
- * Nothing lost in a batch: one result per check, in request order (an item that is an object with
- * string ids is answered under those ids; any other item still gets its own result).
- */
-function batchOrderViolations(fuzz: FuzzCase, body: Record<string, unknown>): string[] {
-  let sent: unknown;
-  try {
-    sent = JSON.parse(
-      Buffer.isBuffer(fuzz.body) ? fuzz.body.toString('utf8') : (fuzz.body ?? '').replace(/^\ufeff/, ''),
-    );
-  } catch {
-    return ['a batch answered for a body that is not JSON'];
-  }
-  const checks = (sent as { checks?: unknown }).checks;
-  const results = body['results'] as Array<{ customerId: string; featureKey: string }>;
-  if (!Array.isArray(checks) || checks.length !== results.length)
-    return [
-      `batch of ${Array.isArray(checks) ? checks.length : '?'} checks answered with ${results.length} results`,
-    ];
-  const misplaced = checks.flatMap((check: unknown, index) => {
-    const item = check as { customerId?: unknown; featureKey?: unknown } | null;
-    if (typeof item?.customerId !== 'string' || typeof item.featureKey !== 'string') return [];
-    const result = results[index];
-    return result?.customerId === item.customerId && result.featureKey === item.featureKey ? [] : [index];
-  });
-  return misplaced.length === 0 ? [] : [`batch results out of order at ${misplaced.join(', ')}`];
-}
-
 /** The three demo customers' lists, to compare before and after the fuzzing. */
 async function referenceAnswers() {
   const answers: Record<string, unknown> = {};
@@ -822,7 +683,7 @@ describe(`route fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       const requestId = response.headers['x-request-id'];
       if (requestId !== undefined) answeredIds.push(requestId);
-      for (const violation of violationsOf(fuzz, response))
+      for (const violation of violationsOf(fuzz, response, secrets))
         failures.push(
           `#${index} ${fuzz.method} ${fuzz.target.slice(0, 120)} [${fuzz.labels.join(' ')}]: ${violation}`,
         );
@@ -831,7 +692,7 @@ describe(`route fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
 
     expect(failures, `seed ${SEED}: replay with ROBUSTNESS_SEED=${SEED}`).toEqual([]);
     // The generators must actually reach the interesting outcomes, or the suite proves little.
-    expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(CASES / 20);
     for (const status of [400, 401, 404, 413, 415])
       expect(statuses.get(status) ?? 0, `HTTP ${status}`).toBeGreaterThan(0);
 
@@ -886,7 +747,9 @@ describe(`route fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
       requestId,
     });
     const problemHeaders = { 'content-type': 'application/problem+json', 'x-request-id': 'offered-id' };
-    expect(violationsOf(fuzz, answer(404, problemHeaders, problem(404, 'customer_not_found')))).toEqual([]);
+    expect(
+      violationsOf(fuzz, answer(404, problemHeaders, problem(404, 'customer_not_found')), secrets),
+    ).toEqual([]);
     const broken: RawResponse[] = [
       answer(500, problemHeaders, problem(500, 'internal_error')),
       answer(
@@ -913,6 +776,6 @@ describe(`route fuzzing (seed ${SEED}, ${CASES} cases)`, () => {
       answer(400, {}, ''),
     ];
     for (const response of broken)
-      expect(violationsOf(fuzz, response), JSON.stringify(response)).not.toEqual([]);
+      expect(violationsOf(fuzz, response, secrets), JSON.stringify(response)).not.toEqual([]);
   });
 });

@@ -1,0 +1,241 @@
+import type { FetchHandler } from '../../../adapters/kit';
+import { adapterFactories, vendorModule } from '../../../adapters/registry';
+import { type VendorId, vendorIds } from '../../../schemas/entitlement';
+import { EntitlementListSchema } from '../../../schemas/page';
+import { createApp } from '../../../src/app';
+import { BackgroundTasks } from '../../../src/background-tasks';
+import { type GatewayConfig, parseConfig, sha256Hex } from '../../../src/config';
+import { createGateway } from '../../../src/gateway';
+import { createInProcessTransport } from '../../../src/http/in-process-transport';
+import { createJsonLogger } from '../../../src/logger';
+import { TEST_CURSOR_SECRET } from '../../support/gateway';
+import { knownCustomers, type TenantName, vendorKits } from '../../support/marked-simulators';
+import type { RawResponse } from '../../support/raw-http';
+import { openTenantRedis, REDIS_URL, uniqueTenantId } from '../../support/route-cache-fixture';
+
+/**
+ * The world every property suite runs against: two tenants (A and B) of one gateway over the real
+ * Redis, each with its own in-process simulator of every vendor in the registry (so a thousand cases
+ * per route take seconds, not minutes), with the SAME customer ids but data each tenant's answers can
+ * be told apart by: every feature name or key a tenant's simulators serve carries its tenant marker
+ * (`tenantaonly` / `tenantbonly`). A marker of the other tenant in an answer is a leak.
+ *
+ * Runs and seed: `FC_RUNS` (default 1000 per route) and `FC_SEED` (default {@link DEFAULT_SEED});
+ * fast-check prints the seed and the shrink path of a failure, and `FC_SEED=<seed>` with
+ * `FC_PATH=<path>` replays exactly that case.
+ */
+
+export const DEFAULT_SEED = 20_261_203;
+
+/** fast-check parameters shared by every property suite. */
+export function propertyParameters(): { seed: number; numRuns: number; path?: string; verbose: 1 } {
+  const seed = Number(process.env.FC_SEED ?? DEFAULT_SEED);
+  const numRuns = Number(process.env.FC_RUNS ?? 1000);
+  return {
+    seed,
+    numRuns,
+    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+    // One line per failing case with its value, after the seed and path.
+    verbose: 1,
+  };
+}
+
+/** How long one request may take before the property counts it as a hang. */
+export const REQUEST_DEADLINE_MS = 10_000;
+
+export { knownCustomers, type TenantName } from '../../support/marked-simulators';
+
+export const markerOf = (tenant: TenantName) => `tenant${tenant}only`;
+
+/** Feature keys the demo data holds (plus the registry's demo keys). */
+export const knownFeatureKeys: readonly string[] = [
+  ...new Set([
+    ...vendorIds.map((vendor) => vendorModule(vendor).sandbox.demo.featureKey),
+    'user-licenses',
+    'api_calls',
+    'max_users',
+    'seats',
+    'sso_enabled',
+  ]),
+];
+
+/** A cursor the gateway issued, and the list it continues. */
+export interface IssuedCursor {
+  cursor: string;
+  vendor: VendorId;
+  customerId: string;
+}
+
+/** One tenant as the suites see it. */
+export interface PropertyTenant {
+  name: TenantName;
+  id: string;
+  apiKey: string;
+  webhookSecrets: { [V in VendorId]: Record<string, string> };
+  /** Real cursors the gateway issued to this tenant: the next page of a customer's list (limit 1). */
+  cursors: IssuedCursor[];
+}
+
+/** A request as the suites generate it (in-process: header values are valid ByteStrings). */
+export interface PropertyRequest {
+  method: string;
+  /** Path and query as given to `app.request` (the URL parser normalises what it must). */
+  target: string;
+  headers: Array<[string, string]>;
+  body?: string;
+  /** The tenant whose valid key the request carries, if any. */
+  as: TenantName | null;
+}
+
+/** Starts the two-tenant gateway; call `close` in `afterAll`. */
+export async function startPropertyWorld() {
+  const tenants = (['a', 'b'] as const).map((name) => ({
+    name,
+    id: uniqueTenantId(`property-${name}`),
+    apiKey: `property-${name}-gateway-key-${name === 'a' ? '3f9c1d' : '8b2e7a'}`,
+    webhookSecrets: Object.fromEntries(
+      vendorIds.map((vendor) => [vendor, vendorKits[vendor].webhookSecrets(name)]),
+    ) as PropertyTenant['webhookSecrets'],
+    cursors: [] as IssuedCursor[],
+  }));
+  const handlers: Record<string, FetchHandler> = {};
+  const connections: Record<TenantName, Record<string, unknown>> = { a: {}, b: {} };
+  for (const tenant of tenants)
+    for (const vendor of vendorIds) {
+      const origin = `https://${vendor}.tenant-${tenant.name}.invalid`;
+      handlers[origin] = vendorKits[vendor].createMarkedSimulator(markerOf(tenant.name));
+      connections[tenant.name][vendor] = vendorModule(vendor).sandbox.connection(origin);
+    }
+
+  // Parsed like production (keys hashed, webhook secrets validated), then pointed at the simulators
+  // the way sandbox mode does.
+  const parsed = await parseConfig({
+    CURSOR_SECRET: TEST_CURSOR_SECRET,
+    REDIS_URL,
+    VENDOR_MAX_CONCURRENCY: '64',
+    ...Object.fromEntries(
+      vendorIds.map((vendor) => [`${vendorModule(vendor).config.envPrefix}_REQUESTS_PER_MINUTE`, '1000000']),
+    ),
+    GATEWAY_CONFIG: JSON.stringify({
+      tenants: await Promise.all(
+        tenants.map(async (tenant) => ({
+          id: tenant.id,
+          apiKeyHashes: [await sha256Hex(tenant.apiKey)],
+          vendors: connections[tenant.name],
+          webhooks: tenant.webhookSecrets,
+        })),
+      ),
+    }),
+  });
+  const config: GatewayConfig = {
+    ...parsed,
+    tenants: parsed.tenants.map((tenant, index) => ({
+      ...tenant,
+      vendors: connections[tenants[index]?.name ?? 'a'] as GatewayConfig['tenants'][number]['vendors'],
+    })),
+  };
+  const logs: string[] = [];
+  const logger = createJsonLogger({
+    level: 'debug',
+    secrets: config.secrets,
+    write: (line) => logs.push(line),
+  });
+  const background = new BackgroundTasks(logger);
+  const platform = createGateway({
+    config,
+    logger,
+    transport: createInProcessTransport(handlers),
+    adapterFactories,
+    redis: { mode: 'shared' },
+    background: (promise) => background.add(promise),
+  });
+  const app = createApp(platform.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+  if (!(await platform.redisReady(10_000)))
+    throw new Error(`the test Redis at ${REDIS_URL} is not reachable`);
+  const redis = await Promise.all(tenants.map((tenant) => openTenantRedis(tenant.id)));
+
+  // Real cursors of each tenant: the first page (limit 1) of every known customer's list.
+  for (const tenant of tenants)
+    for (const vendor of vendorIds)
+      for (const customer of knownCustomers[vendor]) {
+        const response = await app.request(
+          `/v1/customers/${encodeURIComponent(customer)}/entitlements?vendor=${vendor}&limit=1`,
+          { headers: { authorization: `Bearer ${tenant.apiKey}` } },
+        );
+        if (response.status !== 200) continue;
+        const cursor = EntitlementListSchema.parse(await response.json()).nextCursor;
+        if (cursor) tenant.cursors.push({ cursor, vendor, customerId: customer });
+      }
+  for (const tenant of tenants)
+    if (tenant.cursors.length === 0)
+      throw new Error(`tenant ${tenant.name} got no cursor from the demo data`);
+
+  /** Everything no answer and no log line may contain. */
+  const secrets = [
+    ...config.secrets,
+    TEST_CURSOR_SECRET,
+    ...tenants.map((tenant) => tenant.apiKey),
+    ...tenants.flatMap((tenant) =>
+      Object.values(tenant.webhookSecrets).flatMap((secrets) =>
+        Object.entries(secrets)
+          .filter(([name]) => name !== 'header' && name !== 'username')
+          .map(([, value]) => value),
+      ),
+    ),
+  ].filter((secret) => secret.length >= 8);
+
+  const byName = { a: tenants[0] as PropertyTenant, b: tenants[1] as PropertyTenant };
+  return {
+    app,
+    config,
+    logs,
+    background,
+    tenants: byName,
+    secrets: [...new Set(secrets)],
+    sign: (vendor: VendorId, tenant: TenantName, body: string, nowSeconds: number, id: string) =>
+      vendorKits[vendor].sign(body, byName[tenant].webhookSecrets[vendor], nowSeconds, id),
+    /**
+     * Sends one request in process and reads the whole answer, or throws when it takes longer than
+     * {@link REQUEST_DEADLINE_MS} (a hang is a failure, not a slow test).
+     */
+    async send(request: PropertyRequest): Promise<RawResponse> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms (a hang)`)),
+          REQUEST_DEADLINE_MS,
+        );
+      });
+      try {
+        return await Promise.race([
+          (async () => {
+            const response = await app.request(request.target, {
+              method: request.method,
+              headers: request.headers,
+              ...(request.body === undefined ? {} : { body: request.body }),
+            });
+            const body = await response.text();
+            const headers: Record<string, string> = {};
+            response.headers.forEach((value, name) => {
+              headers[name] = value;
+            });
+            const rawHead = Object.entries(headers)
+              .map(([name, value]) => `${name}: ${value}`)
+              .join('\r\n');
+            return { status: response.status, headers, rawHead, body };
+          })(),
+          deadline,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await background.drain();
+      await platform.close();
+      await Promise.all(redis.map((admin) => admin.cleanup()));
+    },
+  };
+}
+
+export type PropertyWorld = Awaited<ReturnType<typeof startPropertyWorld>>;
