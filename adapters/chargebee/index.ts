@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { booleanFlag, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
-import { createChargebeeAdapter } from './adapter';
+import { createChargebeeAdapter, validateChargebeeCustomerId } from './adapter';
 import type { ChargebeeConnection, ChargebeeWebhookSecrets } from './connection';
 import {
   chargebeeDemoCustomers,
@@ -105,6 +105,7 @@ export const chargebeeModule: VendorModule<'chargebee', ChargebeeConnection, Cha
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.password],
   },
+  validateCustomerId: validateChargebeeCustomerId,
   createAdapter: createChargebeeAdapter,
   webhook: { scheme: 'Chargebee: HTTP Basic credentials', verify: verifyChargebeeWebhook },
   sandbox: {

@@ -118,6 +118,12 @@ export interface VendorModule<
   /** The vendor's name as people write it ("Chargebee"). */
   readonly displayName: string;
   readonly config: VendorConfig<TConnection, TWebhookSecrets>;
+  /**
+   * A message when `customerId` cannot exist at this vendor, else null: the adapter's own
+   * `validateCustomerId` (the same function), usable before any adapter exists (static customer
+   * links are checked while the configuration is parsed).
+   */
+  readonly validateCustomerId: (customerId: string) => string | null;
   readonly createAdapter: AdapterFactory<TConnection>;
   readonly webhook: VendorWebhook<TWebhookSecrets>;
   readonly sandbox: VendorSandbox<TConnection>;

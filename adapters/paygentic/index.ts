@@ -9,6 +9,7 @@ import {
   type VendorModule,
 } from '../kit';
 import { createPaygenticAdapter } from './adapter';
+import { validatePaygenticCustomerId } from './client';
 import type { PaygenticConnection, PaygenticWebhookSecrets } from './connection';
 import { paygenticDemoCustomers, paygenticSandboxCredentials } from './fixtures';
 import { createPaygenticSimulator } from './simulator';
@@ -75,6 +76,7 @@ export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, Pay
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validatePaygenticCustomerId,
   createAdapter: createPaygenticAdapter,
   webhook: {
     scheme: 'Paygentic: Svix signature with a 5-minute timestamp tolerance',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
 import { createStripeAdapter } from './adapter';
+import { validateStripeCustomerId } from './client';
 import type { StripeConnection, StripeWebhookSecrets } from './connection';
 import { stripeDemoCustomers, stripeSandboxCredentials } from './fixtures';
 import { createStripeSimulator } from './simulator';
@@ -48,6 +49,7 @@ export const stripeModule: VendorModule<'stripe', StripeConnection, StripeWebhoo
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validateStripeCustomerId,
   createAdapter: createStripeAdapter,
   webhook: {
     scheme: 'Stripe: Stripe-Signature HMAC-SHA256 of "<t>.<body>" with a 5-minute timestamp tolerance',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
-import { createZenskarAdapter } from './adapter';
+import { createZenskarAdapter, validateZenskarCustomerId } from './adapter';
 import type { ZenskarConnection, ZenskarWebhookSecrets } from './connection';
 import {
   zenskarDemoCustomerIds,
@@ -52,6 +52,7 @@ export const zenskarModule: VendorModule<'zenskar', ZenskarConnection, ZenskarWe
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validateZenskarCustomerId,
   createAdapter: createZenskarAdapter,
   webhook: {
     scheme: 'Zenskar: HMAC-SHA256 of the body with the shared secret',
