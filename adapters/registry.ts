@@ -1,6 +1,13 @@
 import { type VendorId, vendorIds } from '../schemas/entitlement';
 import { chargebeeModule } from './chargebee';
-import type { AdapterFactory, ConnectionOf, VendorModule, WebhookSecretsOf } from './kit';
+import type {
+  AdapterFactory,
+  ConnectionOf,
+  SimulatorOf,
+  SimulatorOptionsOf,
+  VendorModule,
+  WebhookSecretsOf,
+} from './kit';
 import { paygenticModule } from './paygentic';
 import { stripeModule } from './stripe';
 import { zenskarModule } from './zenskar';
@@ -28,6 +35,12 @@ export type VendorConnections = { [V in VendorId]: ConnectionOf<VendorModules[V]
 
 /** The webhook secrets of each vendor, by vendor id. */
 export type VendorWebhookSecrets = { [V in VendorId]: WebhookSecretsOf<VendorModules[V]> };
+
+/** The simulator of each vendor (its app, kit and store), by vendor id. */
+export type VendorSimulators = { [V in VendorId]: SimulatorOf<VendorModules[V]> };
+
+/** The options of each vendor's simulator, by vendor id. */
+export type VendorSimulatorOptions = { [V in VendorId]: SimulatorOptionsOf<VendorModules[V]> };
 
 /** The module of a vendor, with its connection and secrets types erased (for loops over vendors). */
 export function vendorModule(vendor: VendorId): VendorModule {

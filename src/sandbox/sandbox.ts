@@ -25,7 +25,7 @@ export function startSandbox(config: GatewayConfig): { config: GatewayConfig; tr
   const vendors: Record<string, unknown> = {};
   for (const vendor of vendorIds) {
     const { sandbox } = vendorModule(vendor);
-    handlers[sandbox.origin] = sandbox.createSimulator();
+    handlers[sandbox.origin] = sandbox.createSimulator().app;
     vendors[vendor] = sandbox.connection(sandbox.origin);
   }
   const transport = createInProcessTransport(handlers);
