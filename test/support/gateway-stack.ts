@@ -15,6 +15,7 @@ import {
   tenantVendorsJson,
 } from './simulators';
 import { vendorTestKit } from './vendor-test-kits';
+import { startVirtualWire } from './virtual-wire';
 
 export {
   type SimulatorOptions,
@@ -136,6 +137,13 @@ export interface GatewayStackOptions {
   sleep?: Sleep;
   wrapTransport?: (transport: Transport) => Transport;
   listen?: boolean;
+  /**
+   * Run on virtual time (test/support/virtual-wire.ts): the upstream client's waits and the
+   * simulators' holds share one clock that moves only while a simulator holds a request on purpose,
+   * so timeouts never depend on the machine's speed. `stack.clock` is that clock (`clock` and `sleep`
+   * are then ignored).
+   */
+  virtualTime?: boolean;
 }
 
 /**
@@ -145,6 +153,15 @@ export interface GatewayStackOptions {
  */
 export async function startGatewayStack(options: GatewayStackOptions = {}) {
   const simulators = await startSimulators(options.simulators);
+  const wire = options.virtualTime ? startVirtualWire() : null;
+  if (wire !== null)
+    for (const simulator of Object.values(simulators.simulators)) simulator.kit.holdWith(wire.hold);
+  const clock = wire?.clock ?? options.clock;
+  const sleep = wire?.time.sleep ?? options.sleep;
+  const wrapTransport =
+    wire === null
+      ? options.wrapTransport
+      : (transport: Transport) => wire.wrapTransport(options.wrapTransport?.(transport) ?? transport);
   const run = randomUUID().slice(0, 8);
   const tenantIds = new Map<string, string>();
   const keys = new Map<string, string>();
@@ -202,14 +219,15 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
         await startGatewayInstance({
           env,
           redisUrl,
-          ...(options.clock === undefined ? {} : { clock: options.clock }),
-          ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-          ...(options.wrapTransport === undefined ? {} : { wrapTransport: options.wrapTransport }),
+          ...(clock === undefined ? {} : { clock }),
+          ...(sleep === undefined ? {} : { sleep }),
+          ...(wrapTransport === undefined ? {} : { wrapTransport }),
           ...(options.listen === undefined ? {} : { listen: options.listen }),
         }),
       );
     }
   } catch (error) {
+    await wire?.stop();
     await Promise.all(instances.map((instance) => instance.close()));
     await simulators.close();
     throw error;
@@ -228,6 +246,8 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
     /** The connection each simulator accepts (what the tenants were given). */
     connections: simulators.connections,
     env,
+    /** The clock of the gateways (virtual with `virtualTime`), if they were given one. */
+    clock: clock as TestClock,
     instances,
     /** The first (often only) instance. */
     gateway,
@@ -270,7 +290,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
       } = {},
     ): Promise<Response> {
       const tenant = delivery.tenant ?? SINGLE_TENANT;
-      const nowSeconds = delivery.nowSeconds ?? Math.floor((options.clock?.now() ?? Date.now()) / 1000);
+      const nowSeconds = delivery.nowSeconds ?? Math.floor((clock?.now() ?? Date.now()) / 1000);
       const signature =
         delivery.headers ??
         vendorTestKit(vendor).webhook.sign(body, this.webhookSecrets(tenant)[vendor], {
@@ -287,6 +307,8 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
     },
     resetRecordings: simulators.resetRecordings,
     async close() {
+      await Promise.all(instances.map((instance) => instance.background.drain()));
+      await wire?.stop();
       await Promise.all(instances.map((instance) => instance.close()));
       await simulators.close();
     },
