@@ -123,8 +123,8 @@ describe('/readyz', () => {
               apiKeyHashes: [await sha256Hex(KEY)],
               vendors: {
                 chargebee: {
-                  site: account.credentials.chargebee.site,
-                  apiKey: account.credentials.chargebee.apiKey,
+                  site: account.connections.chargebee.site,
+                  apiKey: account.connections.chargebee.apiKey,
                   baseUrl: account.urls.chargebee,
                 },
               },
