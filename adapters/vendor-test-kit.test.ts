@@ -55,7 +55,8 @@ describe.each(vendorIds)('%s test kit', (vendor) => {
     const config = await parseConfig({
       GATEWAY_API_KEYS: 'kit-test-key-0123456789',
       CURSOR_SECRET: 'kit-test-cursor-secret-0123456789',
-      ...kit.env(connection, webhook),
+      ...kit.env(connection),
+      ...kit.webhookEnv(webhook),
     });
     expect(config.tenants[0]?.vendors[vendor]).toEqual(connection);
     expect(config.tenants[0]?.webhooks[vendor]).toEqual(webhook);

@@ -1,4 +1,4 @@
-import type { VendorId } from '../schemas/entitlement';
+import type { EntitlementType, VendorId } from '../schemas/entitlement';
 import type { ConnectionOf, SimulatorOf, SimulatorOptionsOf, VendorModule, WebhookSecretsOf } from './kit';
 
 /**
@@ -22,8 +22,10 @@ export interface VendorTestKit<M extends { readonly id: VendorId } = VendorModul
   connection(origin: string, options?: SimulatorOptionsOf<M>): ConnectionOf<M>;
   /** Simulator options of another account at the vendor: credentials of its own, derived from `label`. */
   account(label: string): SimulatorOptionsOf<M>;
-  /** The vendor's variables of a single-tenant gateway with this connection and webhook settings. */
-  env(connection: ConnectionOf<M>, webhook?: WebhookSecretsOf<M>): Record<string, string>;
+  /** The vendor's variables of a single-tenant gateway with this connection. */
+  env(connection: ConnectionOf<M>): Record<string, string>;
+  /** The vendor's variables of these webhook settings (single tenant or sandbox). */
+  webhookEnv(webhook: WebhookSecretsOf<M>): Record<string, string>;
   /** The request header that carries a connection's credentials, as the vendor receives it. */
   authorization(connection: ConnectionOf<M>): { header: string; value: string };
   /**
@@ -74,4 +76,13 @@ export interface VendorTestKit<M extends { readonly id: VendorId } = VendorModul
     /** A delivery body (event `eventId`) saying that `customerId`'s entitlements changed. */
     customerChanged(customerId: string, eventId: string, nowSeconds: number): string;
   };
+}
+
+/**
+ * What a vendor oracle (each test kit's `<vendor>Expected`) says about one feature of a customer,
+ * computed from the simulator's store or the vendor's own answer, never from the gateway.
+ */
+export interface ExpectedFeature {
+  type: EntitlementType;
+  hasAccess: boolean;
 }

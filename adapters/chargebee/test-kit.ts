@@ -1,6 +1,7 @@
-import type { VendorTestKit } from '../vendor-test-kit';
+import type { ExpectedFeature, VendorTestKit } from '../vendor-test-kit';
 import { chargebeeSandboxCredentials } from './fixtures';
 import { chargebeeModule } from './index';
+import type { ChargebeeSimulatorStore } from './simulator';
 
 /** `Basic base64(username:password)`: how Chargebee sends its API key (as the user, no password) and webhooks. */
 export function basicAuthorization(username: string, password: string): string {
@@ -15,15 +16,16 @@ export const testKit: VendorTestKit<typeof chargebeeModule> = {
     apiKey: options?.apiKey ?? chargebeeSandboxCredentials.apiKey,
   }),
   account: (label) => ({ apiKey: `test_cb_${label}_api_key` }),
-  env: (connection, webhook) => ({
+  env: (connection) => ({
     CHARGEBEE_SITE: connection.site,
     CHARGEBEE_API_KEY: connection.apiKey,
     CHARGEBEE_BASE_URL: connection.baseUrl,
     CHARGEBEE_ENTITLEMENT_SOURCE: connection.entitlementSource,
     CHARGEBEE_CONSOLIDATE_ENTITLEMENTS: String(connection.consolidateEntitlements),
-    ...(webhook === undefined
-      ? {}
-      : { CHARGEBEE_WEBHOOK_USERNAME: webhook.username, CHARGEBEE_WEBHOOK_PASSWORD: webhook.password }),
+  }),
+  webhookEnv: (webhook) => ({
+    CHARGEBEE_WEBHOOK_USERNAME: webhook.username,
+    CHARGEBEE_WEBHOOK_PASSWORD: webhook.password,
   }),
   authorization: (connection) => ({
     header: 'authorization',
@@ -93,3 +95,59 @@ export const testKit: VendorTestKit<typeof chargebeeModule> = {
       }),
   },
 };
+
+const chargebeeTypes = { switch: 'boolean', quantity: 'numeric', range: 'numeric', custom: 'enum' } as const;
+
+/**
+ * Chargebee, from the simulator's store and Chargebee's documented rules: only rows of
+ * `active`/`non_renewing` subscriptions count; a row counts when enabled and inside its
+ * effective/expiry window; switch is any "true"/"available"; quantity and range sum, "unlimited" wins;
+ * custom grants when it has a value. `withScheduled`: the fallback path also lists rows whose
+ * `effective_from` is still ahead (customer_entitlements leaves them out).
+ */
+export function chargebeeExpected(
+  store: ChargebeeSimulatorStore,
+  customerId: string,
+  nowMs: number,
+  withScheduled = false,
+): Map<string, ExpectedFeature> {
+  const nowSeconds = nowMs / 1000;
+  const subscriptions = new Set(
+    store.subscriptions
+      .filter(
+        (subscription) =>
+          subscription.customer_id === customerId &&
+          (subscription.status === 'active' || subscription.status === 'non_renewing'),
+      )
+      .map((subscription) => subscription.id),
+  );
+  const byFeature = new Map<string, typeof store.subscriptionEntitlements>();
+  for (const row of store.subscriptionEntitlements) {
+    if (!subscriptions.has(row.subscription_id)) continue;
+    if (!withScheduled && row.effective_from !== undefined && row.effective_from > nowSeconds) continue;
+    byFeature.set(row.feature_id, [...(byFeature.get(row.feature_id) ?? []), row]);
+  }
+  const expected = new Map<string, ExpectedFeature>();
+  for (const [featureId, rows] of byFeature) {
+    const feature = store.features.find((candidate) => candidate.id === featureId);
+    if (!feature) throw new Error(`oracle: feature ${featureId} is not in the catalogue`);
+    const live = rows.filter(
+      (row) =>
+        row.is_enabled &&
+        (row.effective_from === undefined || row.effective_from <= nowSeconds) &&
+        (row.expires_at === undefined || row.expires_at > nowSeconds),
+    );
+    const unlimitedValues = new Set(
+      ['unlimited', ...(feature.levels ?? []).filter((level) => level.is_unlimited).map((l) => l.value)].map(
+        (value) => value.toLowerCase(),
+      ),
+    );
+    let hasAccess: boolean;
+    if (feature.type === 'switch') hasAccess = live.some((row) => /^(true|available)$/i.test(row.value));
+    else if (feature.type === 'custom') hasAccess = live.some((row) => row.value !== '');
+    else if (live.some((row) => unlimitedValues.has(row.value.toLowerCase()))) hasAccess = true;
+    else hasAccess = live.reduce((sum, row) => sum + (Number(row.value) || 0), 0) > 0;
+    expected.set(featureId, { type: chargebeeTypes[feature.type], hasAccess });
+  }
+  return expected;
+}

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { VendorTestKit } from '../vendor-test-kit';
+import type { EntitlementType } from '../../schemas/entitlement';
+import type { ExpectedFeature, VendorTestKit } from '../vendor-test-kit';
 import { paygenticSandboxCredentials } from './fixtures';
 import { paygenticModule } from './index';
 
@@ -28,11 +29,8 @@ export const testKit: VendorTestKit<typeof paygenticModule> = {
   }),
   // A test-mode key of the account's own (letters and digits, as Paygentic issues them).
   account: (label) => ({ apiKey: `sk_test_${label.replace(/[^A-Za-z0-9]/g, '')}PaygenticKey` }),
-  env: (connection, webhook) => ({
-    PAYGENTIC_API_KEY: connection.apiKey,
-    PAYGENTIC_BASE_URL: connection.baseUrl,
-    ...(webhook === undefined ? {} : { PAYGENTIC_WEBHOOK_SECRET: webhook.secret }),
-  }),
+  env: (connection) => ({ PAYGENTIC_API_KEY: connection.apiKey, PAYGENTIC_BASE_URL: connection.baseUrl }),
+  webhookEnv: (webhook) => ({ PAYGENTIC_WEBHOOK_SECRET: webhook.secret }),
   authorization: (connection) => ({ header: 'authorization', value: `Bearer ${connection.apiKey}` }),
   secrets: (connection, webhook) => [
     { name: 'Paygentic API key', value: connection.apiKey },
@@ -75,3 +73,59 @@ export const testKit: VendorTestKit<typeof paygenticModule> = {
       }),
   },
 };
+
+/** A Paygentic list row as the vendor serves it (the fields the oracle reads). */
+export interface PaygenticVendorRow {
+  entitlementId: string;
+  featureKey: string;
+  featureType: string;
+  hasAccess: boolean;
+  config: Record<string, unknown> | null;
+  balance?: number | null;
+  [field: string]: unknown;
+}
+
+/** Every row Paygentic lists for a customer (at `at`), read straight from the vendor, not through the gateway. */
+export async function paygenticVendorRows(
+  baseUrl: string,
+  apiKey: string,
+  customerId: string,
+  at?: string,
+): Promise<PaygenticVendorRow[]> {
+  const rows: PaygenticVendorRow[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const query = new URLSearchParams({ customerId, limit: '100', offset: String(offset) });
+    if (at !== undefined) query.set('at', at);
+    const url = `${baseUrl}/v1/entitlements?${query}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (response.status !== 200) throw new Error(`oracle: Paygentic answered ${response.status}`);
+    const body = (await response.json()) as { data: PaygenticVendorRow[]; pagination: { total: number } };
+    rows.push(...body.data);
+    if (offset + body.data.length >= body.pagination.total || body.data.length === 0) return rows;
+  }
+}
+
+/**
+ * Paygentic, from the vendor's own answer: its `hasAccess` is authoritative (any row of the
+ * feature); `boolean` → boolean, `metered` → metered, `static` → numeric with a numeric
+ * `config.limit`, else config.
+ */
+export function paygenticExpected(rows: readonly PaygenticVendorRow[]): Map<string, ExpectedFeature> {
+  const expected = new Map<string, ExpectedFeature>();
+  for (const row of rows) {
+    const type: EntitlementType =
+      row.featureType === 'metered'
+        ? 'metered'
+        : row.featureType === 'static'
+          ? typeof row.config?.['limit'] === 'number'
+            ? 'numeric'
+            : 'config'
+          : 'boolean';
+    const previous = expected.get(row.featureKey);
+    expected.set(row.featureKey, {
+      type: previous?.type ?? type,
+      hasAccess: (previous?.hasAccess ?? false) || row.hasAccess,
+    });
+  }
+  return expected;
+}

@@ -21,12 +21,12 @@ export const testKit: VendorTestKit<typeof stripeModule> = {
     apiKey: options?.apiKey ?? stripeSandboxCredentials.apiKey,
   }),
   account: (label) => ({ apiKey: `sk_test_${label.replace(/[^A-Za-z0-9]/g, '')}StripeKey` }),
-  env: (connection, webhook) => ({
+  env: (connection) => ({
     STRIPE_API_KEY: connection.apiKey,
     STRIPE_BASE_URL: connection.baseUrl,
     ...(connection.apiVersion === undefined ? {} : { STRIPE_API_VERSION: connection.apiVersion }),
-    ...(webhook === undefined ? {} : { STRIPE_WEBHOOK_SECRET: webhook.secret }),
   }),
+  webhookEnv: (webhook) => ({ STRIPE_WEBHOOK_SECRET: webhook.secret }),
   authorization: (connection) => ({ header: 'authorization', value: `Bearer ${connection.apiKey}` }),
   secrets: (connection, webhook) => [
     { name: 'Stripe API key', value: connection.apiKey },

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { VendorTestKit } from '../vendor-test-kit';
+import type { ExpectedFeature, VendorTestKit } from '../vendor-test-kit';
 import { zenskarDemoCustomerIds, zenskarFixtureUuid, zenskarSandboxCredentials } from './fixtures';
 import { zenskarModule } from './index';
+import type { ZenskarSimulatorStore } from './simulator';
 import { defaultZenskarSignatureHeader } from './webhook-signature';
 
 /** HMAC-SHA256 of a body with the shared secret: what Zenskar signs a webhook with. */
@@ -20,13 +21,14 @@ export const testKit: VendorTestKit<typeof zenskarModule> = {
   account: (label) => ({
     credentials: { apiKey: `zenskar-${label}-api-key`, organisation: zenskarFixtureUuid('account', label) },
   }),
-  env: (connection, webhook) => ({
+  env: (connection) => ({
     ZENSKAR_API_KEY: connection.apiKey,
     ZENSKAR_ORGANISATION: connection.organisation,
     ZENSKAR_BASE_URL: connection.baseUrl,
-    ...(webhook === undefined
-      ? {}
-      : { ZENSKAR_WEBHOOK_SECRET: webhook.secret, ZENSKAR_WEBHOOK_SIGNATURE_HEADER: webhook.header }),
+  }),
+  webhookEnv: (webhook) => ({
+    ZENSKAR_WEBHOOK_SECRET: webhook.secret,
+    ZENSKAR_WEBHOOK_SIGNATURE_HEADER: webhook.header,
   }),
   authorization: (connection) => ({ header: 'x-api-key', value: connection.apiKey }),
   secrets: (connection, webhook) => [
@@ -62,3 +64,41 @@ export const testKit: VendorTestKit<typeof zenskarModule> = {
       JSON.stringify({ id: eventId, event: 'customer.updated', data: { customer_id: customerId } }),
   },
 };
+
+/**
+ * Zenskar, from the simulator's store and Zenskar's documented row semantics: a row counts
+ * when its status is `active` (or missing) and `active_from <= now < expiry_at`; Feature → boolean
+ * (any counted row); Quantity/Credits → metered (counted rows whose summed remaining is above 0).
+ */
+export function zenskarExpected(
+  store: ZenskarSimulatorStore,
+  customerId: string,
+  nowMs: number,
+): Map<string, ExpectedFeature> {
+  const customer = store.customers.get(customerId.toLowerCase());
+  if (!customer) throw new Error(`oracle: no Zenskar customer ${customerId}`);
+  const byDefinition = new Map<string, typeof customer.rows>();
+  for (const row of customer.rows) {
+    byDefinition.set(row.entitlement, [...(byDefinition.get(row.entitlement) ?? []), row]);
+  }
+  const expected = new Map<string, ExpectedFeature>();
+  for (const [definitionId, rows] of byDefinition) {
+    const definition = store.definitions.get(definitionId.toLowerCase());
+    if (!definition) throw new Error(`oracle: no Zenskar definition ${definitionId}`);
+    const counted = rows.filter(
+      (row) =>
+        (row.status === null || row.status === 'active') &&
+        (row.active_from === null || Date.parse(row.active_from) <= nowMs) &&
+        (row.expiry_at === null || nowMs < Date.parse(row.expiry_at)),
+    );
+    if (definition.entitlement_type === 'Feature') {
+      expected.set(definitionId, { type: 'boolean', hasAccess: counted.length > 0 });
+      continue;
+    }
+    const remaining = counted.every((row) => typeof row.quantity_remaining === 'number')
+      ? counted.reduce((sum, row) => sum + (row.quantity_remaining ?? 0), 0)
+      : counted.reduce((sum, row) => sum + (row.quantity ?? 0) - (row.quantity_used ?? 0), 0);
+    expected.set(definitionId, { type: 'metered', hasAccess: counted.length > 0 && remaining > 0 });
+  }
+  return expected;
+}

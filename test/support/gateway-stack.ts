@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport } from '../../adapters/kit/upstream';
-import { adapterFactories, type VendorWebhookSecrets, vendorModule } from '../../adapters/registry';
+import {
+  adapterFactories,
+  type VendorConnections,
+  type VendorWebhookSecrets,
+  vendorModule,
+} from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { sha256Hex } from '../../src/config';
 import type { Sleep } from '../../src/http/timers';
@@ -98,12 +103,15 @@ export async function startGatewayInstance(options: GatewayInstanceOptions) {
   };
 }
 
+/** Fields of a tenant's connections that differ from the simulators', per vendor. */
+export type ConnectionExtras = { [V in VendorId]?: Partial<VendorConnections[V]> };
+
 /** One tenant of a stack: a short name (the real id gets a unique suffix) and the vendors it connects. */
 export interface StackTenant {
   name: string;
   vendors?: readonly VendorId[];
   /** Extra fields of the tenant's connection per vendor (e.g. Chargebee's `entitlementSource`). */
-  connections?: Partial<Record<VendorId, Record<string, unknown>>>;
+  connections?: ConnectionExtras;
   /** Webhook secrets in `GATEWAY_CONFIG` shape (overrides the stack's `webhooks`). */
   webhooks?: Record<string, unknown>;
 }
@@ -180,12 +188,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}) {
       ...simulators.singleTenantEnv,
       ...(secrets === undefined
         ? {}
-        : Object.assign(
-            {},
-            ...vendorIds.map((vendor) =>
-              vendorTestKit(vendor).env(simulators.connections[vendor], secrets[vendor]),
-            ),
-          )),
+        : Object.assign({}, ...vendorIds.map((vendor) => vendorTestKit(vendor).webhookEnv(secrets[vendor])))),
       GATEWAY_API_KEYS: options.apiKey,
     };
   } else {

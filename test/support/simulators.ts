@@ -61,7 +61,7 @@ export async function startSimulators(options: SimulatorOptions = {}) {
 export function tenantVendorsJson(
   started: Pick<StartedSimulators, 'connections'>,
   vendors: readonly VendorId[] = vendorIds,
-  extra: Partial<Record<VendorId, Record<string, unknown>>> = {},
+  extra: { [V in VendorId]?: Partial<VendorConnections[V]> } = {},
 ): Record<string, unknown> {
   return Object.fromEntries(
     vendors.map((vendor) => [vendor, { ...started.connections[vendor], ...extra[vendor] }]),
