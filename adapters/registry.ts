@@ -47,6 +47,12 @@ export function vendorModule(vendor: VendorId): VendorModule {
   return vendorModules[vendor] as unknown as VendorModule;
 }
 
+/** The vendors' names as a sentence lists them: "Zenskar, Paygentic, Chargebee and Stripe". */
+export function vendorNameList(): string {
+  const names = vendorIds.map((vendor) => vendorModules[vendor].displayName);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
+}
+
 /** Every vendor's adapter factory, by vendor id (tests swap single ones for fakes). */
 export type AdapterFactories = { [V in VendorId]: AdapterFactory<VendorConnections[V]> };
 

@@ -162,11 +162,6 @@ export async function crawl(
   return { keys, pages, entitlements };
 }
 
-export {
-  type PaygenticVendorRow,
-  paygenticExpected,
-  paygenticVendorRows,
-} from '../../adapters/paygentic/test-kit';
 export type { ExpectedFeature } from '../../adapters/vendor-test-kit';
 
 /** Sorted keys of an oracle's answer that pass a filter. */

@@ -6,10 +6,6 @@ import { REDIS_URL, startGatewayInstance } from './gateway-stack';
 import { type SimulatorOptions, startSimulators, tenantVendorsJson } from './simulators';
 import { vendorTestKit } from './vendor-test-kits';
 
-export { basicAuthorization } from '../../adapters/chargebee/test-kit';
-export { svixDigest, svixSecret, svixSignature } from '../../adapters/paygentic/test-kit';
-export { sharedSecretDigest } from '../../adapters/zenskar/test-kit';
-
 /**
  * Fixtures of the robustness suites: one "vendor account" (the simulator of every registry vendor on
  * loopback HTTP, each accepting only its own credentials), a multi-tenant gateway configured through

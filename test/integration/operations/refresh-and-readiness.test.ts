@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { svixSecret } from '../../../adapters/paygentic/test-kit';
 import { ProblemSchema } from '../../../schemas/problem';
 import { sha256Hex } from '../../../src/config';
 import {
@@ -6,7 +7,6 @@ import {
   requestJson,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';

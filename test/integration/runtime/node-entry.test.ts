@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { svixSecret } from '../../../adapters/paygentic/test-kit';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ProblemSchema } from '../../../schemas/problem';
 import { environmentWithoutConfiguration } from '../../support/child-environment';
@@ -8,7 +9,6 @@ import { type RawRequest, rawRequest } from '../../support/raw-http';
 import {
   gatewayConfigJson,
   startVendorAccount,
-  svixSecret,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';

@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { basicAuthorization } from '../../../adapters/chargebee/test-kit';
+import { svixSecret, svixSignature } from '../../../adapters/paygentic/test-kit';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
+import { sharedSecretDigest } from '../../../adapters/zenskar/test-kit';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ConfigError, parseConfig } from '../../../src/config';
 import {
-  basicAuthorization,
   gatewayConfigJson,
   type JsonResult,
   type RobustGateway,
   requestJson,
-  sharedSecretDigest,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
-  svixSignature,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';
