@@ -3,7 +3,7 @@ import type { components, operations, paths } from './schema';
 
 /**
  * The typed client of the entitlements gateway (`entitlements-gateway/client`). Its types are
- * generated from the gateway's `/openapi.json` (client/schema.d.ts, kept in sync by a test), so every
+ * generated from the gateway's `/openapi.json` (client/schema.d.ts, written by `npm ci` and `npm test`), so every
  * field an answer gains in the document (for instance the `vendors` and `partial` fields of merged
  * answers) appears here without a code change. Requests go through openapi-fetch; problems
  * (RFC 9457) are thrown as {@link GatewayProblemError}; lists page through `nextCursor` with async

@@ -1,7 +1,9 @@
 /**
- * `tsx scripts/generate-client-types.ts`: regenerates client/schema.d.ts, the types of the typed
- * client, from the gateway's /openapi.json with openapi-typescript. A unit test
- * (test/unit/api/client-types.test.ts) regenerates them and fails when the committed file differs.
+ * `npm run generate:client` (`tsx scripts/generate-client-types.ts`): writes client/schema.d.ts, the
+ * types of the typed client, from the gateway's /openapi.json with openapi-typescript. A build
+ * artifact, not committed (.gitignore): `npm ci` writes it (the `prepare` script), `npm test` and
+ * `npm run typecheck` rewrite it before type-checking, so it always follows the API and the registry's
+ * vendor ids.
  */
 import { writeFile } from 'node:fs/promises';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -11,8 +13,8 @@ import { generateOpenApiDocument } from './openapi-document';
 export const clientTypesPath = new URL('../client/schema.d.ts', import.meta.url);
 
 const header = `/**
- * Generated from the gateway's /openapi.json by openapi-typescript: do not edit by hand.
- * Regenerate with \`npx tsx scripts/generate-client-types.ts\` (a test fails while it is stale).
+ * Generated from the gateway's /openapi.json by openapi-typescript: do not edit by hand, do not commit.
+ * Written by \`npm ci\` (prepare), \`npm test\` and \`npm run generate:client\`.
  */
 
 `;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type check, lint/format check, the Worker's bundle-size budget (start-up time reported), then
+// `npm test`: the typed client's generated types, type check, lint/format check, the Worker's bundle-size budget (start-up time reported), then
 // every vitest project (unit, integration with a real Redis, workers inside workerd). Finds Redis by
 // itself: REDIS_URL if set, else 127.0.0.1:6379 if it answers, else a throwaway redis-server on a
 // free port when the binary is installed.
@@ -36,6 +36,8 @@ const env = { ...process.env, REDIS_URL: redis.url };
 let ok = false;
 try {
   ok =
+    // The typed client's types are generated from the API, not committed (scripts/generate-client-types.ts).
+    run('client types', bin('tsx'), [join(root, 'scripts/generate-client-types.ts')], env) &&
     run('types', bin('tsc'), ['--noEmit', '-p', '.'], env) &&
     // The browser example, with the DOM's types (examples/browser/tsconfig.json says why apart).
     run('types (browser example)', bin('tsc'), ['--noEmit', '-p', 'examples/browser'], env) &&

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { booleanFlag, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
-import { createChargebeeAdapter } from './adapter';
+import { createChargebeeAdapter, validateChargebeeCustomerId } from './adapter';
 import type { ChargebeeConnection, ChargebeeWebhookSecrets } from './connection';
 import {
   chargebeeDemoCustomers,
   chargebeeDemoLargeCustomerId,
   chargebeeSandboxCredentials,
 } from './fixtures';
-import { createChargebeeSimulator } from './simulator';
+import {
+  type ChargebeeSimulator,
+  type ChargebeeSimulatorOptions,
+  createChargebeeSimulator,
+} from './simulator';
 import { verifyChargebeeWebhook } from './webhook-signature';
 
 const siteName = z
@@ -35,7 +39,13 @@ const demoCustomerId = 'c1';
 const demoFeatureKey = 'user-licenses';
 
 /** Chargebee as one module: config, adapter, webhook, sandbox and defaults. */
-export const chargebeeModule: VendorModule<'chargebee', ChargebeeConnection, ChargebeeWebhookSecrets> = {
+export const chargebeeModule: VendorModule<
+  'chargebee',
+  ChargebeeConnection,
+  ChargebeeWebhookSecrets,
+  ChargebeeSimulator,
+  ChargebeeSimulatorOptions
+> = {
   id: 'chargebee',
   displayName: 'Chargebee',
   config: {
@@ -105,11 +115,12 @@ export const chargebeeModule: VendorModule<'chargebee', ChargebeeConnection, Cha
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.password],
   },
+  validateCustomerId: validateChargebeeCustomerId,
   createAdapter: createChargebeeAdapter,
   webhook: { scheme: 'Chargebee: HTTP Basic credentials', verify: verifyChargebeeWebhook },
   sandbox: {
     origin: 'https://chargebee.sandbox.invalid',
-    createSimulator: () => createChargebeeSimulator().app,
+    createSimulator: createChargebeeSimulator,
     connection: (origin) => ({
       ...chargebeeSandboxCredentials,
       baseUrl: `${origin}/api/v2`,

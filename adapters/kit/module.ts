@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { VendorId } from '../../schemas/entitlement';
+import type { SimulatorKit } from '../simulator-kit';
 import type { AdapterFactory, VendorConnectionBase } from './adapter';
 
 /**
@@ -75,12 +76,29 @@ export interface FetchHandler {
   fetch(request: Request): Response | Promise<Response>;
 }
 
+/**
+ * A running vendor simulator: its HTTP app and the shared kit (recorded requests, injected faults,
+ * latency). Each vendor's simulator adds its own store (the data it serves, mutable by tests).
+ */
+export interface VendorSimulator {
+  readonly app: FetchHandler;
+  readonly kit: SimulatorKit;
+}
+
 /** The vendor's part of sandbox mode: a simulator seeded with demo data and how to reach it. */
-export interface VendorSandbox<TConnection extends VendorConnectionBase> {
+export interface VendorSandbox<
+  TConnection extends VendorConnectionBase,
+  TSimulator extends VendorSimulator = VendorSimulator,
+  TSimulatorOptions = unknown,
+> {
   /** Where the simulator pretends to live (never resolved: the in-process transport routes by origin). */
   origin: string;
-  /** A fresh simulator with the demo customers. */
-  createSimulator(): FetchHandler;
+  /**
+   * A fresh simulator, with the demo customers unless `options` seed others (the options are the
+   * simulator's own: data, the credentials it accepts, its clock). Sandbox mode serves its `app`;
+   * the tests start it on loopback HTTP and read its kit and store.
+   */
+  createSimulator(options?: TSimulatorOptions): TSimulator;
   /** The connection that points the real adapter at the simulator at `origin`. */
   connection(origin: string): TConnection;
   /** A demo customer and a feature it holds, for the banner, the README and shared test suites. */
@@ -113,18 +131,32 @@ export interface VendorModule<
   V extends VendorId = VendorId,
   TConnection extends VendorConnectionBase = VendorConnectionBase,
   TWebhookSecrets = unknown,
+  TSimulator extends VendorSimulator = VendorSimulator,
+  TSimulatorOptions = unknown,
 > {
   readonly id: V;
   /** The vendor's name as people write it ("Chargebee"). */
   readonly displayName: string;
   readonly config: VendorConfig<TConnection, TWebhookSecrets>;
+  /**
+   * A message when `customerId` cannot exist at this vendor, else null: the adapter's own
+   * `validateCustomerId` (the same function), usable before any adapter exists (static customer
+   * links are checked while the configuration is parsed).
+   */
+  readonly validateCustomerId: (customerId: string) => string | null;
   readonly createAdapter: AdapterFactory<TConnection>;
   readonly webhook: VendorWebhook<TWebhookSecrets>;
-  readonly sandbox: VendorSandbox<TConnection>;
+  readonly sandbox: VendorSandbox<TConnection, TSimulator, TSimulatorOptions>;
   readonly defaults: VendorDefaults;
 }
 
 /** The connection type of a module. */
 export type ConnectionOf<M> = M extends { createAdapter: AdapterFactory<infer C> } ? C : never;
+/** The simulator type of a module (its app, kit and store). */
+export type SimulatorOf<M> = M extends { sandbox: { createSimulator(options?: never): infer S } } ? S : never;
+/** The options of a module's simulator. */
+export type SimulatorOptionsOf<M> = M extends { sandbox: { createSimulator(options?: infer O): unknown } }
+  ? O
+  : never;
 /** The webhook secrets type of a module. */
 export type WebhookSecretsOf<M> = M extends { config: { tenantWebhook: z.ZodType<infer W> } } ? W : never;

@@ -4,9 +4,9 @@ import { AdapterError, UpstreamError } from '../kit';
 import {
   createPaygenticClient,
   type PaygenticClient,
-  paygenticCustomerIdPattern,
   paygenticMaxPageSize,
   paygenticOperations,
+  validatePaygenticCustomerId,
 } from './client';
 import type { PaygenticConnection } from './connection';
 import { normalizePaygenticSnapshot, type PaygenticSnapshotData } from './mapper';
@@ -113,22 +113,17 @@ export function createPaygenticAdapter(
     maxPages: positiveInteger('maxPages', options.maxPages ?? defaultMaxPages),
   };
 
-  const validateCustomerId = (customerId: string): string | null =>
-    paygenticCustomerIdPattern.test(customerId)
-      ? null
-      : 'A Paygentic customer id is `cus_` followed by letters and digits (for example `cus_a1b2c3`).';
-
   return {
     specificationVersion: 'v1',
     vendor: 'paygentic',
     timeEvaluation: 'vendor',
-    validateCustomerId,
+    validateCustomerId: validatePaygenticCustomerId,
 
     async loadCustomer(
       customerId: string,
       context: LoadContext,
     ): Promise<CustomerSnapshot<PaygenticSnapshotData>> {
-      const invalid = validateCustomerId(customerId);
+      const invalid = validatePaygenticCustomerId(customerId);
       // The service validates first; this guard keeps a malformed id from ever reaching Paygentic.
       if (invalid !== null) {
         throw new AdapterError('validation_failed', invalid, {

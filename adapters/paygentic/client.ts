@@ -10,7 +10,17 @@ import {
 } from './wire';
 
 /** Paygentic customer ids (`^cus_[a-zA-Z0-9]+$`, as Paygentic's OpenAPI document defines them). */
-export const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
+const paygenticCustomerIdPattern = /^cus_[a-zA-Z0-9]+$/;
+
+/**
+ * Null when `customerId` can be a Paygentic customer id, else the message for the caller. The
+ * adapter's `validateCustomerId` and the module's are this function.
+ */
+export function validatePaygenticCustomerId(customerId: string): string | null {
+  return paygenticCustomerIdPattern.test(customerId)
+    ? null
+    : 'A Paygentic customer id is `cus_` followed by letters and digits (for example `cus_a1b2c3`).';
+}
 
 /** The largest page `GET /v1/entitlements` serves (`limit` 1–100). */
 export const paygenticMaxPageSize = 100;

@@ -9,9 +9,14 @@ import {
   type VendorModule,
 } from '../kit';
 import { createPaygenticAdapter } from './adapter';
+import { validatePaygenticCustomerId } from './client';
 import type { PaygenticConnection, PaygenticWebhookSecrets } from './connection';
 import { paygenticDemoCustomers, paygenticSandboxCredentials } from './fixtures';
-import { createPaygenticSimulator } from './simulator';
+import {
+  createPaygenticSimulator,
+  type PaygenticSimulator,
+  type PaygenticSimulatorOptions,
+} from './simulator';
 import { verifyPaygenticWebhook } from './webhook-signature';
 
 const defaultBaseUrl = 'https://api.paygentic.io';
@@ -44,7 +49,13 @@ function keyWarnings(connection: PaygenticConnection, source: ConnectionSource):
 const demoCustomerId = 'cus_demoAcme';
 
 /** Paygentic as one module: config, adapter, webhook, sandbox and defaults. */
-export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, PaygenticWebhookSecrets> = {
+export const paygenticModule: VendorModule<
+  'paygentic',
+  PaygenticConnection,
+  PaygenticWebhookSecrets,
+  PaygenticSimulator,
+  PaygenticSimulatorOptions
+> = {
   id: 'paygentic',
   displayName: 'Paygentic',
   config: {
@@ -75,6 +86,7 @@ export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, Pay
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validatePaygenticCustomerId,
   createAdapter: createPaygenticAdapter,
   webhook: {
     scheme: 'Paygentic: Svix signature with a 5-minute timestamp tolerance',
@@ -82,7 +94,7 @@ export const paygenticModule: VendorModule<'paygentic', PaygenticConnection, Pay
   },
   sandbox: {
     origin: 'https://paygentic.sandbox.invalid',
-    createSimulator: () => createPaygenticSimulator().app,
+    createSimulator: createPaygenticSimulator,
     connection: (origin) => ({ ...paygenticSandboxCredentials, baseUrl: origin }),
     // `sso_enabled`: a feature the demo customer holds (Paygentic keys are the merchant's own spelling).
     demo: { customerId: demoCustomerId, featureKey: 'sso_enabled' },

@@ -1,6 +1,6 @@
 import type { WebhookTargets } from '../kit';
 import { AdapterError } from '../kit';
-import { paygenticCustomerIdPattern } from './client';
+import { validatePaygenticCustomerId } from './client';
 import { paygenticWebhookEnvelopeSchema } from './wire';
 
 /**
@@ -36,7 +36,7 @@ export function resolvePaygenticWebhook(body: unknown): WebhookTargets {
     for (const candidate of [data?.customerId, data?.customer?.id, data?.customer_id]) {
       // An id Paygentic could not have issued can never have been cached (validateCustomerId rejects
       // it before any load), so it is not a key worth dropping.
-      if (typeof candidate === 'string' && paygenticCustomerIdPattern.test(candidate))
+      if (typeof candidate === 'string' && validatePaygenticCustomerId(candidate) === null)
         customerIds.add(candidate);
     }
   }

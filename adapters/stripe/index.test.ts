@@ -140,7 +140,7 @@ describe('stripe module: webhook, sandbox and defaults', () => {
   });
 
   it('the sandbox connection reaches the sandbox simulator, which serves the demo customer', async () => {
-    const simulator = stripeModule.sandbox.createSimulator();
+    const simulator = stripeModule.sandbox.createSimulator().app;
     const origin = stripeModule.sandbox.origin;
     const transport: Transport = (url, init) => Promise.resolve(simulator.fetch(new Request(url, init)));
     const adapter = stripeModule.createAdapter({

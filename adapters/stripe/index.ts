@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
 import { createStripeAdapter } from './adapter';
+import { validateStripeCustomerId } from './client';
 import type { StripeConnection, StripeWebhookSecrets } from './connection';
 import { stripeDemoCustomers, stripeSandboxCredentials } from './fixtures';
-import { createStripeSimulator } from './simulator';
+import { createStripeSimulator, type StripeSimulator, type StripeSimulatorOptions } from './simulator';
 import { verifyStripeWebhook } from './webhook-signature';
 
 const defaultBaseUrl = 'https://api.stripe.com';
@@ -15,7 +16,13 @@ const demoCustomerId = 'cus_demoAcme';
 const demoFeatureKey = 'sso';
 
 /** Stripe as one module: config, adapter, webhook, sandbox and defaults. */
-export const stripeModule: VendorModule<'stripe', StripeConnection, StripeWebhookSecrets> = {
+export const stripeModule: VendorModule<
+  'stripe',
+  StripeConnection,
+  StripeWebhookSecrets,
+  StripeSimulator,
+  StripeSimulatorOptions
+> = {
   id: 'stripe',
   displayName: 'Stripe',
   config: {
@@ -48,6 +55,7 @@ export const stripeModule: VendorModule<'stripe', StripeConnection, StripeWebhoo
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validateStripeCustomerId,
   createAdapter: createStripeAdapter,
   webhook: {
     scheme: 'Stripe: Stripe-Signature HMAC-SHA256 of "<t>.<body>" with a 5-minute timestamp tolerance',
@@ -55,7 +63,7 @@ export const stripeModule: VendorModule<'stripe', StripeConnection, StripeWebhoo
   },
   sandbox: {
     origin: 'https://stripe.sandbox.invalid',
-    createSimulator: () => createStripeSimulator().app,
+    createSimulator: createStripeSimulator,
     connection: (origin) => ({ apiKey: stripeSandboxCredentials.apiKey, baseUrl: origin }),
     // `sso`: a feature the demo customer holds (Stripe feature lookup keys are the app's own spelling).
     demo: { customerId: demoCustomerId, featureKey: demoFeatureKey },

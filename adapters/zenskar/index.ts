@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseUrlOr, httpUrl, optionalString, requireAll, tenantBaseUrl, type VendorModule } from '../kit';
-import { createZenskarAdapter } from './adapter';
+import { createZenskarAdapter, validateZenskarCustomerId } from './adapter';
 import type { ZenskarConnection, ZenskarWebhookSecrets } from './connection';
 import {
   zenskarDemoCustomerIds,
@@ -8,13 +8,19 @@ import {
   zenskarDemoDefinitionIds,
   zenskarSandboxCredentials,
 } from './fixtures';
-import { createZenskarSimulator } from './simulator';
+import { createZenskarSimulator, type ZenskarSimulator, type ZenskarSimulatorOptions } from './simulator';
 import { defaultZenskarSignatureHeader, verifyZenskarWebhook } from './webhook-signature';
 
 const defaultBaseUrl = 'https://api.zenskar.com';
 
 /** Zenskar as one module: config, adapter, webhook, sandbox and defaults. */
-export const zenskarModule: VendorModule<'zenskar', ZenskarConnection, ZenskarWebhookSecrets> = {
+export const zenskarModule: VendorModule<
+  'zenskar',
+  ZenskarConnection,
+  ZenskarWebhookSecrets,
+  ZenskarSimulator,
+  ZenskarSimulatorOptions
+> = {
   id: 'zenskar',
   displayName: 'Zenskar',
   config: {
@@ -52,6 +58,7 @@ export const zenskarModule: VendorModule<'zenskar', ZenskarConnection, ZenskarWe
     connectionSecrets: (connection) => [connection.apiKey],
     webhookSecrets: (secrets) => [secrets.secret],
   },
+  validateCustomerId: validateZenskarCustomerId,
   createAdapter: createZenskarAdapter,
   webhook: {
     scheme: 'Zenskar: HMAC-SHA256 of the body with the shared secret',
@@ -59,7 +66,7 @@ export const zenskarModule: VendorModule<'zenskar', ZenskarConnection, ZenskarWe
   },
   sandbox: {
     origin: 'https://zenskar.sandbox.invalid',
-    createSimulator: () => createZenskarSimulator().app,
+    createSimulator: createZenskarSimulator,
     connection: (origin) => ({ ...zenskarSandboxCredentials, baseUrl: origin }),
     demo: { customerId: zenskarDemoCustomerIds.acme, featureKey: zenskarDemoDefinitionIds.sso },
     customerIds: zenskarDemoCustomers.map((entry) => entry.id),

@@ -13,7 +13,7 @@ const KEY_PREFIX = 'eg';
 export interface CacheKeyParts {
   /** Tenant id: keeps tenants apart even when their customer ids coincide. */
   tenant: string;
-  /** Vendor id (`zenskar`, `paygentic`, `chargebee`). */
+  /** Vendor id (a `VendorId` of the registry). */
   vendor: string;
   /** The entry's own id within its namespace (a customer id, a catalogue name, …). */
   id: string;

@@ -1,5 +1,5 @@
 import type { FetchHandler, Transport } from '../../adapters/kit';
-import { vendorModule } from '../../adapters/registry';
+import { vendorModule, vendorNameList } from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type GatewayConfig, SANDBOX_API_KEY } from '../config';
 import { createInProcessTransport } from '../http/in-process-transport';
@@ -25,7 +25,7 @@ export function startSandbox(config: GatewayConfig): { config: GatewayConfig; tr
   const vendors: Record<string, unknown> = {};
   for (const vendor of vendorIds) {
     const { sandbox } = vendorModule(vendor);
-    handlers[sandbox.origin] = sandbox.createSimulator();
+    handlers[sandbox.origin] = sandbox.createSimulator().app;
     vendors[vendor] = sandbox.connection(sandbox.origin);
   }
   const transport = createInProcessTransport(handlers);
@@ -40,8 +40,6 @@ export function startSandbox(config: GatewayConfig): { config: GatewayConfig; tr
 export function sandboxBanner(baseUrl: string, apiKey: string = SANDBOX_API_KEY): string {
   const auth = `-H 'Authorization: Bearer ${apiKey}'`;
   const modules = vendorIds.map(vendorModule);
-  const names = modules.map((module) => module.displayName);
-  const nameList = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
   const checks = modules.map(({ id, sandbox }) => ({
     customerId: sandbox.demo.customerId,
     vendor: id,
@@ -49,7 +47,7 @@ export function sandboxBanner(baseUrl: string, apiKey: string = SANDBOX_API_KEY)
   }));
   return [
     '',
-    `Entitlements gateway: SANDBOX MODE (no vendor configured; built-in ${nameList} simulators)`,
+    `Entitlements gateway: SANDBOX MODE (no vendor configured; built-in ${vendorNameList()} simulators)`,
     `  API key: ${apiKey}`,
     `  Docs:    ${baseUrl}/docs`,
     '',

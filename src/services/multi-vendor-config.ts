@@ -1,8 +1,19 @@
-import type { VendorConnections } from '../../adapters/registry';
+import { type VendorConnections, vendorModule } from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
-import { parseStaticLinks, parseStaticLinksJson, type StaticLinks } from './customer-links';
+import {
+  parseStaticLinks,
+  parseStaticLinksJson,
+  type StaticLinks,
+  type VendorCustomerIdValidator,
+} from './customer-links';
 import { type FeatureCatalog, parseFeatureCatalog, parseFeatureCatalogJson } from './feature-catalog';
-import { validateVendorCustomerId } from './vendor-customer-ids';
+
+/**
+ * Checks a vendor customer id before any adapter exists (static links are validated while the
+ * configuration is parsed): the vendor module's check, which is its adapter's `validateCustomerId`.
+ */
+const validateVendorCustomerId: VendorCustomerIdValidator = (vendor, customerId) =>
+  vendorModule(vendor).validateCustomerId(customerId);
 
 /** A tenant's catalogue and static links, as given: JSON text (env variables) or parsed JSON (tenant config). */
 export interface MultiVendorInput {

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vendorIds } from '../../schemas/entitlement';
 import { HealthSchema, ReadinessSchema } from '../../schemas/health';
 import { SANDBOX_API_KEY } from '../../src/config';
 import { sandboxExamples } from '../../src/sandbox/sandbox';
+import { vendorTestKit } from '../support/vendor-test-kits';
 import {
   expectJson,
   expectProblem,
   listPath,
   type SharedGateway,
   type SharedSuiteTarget,
-  sharedWebhookCredentials,
+  sharedWebhookSecrets,
 } from './route-suite-target';
 
 const chargebeeCustomer = sandboxExamples.chargebee.customerId;
@@ -104,28 +106,37 @@ export function describeAuthSuite(target: SharedSuiteTarget): void {
       expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
     });
 
-    it('webhooks are authenticated by the vendor credentials, never by a gateway key', async () => {
-      const body = JSON.stringify({
-        id: 'ev_shared_auth_suite',
-        event_type: 'customer_changed',
-        content: { customer: { id: chargebeeCustomer } },
-      });
-      const post = (authorization: string) =>
-        gateway.call('/v1/webhooks/chargebee', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization },
-          body,
-        });
-      await expectProblem(await post(`Bearer ${SANDBOX_API_KEY}`), 401, 'webhook_verification_failed');
-      await expectProblem(
-        await post(`Basic ${btoa(`${sharedWebhookCredentials.username}:wrong-password-000`)}`),
-        401,
-        'webhook_verification_failed',
-      );
-      const accepted = await post(
-        `Basic ${btoa(`${sharedWebhookCredentials.username}:${sharedWebhookCredentials.password}`)}`,
-      );
-      expect(await expectJson(accepted)).toMatchObject({ object: 'webhook_receipt', vendor: 'chargebee' });
-    });
+    it.each(vendorIds)(
+      '%s webhooks are authenticated by the vendor credentials, never by a gateway key',
+      async (vendor) => {
+        const kit = vendorTestKit(vendor);
+        const nowSeconds = Math.floor(Date.now() / 1000);
+        const body = kit.webhook.customerChanged(
+          sandboxExamples[vendor].customerId,
+          `evt_shared_auth_${vendor}`,
+          nowSeconds,
+        );
+        const post = (headers: Record<string, string>) =>
+          gateway.call(`/v1/webhooks/${vendor}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body,
+          });
+        const signedWith = (secrets: unknown) =>
+          kit.webhook.sign(body, secrets, { nowSeconds, id: `msg_shared_auth_${vendor}` });
+        await expectProblem(
+          await post({ authorization: `Bearer ${SANDBOX_API_KEY}` }),
+          401,
+          'webhook_verification_failed',
+        );
+        await expectProblem(
+          await post(signedWith(kit.webhook.secrets('not-the-suite'))),
+          401,
+          'webhook_verification_failed',
+        );
+        const accepted = await post(signedWith(sharedWebhookSecrets[vendor]));
+        expect(await expectJson(accepted)).toMatchObject({ object: 'webhook_receipt', vendor });
+      },
+    );
   });
 }

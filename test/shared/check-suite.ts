@@ -3,6 +3,7 @@ import { BatchCheckResponseSchema, type CheckResult, CheckResultSchema } from '.
 import { type Entitlement, vendorIds } from '../../schemas/entitlement';
 import { EntitlementListSchema } from '../../schemas/page';
 import { sandboxExamples } from '../../src/sandbox/sandbox';
+import { vendorTestKit } from '../support/vendor-test-kits';
 import {
   checkPath,
   expectJson,
@@ -18,12 +19,6 @@ const chargebeeCustomer = sandboxExamples.chargebee.customerId;
 const chargebeeFeature = sandboxExamples.chargebee.featureKey;
 const paygenticCustomer = sandboxExamples.paygentic.customerId;
 const zenskarCustomer = sandboxExamples.zenskar.customerId;
-
-const unknownCustomers = {
-  chargebee: 'cus_nobody_here',
-  paygentic: 'cus_nobodyHere',
-  zenskar: '00000000-0000-4000-8000-00000000dead',
-} as const;
 
 async function listAll(gateway: SharedGateway, vendor: string, customerId: string): Promise<Entitlement[]> {
   const page = EntitlementListSchema.parse(
@@ -112,19 +107,26 @@ export function describeCheckSuite(target: SharedSuiteTarget): void {
         type: null,
         entitlement: null,
       });
-      for (const vendor of ['chargebee', 'zenskar'] as const) {
-        // Well-formed ids of each vendor that the simulators do not know.
-        const problem = await expectProblem(
-          await gateway.call(checkPath(unknownCustomers[vendor], chargebeeFeature, { vendor }), withKey()),
-          404,
-          'customer_not_found',
+      for (const vendor of vendorIds) {
+        // A well-formed id each vendor's demo data does not know.
+        const { unknownCustomerIds, unknownCustomer } = vendorTestKit(vendor).data;
+        const answer = await gateway.call(
+          checkPath(unknownCustomerIds[0], 'no-such-feature', { vendor }),
+          withKey(),
         );
-        expect(problem.vendor).toBe(vendor);
+        if (unknownCustomer === 'not_found') {
+          const problem = await expectProblem(answer, 404, 'customer_not_found');
+          expect(problem.vendor).toBe(vendor);
+        } else {
+          // Paygentic answers an unknown customer with an empty list (its API declares no 404), so the
+          // gateway cannot tell "unknown" from "entitled to nothing": not_entitled, not a 404.
+          expect(CheckResultSchema.parse(await expectJson(answer))).toMatchObject({
+            hasAccess: false,
+            reason: 'not_entitled',
+            entitlement: null,
+          });
+        }
       }
-      // Paygentic answers an unknown customer with an empty list (its API declares no 404), so the
-      // gateway cannot tell "unknown" from "entitled to nothing": not_entitled, not a 404.
-      const paygentic = await checkOne(gateway, unknownCustomers.paygentic, 'sso', { vendor: 'paygentic' });
-      expect(paygentic).toMatchObject({ hasAccess: false, reason: 'not_entitled', entitlement: null });
     });
   });
 }

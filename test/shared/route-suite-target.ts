@@ -1,9 +1,10 @@
 import { expect } from 'vitest';
-import { vendorModule } from '../../adapters/registry';
+import { type VendorWebhookSecrets, vendorModule } from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type Problem, ProblemSchema } from '../../schemas/problem';
 import { SANDBOX_API_KEY } from '../../src/config';
 import { type ErrorCode, problemTypeUri } from '../../src/errors/codes';
+import { vendorTestKit } from '../support/vendor-test-kits';
 
 /**
  * The contract between the shared route suites and the runtime they run on. The suites only speak
@@ -29,21 +30,28 @@ export interface SharedSuiteTarget {
   open(): Promise<SharedGateway>;
 }
 
-/** Webhook credentials both targets configure, so the suites can check webhook authentication. */
-export const sharedWebhookCredentials = {
-  username: 'shared-suite-webhooks',
-  password: 'shared-suite-webhook-password',
-} as const;
+/**
+ * Webhook secrets both targets configure: every registry vendor's, from its test kit, so the suites
+ * can check webhook authentication at every vendor.
+ */
+export const sharedWebhookSecrets = Object.fromEntries(
+  vendorIds.map((vendor) => [vendor, vendorTestKit(vendor).webhook.secrets('shared-suite')]),
+) as VendorWebhookSecrets;
 
 /**
- * Variables every target applies on top of sandbox mode. `CACHE_TTL_SECONDS` is pinned so an entry
- * cannot go stale during a suite on a slow machine (the paygentic default is 10 s).
+ * Variables every target applies on top of sandbox mode: the webhook secrets, and cache TTLs pinned
+ * (gateway-wide and per vendor) so an entry cannot go stale during a suite on a slow machine (a
+ * vendor's default can be seconds: Paygentic's is 10 s).
  */
 export const sharedRouteEnv: Readonly<Record<string, string>> = {
-  CHARGEBEE_WEBHOOK_USERNAME: sharedWebhookCredentials.username,
-  CHARGEBEE_WEBHOOK_PASSWORD: sharedWebhookCredentials.password,
+  ...Object.assign(
+    {},
+    ...vendorIds.map((vendor) => vendorTestKit(vendor).webhookEnv(sharedWebhookSecrets[vendor])),
+  ),
   CACHE_TTL_SECONDS: '300',
-  PAYGENTIC_CACHE_TTL_SECONDS: '300',
+  ...Object.fromEntries(
+    vendorIds.map((vendor) => [`${vendorModule(vendor).config.envPrefix}_CACHE_TTL_SECONDS`, '300']),
+  ),
 };
 
 /** The sandbox's demo customers per vendor: every seeded customer of the registry's simulators. */

@@ -1,6 +1,5 @@
 import { expect } from 'vitest';
-import type { ChargebeeSimulatorStore } from '../../adapters/chargebee/simulator';
-import type { ZenskarSimulatorStore } from '../../adapters/zenskar/simulator';
+import type { ExpectedFeature } from '../../adapters/vendor-test-kit';
 import type { EntitlementType } from '../../schemas/entitlement';
 import { type EntitlementList, EntitlementListSchema } from '../../schemas/page';
 import { ProblemSchema } from '../../schemas/problem';
@@ -9,8 +8,9 @@ import { TEST_KEY } from './gateway';
 /**
  * Shared helpers of the gateway suites: a request helper that records every status it saw (each
  * suite ends by asserting none was a 5xx), a crawler of the list endpoint that checks the page
- * invariants as it goes, and per-vendor oracles that compute what a customer's feature set must be
- * from the simulator's store (or the vendor's own answer), never from the gateway.
+ * invariants as it goes, and the checks of a crawl against a vendor oracle (what a customer's feature
+ * set must be, computed from the simulator's store or the vendor's own answer, never from the
+ * gateway: each vendor's oracle lives in its test kit, adapters/<vendor>/test-kit.ts).
  */
 
 /** Anything that answers requests like a Hono app. */
@@ -162,11 +162,7 @@ export async function crawl(
   return { keys, pages, entitlements };
 }
 
-/** What the oracles say about one feature. */
-export interface ExpectedFeature {
-  type: EntitlementType;
-  hasAccess: boolean;
-}
+export type { ExpectedFeature } from '../../adapters/vendor-test-kit';
 
 /** Sorted keys of an oracle's answer that pass a filter. */
 export function expectedKeys(
@@ -177,156 +173,6 @@ export function expectedKeys(
     .filter(([key, feature]) => filter(key, feature))
     .map(([key]) => key)
     .sort(compareCodeUnits);
-}
-
-const chargebeeTypes = { switch: 'boolean', quantity: 'numeric', range: 'numeric', custom: 'enum' } as const;
-
-/**
- * Chargebee, from the simulator's store and Chargebee's documented rules: only rows of
- * `active`/`non_renewing` subscriptions count; a row counts when enabled and inside its
- * effective/expiry window; switch is any "true"/"available"; quantity and range sum, "unlimited" wins;
- * custom grants when it has a value. `withScheduled`: the fallback path also lists rows whose
- * `effective_from` is still ahead (customer_entitlements leaves them out).
- */
-export function chargebeeExpected(
-  store: ChargebeeSimulatorStore,
-  customerId: string,
-  nowMs: number,
-  withScheduled = false,
-): Map<string, ExpectedFeature> {
-  const nowSeconds = nowMs / 1000;
-  const subscriptions = new Set(
-    store.subscriptions
-      .filter(
-        (subscription) =>
-          subscription.customer_id === customerId &&
-          (subscription.status === 'active' || subscription.status === 'non_renewing'),
-      )
-      .map((subscription) => subscription.id),
-  );
-  const byFeature = new Map<string, typeof store.subscriptionEntitlements>();
-  for (const row of store.subscriptionEntitlements) {
-    if (!subscriptions.has(row.subscription_id)) continue;
-    if (!withScheduled && row.effective_from !== undefined && row.effective_from > nowSeconds) continue;
-    byFeature.set(row.feature_id, [...(byFeature.get(row.feature_id) ?? []), row]);
-  }
-  const expected = new Map<string, ExpectedFeature>();
-  for (const [featureId, rows] of byFeature) {
-    const feature = store.features.find((candidate) => candidate.id === featureId);
-    if (!feature) throw new Error(`oracle: feature ${featureId} is not in the catalogue`);
-    const live = rows.filter(
-      (row) =>
-        row.is_enabled &&
-        (row.effective_from === undefined || row.effective_from <= nowSeconds) &&
-        (row.expires_at === undefined || row.expires_at > nowSeconds),
-    );
-    const unlimitedValues = new Set(
-      ['unlimited', ...(feature.levels ?? []).filter((level) => level.is_unlimited).map((l) => l.value)].map(
-        (value) => value.toLowerCase(),
-      ),
-    );
-    let hasAccess: boolean;
-    if (feature.type === 'switch') hasAccess = live.some((row) => /^(true|available)$/i.test(row.value));
-    else if (feature.type === 'custom') hasAccess = live.some((row) => row.value !== '');
-    else if (live.some((row) => unlimitedValues.has(row.value.toLowerCase()))) hasAccess = true;
-    else hasAccess = live.reduce((sum, row) => sum + (Number(row.value) || 0), 0) > 0;
-    expected.set(featureId, { type: chargebeeTypes[feature.type], hasAccess });
-  }
-  return expected;
-}
-
-/**
- * Zenskar, from the simulator's store and Zenskar's documented row semantics: a row counts
- * when its status is `active` (or missing) and `active_from <= now < expiry_at`; Feature → boolean
- * (any counted row); Quantity/Credits → metered (counted rows whose summed remaining is above 0).
- */
-export function zenskarExpected(
-  store: ZenskarSimulatorStore,
-  customerId: string,
-  nowMs: number,
-): Map<string, ExpectedFeature> {
-  const customer = store.customers.get(customerId.toLowerCase());
-  if (!customer) throw new Error(`oracle: no Zenskar customer ${customerId}`);
-  const byDefinition = new Map<string, typeof customer.rows>();
-  for (const row of customer.rows) {
-    byDefinition.set(row.entitlement, [...(byDefinition.get(row.entitlement) ?? []), row]);
-  }
-  const expected = new Map<string, ExpectedFeature>();
-  for (const [definitionId, rows] of byDefinition) {
-    const definition = store.definitions.get(definitionId.toLowerCase());
-    if (!definition) throw new Error(`oracle: no Zenskar definition ${definitionId}`);
-    const counted = rows.filter(
-      (row) =>
-        (row.status === null || row.status === 'active') &&
-        (row.active_from === null || Date.parse(row.active_from) <= nowMs) &&
-        (row.expiry_at === null || nowMs < Date.parse(row.expiry_at)),
-    );
-    if (definition.entitlement_type === 'Feature') {
-      expected.set(definitionId, { type: 'boolean', hasAccess: counted.length > 0 });
-      continue;
-    }
-    const remaining = counted.every((row) => typeof row.quantity_remaining === 'number')
-      ? counted.reduce((sum, row) => sum + (row.quantity_remaining ?? 0), 0)
-      : counted.reduce((sum, row) => sum + (row.quantity ?? 0) - (row.quantity_used ?? 0), 0);
-    expected.set(definitionId, { type: 'metered', hasAccess: counted.length > 0 && remaining > 0 });
-  }
-  return expected;
-}
-
-/** A Paygentic list row as the vendor serves it (the fields the oracle reads). */
-export interface PaygenticVendorRow {
-  entitlementId: string;
-  featureKey: string;
-  featureType: string;
-  hasAccess: boolean;
-  config: Record<string, unknown> | null;
-  balance?: number | null;
-  [field: string]: unknown;
-}
-
-/** Every row Paygentic lists for a customer (at `at`), read straight from the vendor, not through the gateway. */
-export async function paygenticVendorRows(
-  baseUrl: string,
-  apiKey: string,
-  customerId: string,
-  at?: string,
-): Promise<PaygenticVendorRow[]> {
-  const rows: PaygenticVendorRow[] = [];
-  for (let offset = 0; ; offset += 100) {
-    const query = new URLSearchParams({ customerId, limit: '100', offset: String(offset) });
-    if (at !== undefined) query.set('at', at);
-    const url = `${baseUrl}/v1/entitlements?${query}`;
-    const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
-    if (response.status !== 200) throw new Error(`oracle: Paygentic answered ${response.status}`);
-    const body = (await response.json()) as { data: PaygenticVendorRow[]; pagination: { total: number } };
-    rows.push(...body.data);
-    if (offset + body.data.length >= body.pagination.total || body.data.length === 0) return rows;
-  }
-}
-
-/**
- * Paygentic, from the vendor's own answer: its `hasAccess` is authoritative (any row of the
- * feature); `boolean` → boolean, `metered` → metered, `static` → numeric with a numeric
- * `config.limit`, else config.
- */
-export function paygenticExpected(rows: readonly PaygenticVendorRow[]): Map<string, ExpectedFeature> {
-  const expected = new Map<string, ExpectedFeature>();
-  for (const row of rows) {
-    const type: EntitlementType =
-      row.featureType === 'metered'
-        ? 'metered'
-        : row.featureType === 'static'
-          ? typeof row.config?.['limit'] === 'number'
-            ? 'numeric'
-            : 'config'
-          : 'boolean';
-    const previous = expected.get(row.featureKey);
-    expected.set(row.featureKey, {
-      type: previous?.type ?? type,
-      hasAccess: (previous?.hasAccess ?? false) || row.hasAccess,
-    });
-  }
-  return expected;
 }
 
 /** Fetches a vendor URL directly (the oracle's view), with the given headers, as JSON. */

@@ -1,16 +1,13 @@
-import type { ChargebeeConnection } from '../../adapters/chargebee/connection';
-import type { ChargebeeSimulatorOptions } from '../../adapters/chargebee/simulator';
-import type { PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
-import type { ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
 import type { VendorId } from '../../schemas/entitlement';
 import type { TestClock } from './gateway';
-import { startGatewayStack } from './gateway-stack';
+import { type ConnectionExtras, startGatewayStack } from './gateway-stack';
+import type { SimulatorOptions } from './simulators';
 
 /**
- * The vendor-depth suites' fixture: the three simulators on loopback HTTP and a gateway configured
- * through `GATEWAY_CONFIG` (several tenants, each with its own key and vendor connections, wired
- * like production). Tenant ids carry a random suffix so that runs sharing a Redis never read each
- * other's entries.
+ * The vendor-depth suites' fixture: every registry vendor's simulator on loopback HTTP and a gateway
+ * configured through `GATEWAY_CONFIG` (several tenants, each with its own key and vendor connections,
+ * wired like production). Tenant ids carry a random suffix so that runs sharing a Redis never read
+ * each other's entries.
  */
 
 /** One tenant of the stack. */
@@ -18,15 +15,13 @@ export interface DepthTenantSpec {
   /** Short name; the real tenant id gets a unique suffix (see {@link DepthStack.tenantId}). */
   name: string;
   vendors: VendorId[];
-  chargebee?: Partial<Pick<ChargebeeConnection, 'entitlementSource' | 'consolidateEntitlements'>>;
+  /** Fields of the tenant's connection per vendor (e.g. Chargebee's `entitlementSource`). */
+  connections?: ConnectionExtras;
 }
 
-/** Options of {@link startDepthStack}. */
-export interface DepthStackOptions {
+/** Options of {@link startDepthStack}: the tenants and each vendor's simulator options. */
+export interface DepthStackOptions extends SimulatorOptions {
   tenants: DepthTenantSpec[];
-  zenskar?: ZenskarSimulatorOptions;
-  paygentic?: PaygenticSimulatorOptions;
-  chargebee?: ChargebeeSimulatorOptions;
   /** Extra gateway environment (CACHE_TTL_SECONDS, REDIS_URL, …). */
   env?: Record<string, string | undefined>;
   clock?: TestClock;
@@ -43,16 +38,13 @@ export interface DepthResponse {
 export type DepthStack = Awaited<ReturnType<typeof startDepthStack>>;
 
 export async function startDepthStack(options: DepthStackOptions) {
+  const { tenants, env, clock, ...simulators } = options;
   const stack = await startGatewayStack({
-    simulators: {
-      ...(options.zenskar === undefined ? {} : { zenskar: options.zenskar }),
-      ...(options.paygentic === undefined ? {} : { paygentic: options.paygentic }),
-      ...(options.chargebee === undefined ? {} : { chargebee: options.chargebee }),
-    },
-    tenants: options.tenants.map((spec) => ({
+    simulators,
+    tenants: tenants.map((spec) => ({
       name: spec.name,
       vendors: spec.vendors,
-      ...(spec.chargebee === undefined ? {} : { connections: { chargebee: spec.chargebee } }),
+      ...(spec.connections === undefined ? {} : { connections: spec.connections }),
     })),
     env: {
       // These suites count requests, they do not test throttling.
@@ -61,9 +53,9 @@ export async function startDepthStack(options: DepthStackOptions) {
       UPSTREAM_ATTEMPT_TIMEOUT_MS: '20000',
       UPSTREAM_DEADLINE_MS: '25000',
       LOG_LEVEL: 'debug',
-      ...options.env,
+      ...env,
     },
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(clock === undefined ? {} : { clock }),
   });
   const gateway = stack.gateway;
   const keyOf = stack.keyOf;

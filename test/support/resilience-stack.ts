@@ -1,11 +1,8 @@
 import { vi } from 'vitest';
-import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
-import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
-import type { VendorId } from '../../schemas/entitlement';
+import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { TEST_CURSOR_SECRET, TEST_KEY, type TestClock } from './gateway';
-import { startVendorStack, type VendorStackOptions } from './vendor-stack';
-import { startVirtualWire } from './virtual-wire';
+import { SINGLE_TENANT, type SimulatorOptions, startGatewayStack } from './gateway-stack';
+import { vendorTestKit } from './vendor-test-kits';
 
 /**
  * Shared fixture of the resilience suites: a vendor stack with short upstream deadlines, every kind
@@ -30,16 +27,13 @@ export const STALE_AFTER_MS = 2 * CACHE_TTL_SECONDS * 1_000;
 export const LIST_ROUTE = '/v1/customers/:customerId/entitlements';
 
 const REDIS_PASSWORD = 'resilience-redis-password-51c9e2';
-const CHARGEBEE_WEBHOOK_USERNAME = 'cb-webhook-user';
-const CHARGEBEE_WEBHOOK_PASSWORD = 'cb-webhook-password-7f3a91d0';
-const PAYGENTIC_WEBHOOK_SECRET = 'whsec_cmVzaWxpZW5jZS1zdWl0ZS1zdml4LXNlY3JldA==';
-const ZENSKAR_WEBHOOK_SECRET = 'zenskar-webhook-secret-2b8e4c61';
 
 /**
  * The gateway environment of the suites. Redis is configured with a password but points at a port
  * nothing listens on: the password is then one more secret the logs must never show (the Redis client
  * logs its connection errors on every stack), the cache runs on its memory tier as it does during a
  * Redis outage, and parallel suites sharing the machine's real Redis cannot disturb these cases.
+ * Every vendor's webhook secrets are configured too (the stack's `webhooks`).
  */
 export const resilienceEnv: Record<string, string> = {
   UPSTREAM_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
@@ -48,44 +42,32 @@ export const resilienceEnv: Record<string, string> = {
   CACHE_TTL_SECONDS: String(CACHE_TTL_SECONDS),
   CACHE_STALE_SECONDS: String(CACHE_STALE_SECONDS),
   REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1`,
-  CHARGEBEE_WEBHOOK_USERNAME,
-  CHARGEBEE_WEBHOOK_PASSWORD,
-  PAYGENTIC_WEBHOOK_SECRET,
-  ZENSKAR_WEBHOOK_SECRET,
 };
 
-const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+/** Any origin: a connection's secrets do not depend on where its simulator listens. */
+const anyOrigin = 'http://127.0.0.1:1';
 
 /**
- * Every secret the suites' gateways hold, listed from the values the suites configure (not from the
- * gateway's own list, which is part of what is under test), with the encoded forms they travel in.
+ * Every secret the suites' gateways hold, listed from the values the suites configure (the vendors'
+ * test kits, not the gateway's own list, which is part of what is under test), with the encoded forms
+ * they travel in.
  */
 export const configuredSecrets: ReadonlyArray<{ name: string; value: string }> = [
   { name: 'gateway API key', value: TEST_KEY },
   { name: 'cursor secret', value: TEST_CURSOR_SECRET },
-  { name: 'Zenskar API key', value: zenskarSandboxCredentials.apiKey },
-  { name: 'Paygentic API key', value: paygenticSandboxCredentials.apiKey },
-  { name: 'Chargebee API key', value: chargebeeSandboxCredentials.apiKey },
-  { name: 'Chargebee Basic credentials', value: base64(`${chargebeeSandboxCredentials.apiKey}:`) },
-  { name: 'Chargebee webhook password', value: CHARGEBEE_WEBHOOK_PASSWORD },
-  {
-    name: 'Chargebee webhook Basic credentials',
-    value: base64(`${CHARGEBEE_WEBHOOK_USERNAME}:${CHARGEBEE_WEBHOOK_PASSWORD}`),
-  },
-  { name: 'Paygentic webhook secret', value: PAYGENTIC_WEBHOOK_SECRET },
-  { name: 'Zenskar webhook secret', value: ZENSKAR_WEBHOOK_SECRET },
+  ...vendorIds.flatMap((vendor) => {
+    const kit = vendorTestKit(vendor);
+    return kit.secrets(kit.connection(anyOrigin), kit.webhook.secrets(SINGLE_TENANT));
+  }),
   { name: 'Redis password', value: REDIS_PASSWORD },
 ];
 
 /** Marks text the simulated vendors put in their error bodies: logged (redacted), never returned. */
 export const VENDOR_BODY_MARKER = 'vendor-said-this';
 
-/** The vendors the resilience stack runs a simulator for (a registry vendor without one is not a target). */
-export type StackVendor = keyof ResilienceStack['simulators'];
-
 /** What the suites need to know about one vendor to break it and read through it. */
 export interface VendorTarget {
-  vendor: StackVendor;
+  vendor: VendorId;
   /** A seeded customer with several entitlements (more than one page at `limit=2`). */
   customerId: string;
   /** Another seeded customer (the breaker suite's probe). */
@@ -101,47 +83,21 @@ export interface VendorTarget {
   errorBody(status: number): string;
 }
 
-const chargebeeBasic = `Basic ${base64(`${chargebeeSandboxCredentials.apiKey}:`)}`;
-
-export const vendorTargets: readonly VendorTarget[] = [
-  {
-    vendor: 'chargebee',
-    customerId: 'c1',
-    otherCustomerId: 'cust_acme',
-    unknownCustomerIds: ['cust_unknown_1', 'cust_unknown_2'],
-    rowsPath: /^\/api\/v2\/customers\/[^/]+\/customer_entitlements$/,
-    errorBody: (status) =>
-      JSON.stringify({
-        message: `${VENDOR_BODY_MARKER}: request with key ${chargebeeSandboxCredentials.apiKey} (Authorization: ${chargebeeBasic}) failed`,
-        type: 'operation_failed',
-        api_error_code: status === 429 ? 'api_request_limit_exceeded' : 'internal_error',
-        http_status_code: status,
-      }),
-  },
-  {
-    vendor: 'paygentic',
-    customerId: 'cus_demoAcme',
-    otherCustomerId: 'cus_demoLapsed',
-    unknownCustomerIds: ['cus_unknown1', 'cus_unknown2'],
-    rowsPath: /^\/v1\/entitlements$/,
-    errorBody: (status) =>
-      JSON.stringify({
-        message: `${VENDOR_BODY_MARKER}: Bearer ${paygenticSandboxCredentials.apiKey} could not be served`,
-        error: status === 429 ? 'rate_limited' : 'internal_error',
-      }),
-  },
-  {
-    vendor: 'zenskar',
-    customerId: zenskarDemoCustomerIds.acme,
-    otherCustomerId: zenskarDemoCustomerIds.globex,
-    unknownCustomerIds: ['c0000000-0000-4000-8000-0000000009a1', 'c0000000-0000-4000-8000-0000000009a2'],
-    rowsPath: /^\/entitlements\/customer\/[^/]+$/,
-    errorBody: () =>
-      JSON.stringify({
-        detail: `${VENDOR_BODY_MARKER}: x-api-key ${zenskarSandboxCredentials.apiKey} rejected upstream`,
-      }),
-  },
-];
+/** Every registry vendor, from its test kit. */
+export const vendorTargets: readonly VendorTarget[] = vendorIds.map((vendor) => {
+  const kit = vendorTestKit(vendor);
+  const connection = kit.connection(anyOrigin);
+  const { header, value } = kit.authorization(connection);
+  const echo = `${VENDOR_BODY_MARKER}: request with key ${connection.apiKey} (${header}: ${value}) failed`;
+  return {
+    vendor,
+    customerId: kit.data.customerId,
+    otherCustomerId: kit.data.otherCustomerId,
+    unknownCustomerIds: kit.data.unknownCustomerIds,
+    rowsPath: kit.faults.rowsPath,
+    errorBody: (status) => kit.faults.errorBody(status, echo),
+  };
+});
 
 /** One gateway response as a caller saw it. */
 export interface Exchange {
@@ -186,37 +142,31 @@ export class OutputAudit {
 }
 
 /**
- * A resilience stack whose logs the audit follows. Without a `clock` it runs on virtual time
- * (test/support/virtual-wire.ts): the attempt timeout, deadline and backoff elapse only while the
- * vendor holds a request, so outcomes never depend on the machine's speed; `stack.clock` moves the
- * cache's and breaker's clock ahead. With a `clock`, the upstream client waits on real timers.
+ * A resilience stack whose logs the audit follows: every registry vendor's simulator and one gateway
+ * configured through the single-tenant variables and `TEST_KEY`, with every vendor's webhook secrets.
+ * Without a `clock` it runs on virtual time (test/support/virtual-wire.ts): the attempt timeout,
+ * deadline and backoff elapse only while the vendor holds a request, so outcomes never depend on the
+ * machine's speed; `stack.clock` moves the cache's and breaker's clock ahead. With a `clock`, the
+ * upstream client waits on real timers.
  */
 export async function startResilienceStack(
   audit: OutputAudit,
-  options: Omit<VendorStackOptions, 'env' | 'sleep' | 'wrapTransport'> & {
-    env?: Record<string, string>;
-  } = {},
+  options: SimulatorOptions & { env?: Record<string, string>; clock?: TestClock } = {},
 ) {
-  const wire = options.clock === undefined ? startVirtualWire() : null;
-  const stack = await startVendorStack({
-    ...options,
-    env: { ...resilienceEnv, ...options.env },
-    ...(wire === null
-      ? {}
-      : { clock: wire.clock, sleep: wire.time.sleep, wrapTransport: wire.wrapTransport }),
+  const { env, clock, ...simulators } = options;
+  const stack = await startGatewayStack({
+    simulators,
+    apiKey: TEST_KEY,
+    webhooks: true,
+    env: { LOG_LEVEL: 'debug', ...resilienceEnv, ...env },
+    ...(clock === undefined ? { virtualTime: true } : { clock }),
   });
-  if (wire !== null) {
-    for (const simulator of Object.values(stack.simulators)) simulator.kit.holdWith(wire.hold);
-  }
-  audit.track(stack.logs);
+  audit.track(stack.gateway.logs);
   return {
-    ...stack,
-    clock: wire?.clock ?? (options.clock as TestClock),
-    async close() {
-      await stack.background.drain();
-      await wire?.stop();
-      await stack.close();
-    },
+    ...stack.gateway,
+    simulators: stack.simulators,
+    clock: stack.clock,
+    close: stack.close,
   };
 }
 
@@ -317,7 +267,7 @@ export function rowsRequests(stack: ResilienceStack, target: VendorTarget): numb
 }
 
 /** All vendor requests a simulator has received. */
-export function vendorRequests(stack: ResilienceStack, vendor: StackVendor): number {
+export function vendorRequests(stack: ResilienceStack, vendor: VendorId): number {
   return stack.simulators[vendor].kit.recorded.length;
 }
 

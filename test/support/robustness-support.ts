@@ -1,54 +1,47 @@
-import { createHmac } from 'node:crypto';
-import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
-import type { ChargebeeSimulatorOptions } from '../../adapters/chargebee/simulator';
-import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import type { PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
-import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
-import type { ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
+import type { VendorWebhookSecrets } from '../../adapters/registry';
+import { vendorIds } from '../../schemas/entitlement';
 import { sha256Hex } from '../../src/config';
 import type { TestClock } from './gateway';
 import { REDIS_URL, startGatewayInstance } from './gateway-stack';
-import { startSimulators } from './simulators';
+import { type SimulatorOptions, startSimulators, tenantVendorsJson } from './simulators';
+import { vendorTestKit } from './vendor-test-kits';
 
 /**
- * Fixtures of the robustness suites: one "vendor account" (the three simulators on loopback HTTP,
- * each accepting only its own credentials), a multi-tenant gateway configured through
+ * Fixtures of the robustness suites: one "vendor account" (the simulator of every registry vendor on
+ * loopback HTTP, each accepting only its own credentials), a multi-tenant gateway configured through
  * `GATEWAY_CONFIG` exactly like production (real adapters over undici, tiered cache over the real
- * Redis, captured log lines) and optionally served over a real socket, a seeded pseudo-random
- * generator, and vendor-style webhook signers written from the vendors' specifications.
+ * Redis, captured log lines) and optionally served over a real socket, and a seeded pseudo-random
+ * generator. The vendors' signers live in their test kits (adapters/<vendor>/test-kit.ts).
  */
 
-/** Credentials of one vendor account (what its simulators accept and the gateway sends). */
-export interface VendorCredentials {
-  chargebee: { site: string; apiKey: string };
-  paygentic: { apiKey: string };
-  zenskar: { apiKey: string; organisation: string };
-}
-
-export const SANDBOX_VENDOR_CREDENTIALS: VendorCredentials = {
-  chargebee: { ...chargebeeSandboxCredentials },
-  paygentic: { ...paygenticSandboxCredentials },
-  zenskar: { ...zenskarSandboxCredentials },
-};
-
-/** Options of {@link startVendorAccount}: credentials and simulator seeds. */
+/** Options of {@link startVendorAccount}. */
 export interface VendorAccountOptions {
-  credentials?: VendorCredentials;
-  chargebee?: Omit<ChargebeeSimulatorOptions, 'apiKey'>;
-  paygentic?: Omit<PaygenticSimulatorOptions, 'apiKey'>;
-  zenskar?: Omit<ZenskarSimulatorOptions, 'credentials'>;
+  /**
+   * An account of its own at every vendor: credentials derived from this label by each vendor's test
+   * kit. Absent: the sandbox credentials.
+   */
+  label?: string;
+  /** Per-vendor simulator options (seed data; credentials given here win over the label's). */
+  simulators?: SimulatorOptions;
 }
 
-/** The three simulators of one vendor account on loopback HTTP ({@link startSimulators}). */
+/** The simulators of one vendor account on loopback HTTP ({@link startSimulators}). */
 export async function startVendorAccount(options: VendorAccountOptions = {}) {
-  const credentials = options.credentials ?? SANDBOX_VENDOR_CREDENTIALS;
-  const started = await startSimulators({
-    chargebee: { ...options.chargebee, apiKey: credentials.chargebee.apiKey },
-    paygentic: { ...options.paygentic, apiKey: credentials.paygentic.apiKey },
-    zenskar: { ...options.zenskar, credentials: { ...credentials.zenskar } },
-  });
+  const { label } = options;
+  const started = await startSimulators(
+    Object.fromEntries(
+      vendorIds.map((vendor) => [
+        vendor,
+        {
+          ...(label === undefined ? {} : (vendorTestKit(vendor).account(label) as object)),
+          ...options.simulators?.[vendor],
+        },
+      ]),
+    ) as SimulatorOptions,
+  );
   return {
-    credentials,
+    /** The connection each simulator accepts (credentials and base URL). */
+    connections: started.connections,
     simulators: started.simulators,
     urls: started.urls,
     /** Forgets what every simulator recorded (requests, faults). */
@@ -59,11 +52,14 @@ export async function startVendorAccount(options: VendorAccountOptions = {}) {
 
 export type VendorAccount = Awaited<ReturnType<typeof startVendorAccount>>;
 
-/** Webhook secrets of one tenant, in `GATEWAY_CONFIG` shape. */
-export interface TenantWebhookSecrets {
-  chargebee: { username: string; password: string };
-  paygentic: { secret: string };
-  zenskar: { secret: string; header: string };
+/** Webhook secrets of one tenant, in `GATEWAY_CONFIG` shape (vendors left out have none). */
+export type TenantWebhookSecrets = Partial<VendorWebhookSecrets>;
+
+/** Every registry vendor's webhook secrets for a tenant, derived from `label` by the vendors' test kits. */
+export function webhookSecretsOf(label: string): VendorWebhookSecrets {
+  return Object.fromEntries(
+    vendorIds.map((vendor) => [vendor, vendorTestKit(vendor).webhook.secrets(label)]),
+  ) as VendorWebhookSecrets;
 }
 
 /** One tenant of a test gateway: its id, plain-text keys (hashed into the config), account and hooks. */
@@ -74,25 +70,14 @@ export interface TestTenant {
   webhooks: TenantWebhookSecrets;
 }
 
-/** The `GATEWAY_CONFIG` JSON of a set of tenants. */
+/** The `GATEWAY_CONFIG` JSON of a set of tenants, each connected to every vendor of its account. */
 export async function gatewayConfigJson(tenants: readonly TestTenant[]): Promise<string> {
   return JSON.stringify({
     tenants: await Promise.all(
       tenants.map(async (tenant) => ({
         id: tenant.id,
         apiKeyHashes: await Promise.all(tenant.apiKeys.map(sha256Hex)),
-        vendors: {
-          chargebee: {
-            site: tenant.account.credentials.chargebee.site,
-            apiKey: tenant.account.credentials.chargebee.apiKey,
-            baseUrl: tenant.account.urls.chargebee,
-          },
-          paygentic: {
-            apiKey: tenant.account.credentials.paygentic.apiKey,
-            baseUrl: tenant.account.urls.paygentic,
-          },
-          zenskar: { ...tenant.account.credentials.zenskar, baseUrl: tenant.account.urls.zenskar },
-        },
+        vendors: tenantVendorsJson(tenant.account),
         webhooks: tenant.webhooks,
       })),
     ),
@@ -184,29 +169,3 @@ export function seededRandom(seed: number) {
 }
 
 export type SeededRandom = ReturnType<typeof seededRandom>;
-
-/** Svix (Paygentic): `v1,` + base64 HMAC-SHA256 keyed with the decoded `whsec_` secret over `id.timestamp.body`. */
-export function svixSignature(id: string, timestamp: string, body: string, secret: string): string {
-  return `v1,${svixDigest(id, timestamp, body, secret).toString('base64')}`;
-}
-
-/** The raw Svix HMAC bytes (for building deliberately altered signatures). */
-export function svixDigest(id: string, timestamp: string, body: string, secret: string): Buffer {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-}
-
-/** HMAC-SHA256 of a body with a shared secret (what the Zenskar verifier expects). */
-export function sharedSecretDigest(body: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(body).digest();
-}
-
-/** `Basic base64(username:password)`. */
-export function basicAuthorization(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
-
-/** A Svix signing secret (`whsec_` + base64 of the key bytes) made from a label. */
-export function svixSecret(label: string): string {
-  return `whsec_${Buffer.from(`svix-signing-key-${label}`).toString('base64')}`;
-}

@@ -2,7 +2,9 @@ import { createServer, type Server, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
 import type { Transport } from '../../adapters/kit/upstream';
+import type { VendorWebhookSecrets } from '../../adapters/registry';
 import type { RecordedRequest, SimulatorKit } from '../../adapters/simulator-kit';
+import { vendorIds } from '../../schemas/entitlement';
 import { parseStoredEntry } from '../../src/cache/cache-entry';
 import { cacheKey } from '../../src/cache/cache-key';
 import { sha256Hex } from '../../src/config';
@@ -10,6 +12,7 @@ import { createTestClock, TEST_KEY, type TestClock } from './gateway';
 import { REDIS_URL, startGatewayInstance } from './gateway-stack';
 import { tenantVendorsJson } from './simulators';
 import { getJson, startVendorStack, type VendorStackOptions } from './vendor-stack';
+import { vendorTestKit } from './vendor-test-kits';
 
 /**
  * Route-level cache fixture: the vendor simulators on loopback HTTP (from `startVendorStack`) and any
@@ -21,13 +24,10 @@ import { getJson, startVendorStack, type VendorStackOptions } from './vendor-sta
 
 export { REDIS_URL } from './gateway-stack';
 
-/** Webhook credentials the test tenant is configured with. */
-export const WEBHOOK_CREDENTIALS = {
-  chargebee: { username: 'chargebee-hooks', password: 'cb-webhook-password-1234' },
-  // A Svix signing secret is `whsec_` + base64 of the key bytes.
-  paygentic: { secret: `whsec_${Buffer.from('paygentic-svix-signing-key-for-tests').toString('base64')}` },
-  zenskar: { secret: 'zenskar-shared-webhook-secret', header: 'x-zenskar-signature' },
-} as const;
+/** Webhook credentials the test tenant is configured with: every registry vendor's, from its test kit. */
+export const WEBHOOK_CREDENTIALS = Object.fromEntries(
+  vendorIds.map((vendor) => [vendor, vendorTestKit(vendor).webhook.secrets('route-cache')]),
+) as VendorWebhookSecrets;
 
 /** A tenant id no other test file or run uses (1–64 of `[A-Za-z0-9_-]`). */
 export function uniqueTenantId(label: string): string {
@@ -38,7 +38,7 @@ export function uniqueTenantId(label: string): string {
 export type Simulators = Awaited<ReturnType<typeof startVendorStack>>;
 
 /**
- * Starts the three simulators. The stack's own gateway is left unused (it has no Redis); the tests'
+ * Starts the simulators of every registry vendor. The stack's own gateway is left unused (it has no Redis); the tests'
  * gateways come from {@link startGateway}.
  */
 export function startSimulators(

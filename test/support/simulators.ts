@@ -1,76 +1,55 @@
-import { chargebeeSandboxCredentials } from '../../adapters/chargebee/fixtures';
-import { type ChargebeeSimulatorOptions, createChargebeeSimulator } from '../../adapters/chargebee/simulator';
-import { paygenticSandboxCredentials } from '../../adapters/paygentic/fixtures';
-import { createPaygenticSimulator, type PaygenticSimulatorOptions } from '../../adapters/paygentic/simulator';
-import { zenskarSandboxCredentials } from '../../adapters/zenskar/fixtures';
-import { createZenskarSimulator, type ZenskarSimulatorOptions } from '../../adapters/zenskar/simulator';
-import type { VendorId } from '../../schemas/entitlement';
+import {
+  type VendorConnections,
+  type VendorSimulatorOptions,
+  type VendorSimulators,
+  vendorModule,
+} from '../../adapters/registry';
+import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type RunningServer, startHttpServer } from './http-server';
+import { vendorTestKit } from './vendor-test-kits';
 
-/** Options of the three simulators (seeded data, the credentials they accept). */
-export interface SimulatorOptions {
-  zenskar?: ZenskarSimulatorOptions;
-  paygentic?: PaygenticSimulatorOptions;
-  chargebee?: ChargebeeSimulatorOptions;
-}
+/** Options of each vendor's simulator (seeded data, the credentials it accepts), by vendor id. */
+export type SimulatorOptions = { [V in VendorId]?: VendorSimulatorOptions[V] };
 
 /** Base URLs of the simulators, as a gateway connection names them. */
-export interface SimulatorUrls {
-  zenskar: string;
-  paygentic: string;
-  chargebee: string;
-}
+export type SimulatorUrls = { readonly [V in VendorId]: string };
 
 /** Running simulators. */
 export type StartedSimulators = Awaited<ReturnType<typeof startSimulators>>;
 
 /**
- * The three vendor simulators on real loopback HTTP servers, with the credentials they accept and
- * the single-tenant environment of a gateway configured against them.
+ * The simulator of every vendor in the registry on a real loopback HTTP server, the connection each
+ * accepts (credentials from its options, else the sandbox's) and the single-tenant environment of a
+ * gateway configured against them.
  */
 export async function startSimulators(options: SimulatorOptions = {}) {
-  const zenskar = createZenskarSimulator(options.zenskar);
-  const paygentic = createPaygenticSimulator(options.paygentic);
-  const chargebee = createChargebeeSimulator(options.chargebee);
-  const servers = (await Promise.all([
-    startHttpServer(zenskar.app),
-    startHttpServer(paygentic.app),
-    startHttpServer(chargebee.app),
-  ])) as [RunningServer, RunningServer, RunningServer];
-  const [zenskarServer, paygenticServer, chargebeeServer] = servers;
-  const urls: SimulatorUrls = {
-    zenskar: zenskarServer.url,
-    paygentic: paygenticServer.url,
-    chargebee: `${chargebeeServer.url}/api/v2`,
-  };
-  const credentials = {
-    zenskar: { ...(options.zenskar?.credentials ?? zenskarSandboxCredentials) },
-    paygentic: { apiKey: options.paygentic?.apiKey ?? paygenticSandboxCredentials.apiKey },
-    chargebee: {
-      site: chargebeeSandboxCredentials.site,
-      apiKey: options.chargebee?.apiKey ?? chargebeeSandboxCredentials.apiKey,
-    },
-  };
+  const started = await Promise.all(
+    vendorIds.map(async (vendor) => {
+      const simulator = vendorModule(vendor).sandbox.createSimulator(options[vendor]);
+      const server = await startHttpServer(simulator.app);
+      const connection = vendorTestKit(vendor).connection(server.url, options[vendor]);
+      return { vendor, simulator, server, connection };
+    }),
+  );
+  const byVendor = <T>(pick: (entry: (typeof started)[number]) => T) =>
+    Object.fromEntries(started.map((entry) => [entry.vendor, pick(entry)]));
+  const servers: RunningServer[] = started.map((entry) => entry.server);
+  const simulators = byVendor((entry) => entry.simulator) as VendorSimulators;
+  const connections = byVendor((entry) => entry.connection) as VendorConnections;
+  const urls = byVendor((entry) => entry.connection.baseUrl) as SimulatorUrls;
   return {
-    simulators: { zenskar, paygentic, chargebee },
+    simulators,
     urls,
-    credentials,
+    /** The connection each simulator accepts: its base URL and the credentials it checks. */
+    connections,
     /** The single-tenant variables of a gateway against these simulators (no gateway key). */
-    singleTenantEnv: {
-      ZENSKAR_API_KEY: credentials.zenskar.apiKey,
-      ZENSKAR_ORGANISATION: credentials.zenskar.organisation,
-      ZENSKAR_BASE_URL: urls.zenskar,
-      PAYGENTIC_API_KEY: credentials.paygentic.apiKey,
-      PAYGENTIC_BASE_URL: urls.paygentic,
-      CHARGEBEE_SITE: credentials.chargebee.site,
-      CHARGEBEE_API_KEY: credentials.chargebee.apiKey,
-      CHARGEBEE_BASE_URL: urls.chargebee,
-    } as Record<string, string>,
+    singleTenantEnv: Object.assign(
+      {},
+      ...vendorIds.map((vendor) => vendorTestKit(vendor).env(connections[vendor])),
+    ) as Record<string, string>,
     /** Forgets what every simulator recorded (requests, faults). */
     resetRecordings() {
-      zenskar.kit.reset();
-      paygentic.kit.reset();
-      chargebee.kit.reset();
+      for (const { simulator } of started) simulator.kit.reset();
     },
     async close() {
       await Promise.all(servers.map((server) => server.close()));
@@ -78,30 +57,13 @@ export async function startSimulators(options: SimulatorOptions = {}) {
   };
 }
 
-/** A tenant's `vendors` in `GATEWAY_CONFIG` shape, connected to these simulators. */
+/** A tenant's `vendors` in `GATEWAY_CONFIG` shape, connected to these simulators (every vendor by default). */
 export function tenantVendorsJson(
-  started: Pick<StartedSimulators, 'urls' | 'credentials'>,
-  vendors: readonly VendorId[] = ['zenskar', 'paygentic', 'chargebee'],
-  extra: Partial<Record<VendorId, Record<string, unknown>>> = {},
+  started: Pick<StartedSimulators, 'connections'>,
+  vendors: readonly VendorId[] = vendorIds,
+  extra: { [V in VendorId]?: Partial<VendorConnections[V]> } = {},
 ): Record<string, unknown> {
-  const connections: Record<string, unknown> = {};
-  if (vendors.includes('zenskar'))
-    connections['zenskar'] = {
-      ...started.credentials.zenskar,
-      baseUrl: started.urls.zenskar,
-      ...extra.zenskar,
-    };
-  if (vendors.includes('paygentic'))
-    connections['paygentic'] = {
-      ...started.credentials.paygentic,
-      baseUrl: started.urls.paygentic,
-      ...extra.paygentic,
-    };
-  if (vendors.includes('chargebee'))
-    connections['chargebee'] = {
-      ...started.credentials.chargebee,
-      baseUrl: started.urls.chargebee,
-      ...extra.chargebee,
-    };
-  return connections;
+  return Object.fromEntries(
+    vendors.map((vendor) => [vendor, { ...started.connections[vendor], ...extra[vendor] }]),
+  );
 }

@@ -34,7 +34,7 @@ export async function startVendorStack(options: VendorStackOptions = {}) {
     env: stack.env,
     simulators: stack.simulators,
     urls: stack.urls,
-    credentials: stack.credentials,
+    connections: stack.connections,
     close: stack.close,
   };
 }

@@ -22,7 +22,7 @@ export const listBalancesRoute = createRoute({
     'Each page is one vendor page, fetched live (balances are not cached: `Cache-Status` says',
     '`fwd=bypass`); `nextCursor` wraps the vendor cursor, signed and bound to the tenant, vendor and',
     'filters. A filter the vendor cannot express is a 400 `unsupported_filter` naming it; a vendor',
-    'without such a listing (Paygentic, Chargebee) is a 501 `not_supported_by_vendor`.',
+    'without such a listing (every vendor but Zenskar today) is a 501 `not_supported_by_vendor`.',
   ].join(' '),
   security: [{ bearerAuth: [] }],
   request: { query: ListBalancesQuerySchema },

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TypedResponse } from 'hono';
+import { vendorNameList } from '../../../adapters/registry';
 import { BatchCheckItemSchema } from '../../../schemas/check';
 import type { GatewayEnv } from '../../context';
 import { errorResponseComponents } from '../../errors/problem';
@@ -11,8 +12,7 @@ export const openApiInfo = {
   info: {
     title: 'Entitlements Gateway API',
     version: '1.0.0',
-    description:
-      'One normalized, cached answer to "what is this customer entitled to?" across Zenskar, Paygentic and Chargebee. Errors are RFC 9457 problems (`application/problem+json`) with a machine `code` and the `requestId`.',
+    description: `One normalized, cached answer to "what is this customer entitled to?" across ${vendorNameList()}. Errors are RFC 9457 problems (\`application/problem+json\`) with a machine \`code\` and the \`requestId\`.`,
     license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
   tags: [

@@ -1,12 +1,9 @@
-import { chargebeeSandboxCredentials } from '../../../adapters/chargebee/fixtures';
-import { createChargebeeSimulator } from '../../../adapters/chargebee/simulator';
-import { paygenticSandboxCredentials } from '../../../adapters/paygentic/fixtures';
-import { createPaygenticSimulator } from '../../../adapters/paygentic/simulator';
+import type { VendorSimulators } from '../../../adapters/registry';
 import type { Fault } from '../../../adapters/simulator-kit';
-import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../../../adapters/zenskar/fixtures';
-import { createZenskarSimulator } from '../../../adapters/zenskar/simulator';
+import type { VendorId } from '../../../schemas/entitlement';
 import { SANDBOX_API_KEY } from '../../../src/config';
-import { type RunningServer, startHttpServer } from '../../support/http-server';
+import { startSimulators } from '../../support/simulators';
+import { vendorTestKit } from '../../support/vendor-test-kits';
 
 /**
  * The requests of the conformance tests: every operation, its happy paths and each documented
@@ -409,43 +406,23 @@ export const unreachableRedisLinkCases: ConformanceCase[] = [
 export interface SimulatorStack {
   /** Gateway variables that point a configured gateway at the simulators. */
   env: Record<string, string>;
-  simulators: {
-    zenskar: ReturnType<typeof createZenskarSimulator>;
-    paygentic: ReturnType<typeof createPaygenticSimulator>;
-    chargebee: ReturnType<typeof createChargebeeSimulator>;
-  };
+  simulators: VendorSimulators;
   close(): Promise<void>;
 }
 
 /** The gateway key of the simulator-backed gateways. */
 export const FAULT_KEY = 'conformance-key-0123456789abcdef';
 
-/** Starts the three simulators on loopback ports. */
+/** Starts every registry vendor's simulator on a loopback port (test/support/simulators.ts). */
 export async function startSimulatorStack(): Promise<SimulatorStack> {
-  const simulators = {
-    zenskar: createZenskarSimulator(),
-    paygentic: createPaygenticSimulator(),
-    chargebee: createChargebeeSimulator(),
-  };
-  const servers: RunningServer[] = await Promise.all([
-    startHttpServer(simulators.zenskar.app),
-    startHttpServer(simulators.paygentic.app),
-    startHttpServer(simulators.chargebee.app),
-  ]);
-  const [zenskar, paygentic, chargebee] = servers as [RunningServer, RunningServer, RunningServer];
+  const started = await startSimulators();
   return {
-    simulators,
+    simulators: started.simulators,
     env: {
       GATEWAY_API_KEYS: FAULT_KEY,
       CURSOR_SECRET: 'conformance-cursor-secret-0123456789abcdef',
-      ZENSKAR_API_KEY: zenskarSandboxCredentials.apiKey,
-      ZENSKAR_ORGANISATION: zenskarSandboxCredentials.organisation,
-      ZENSKAR_BASE_URL: zenskar.url,
-      PAYGENTIC_API_KEY: paygenticSandboxCredentials.apiKey,
-      PAYGENTIC_BASE_URL: paygentic.url,
-      CHARGEBEE_SITE: chargebeeSandboxCredentials.site,
-      CHARGEBEE_API_KEY: chargebeeSandboxCredentials.apiKey,
-      CHARGEBEE_BASE_URL: `${chargebee.url}/api/v2`,
+      ...started.singleTenantEnv,
+      // The webhook fault case is Chargebee's (a subscription event the gateway must look up).
       CHARGEBEE_WEBHOOK_USERNAME: webhookCredentials.username,
       CHARGEBEE_WEBHOOK_PASSWORD: webhookCredentials.password,
       // One attempt: a fault becomes its problem at once, without retries. The timeout leaves a
@@ -458,13 +435,11 @@ export async function startSimulatorStack(): Promise<SimulatorStack> {
       FALLBACK_POLICY: 'problem',
       LOG_LEVEL: 'error',
     },
-    close: async () => {
-      await Promise.all(servers.map((server) => server.close()));
-    },
+    close: started.close,
   };
 }
 
-type Vendor = keyof SimulatorStack['simulators'];
+type Vendor = VendorId;
 
 /** A fault case: the fault is served for every request to the vendor until the case ends. */
 export interface FaultCase extends ConformanceCase {
@@ -472,11 +447,8 @@ export interface FaultCase extends ConformanceCase {
   fault: Fault;
 }
 
-const customers: Record<Vendor, string> = {
-  chargebee: 'c1',
-  paygentic: 'cus_demoAcme',
-  zenskar: zenskarDemoCustomerIds.acme,
-};
+/** A demo customer of each vendor, from its test kit. */
+const customers = (vendor: Vendor) => vendorTestKit(vendor).data.customerId;
 /** Which vendor fault gives which status: rejected credentials, an outage, a timeout. */
 const faults: Array<{ status: number; vendor: Vendor; fault: Fault }> = [
   { status: 502, vendor: 'chargebee', fault: { kind: 'status', status: 401, body: '{"message":"bad key"}' } },
@@ -486,7 +458,7 @@ const faults: Array<{ status: number; vendor: Vendor; fault: Fault }> = [
 
 /** Vendor failures: every operation that reaches a vendor, for each status it documents for them. */
 export const faultCases: FaultCase[] = faults.flatMap(({ status, vendor, fault }) => {
-  const customer = `/v1/customers/${encodeURIComponent(customers[vendor])}/entitlements`;
+  const customer = `/v1/customers/${encodeURIComponent(customers(vendor))}/entitlements`;
   const cases: FaultCase[] = [
     {
       name: `a list while ${vendor} fails`,
@@ -521,7 +493,7 @@ export const faultCases: FaultCase[] = faults.flatMap(({ status, vendor, fault }
       send: (call) =>
         call(
           '/v1/check',
-          json(FAULT_KEY, { checks: [{ customerId: customers[vendor], vendor, featureKey: 'x' }] }),
+          json(FAULT_KEY, { checks: [{ customerId: customers(vendor), vendor, featureKey: 'x' }] }),
         ),
     },
   ];

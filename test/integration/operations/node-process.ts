@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { environmentWithoutConfiguration } from '../../support/child-environment';
 import { parseRawResponse, type RawResponse } from '../../support/raw-http';
 
 /**
@@ -11,10 +12,6 @@ import { parseRawResponse, type RawResponse } from '../../support/raw-http';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
-
-/** Variables of the developer's or CI's environment that would change the gateway's configuration. */
-const configurationVariable =
-  /^(GATEWAY_|CURSOR_SECRET$|REDIS_URL$|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_|HTTP_|SHUTDOWN_|METRICS_)/;
 
 /** A running gateway process. */
 export interface NodeEntry {
@@ -37,9 +34,7 @@ export interface NodeEntry {
 
 /** The environment of a clean sandbox run plus `env`. */
 export function entryEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!configurationVariable.test(name)) clean[name] = value;
+  const clean: NodeJS.ProcessEnv = environmentWithoutConfiguration(['HTTP_', 'SHUTDOWN_', 'METRICS_']);
   return { ...clean, PORT: '0', LOG_LEVEL: 'info', ...env };
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { svixSecret } from '../../../adapters/paygentic/test-kit';
 import { ProblemSchema } from '../../../schemas/problem';
 import { sha256Hex } from '../../../src/config';
 import {
@@ -6,7 +7,6 @@ import {
   requestJson,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';
@@ -123,8 +123,8 @@ describe('/readyz', () => {
               apiKeyHashes: [await sha256Hex(KEY)],
               vendors: {
                 chargebee: {
-                  site: account.credentials.chargebee.site,
-                  apiKey: account.credentials.chargebee.apiKey,
+                  site: account.connections.chargebee.site,
+                  apiKey: account.connections.chargebee.apiKey,
                   baseUrl: account.urls.chargebee,
                 },
               },

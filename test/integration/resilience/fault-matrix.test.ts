@@ -386,7 +386,7 @@ async function runCase(
   }
 }
 
-// The cases are independent (one gateway and three simulators each) and mostly wait on timers.
+// The cases are independent (one gateway and every vendor's simulator each) and mostly wait on timers.
 describe.concurrent('fault matrix', () => {
   for (const target of vendorTargets) {
     describe(target.vendor, () => {

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { svixSecret } from '../../../adapters/paygentic/test-kit';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ProblemSchema } from '../../../schemas/problem';
+import { environmentWithoutConfiguration } from '../../support/child-environment';
 import { type RawRequest, rawRequest } from '../../support/raw-http';
 import {
   gatewayConfigJson,
   startVendorAccount,
-  svixSecret,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';
@@ -34,12 +35,10 @@ const secret = {
   chargebeeKey: 'cb_SECRETentryChargebee_4',
   paygenticKey: 'sk_test_SECRETentryPaygentic5',
   zenskarKey: 'zk-SECRETentryZenskar-6',
+  stripeKey: 'sk_test_SECRETentryStripe7',
+  stripeHook: 'whsec_SECRETentryStripeHook8',
 };
 const REDIS = new URL(REDIS_URL);
-
-/** Variables of the developer's or CI's environment that would change the gateway's configuration. */
-const configurationVariable =
-  /^(GATEWAY_|CURSOR_SECRET$|REDIS_URL$|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_)/;
 
 let account: VendorAccount;
 let child: ChildProcess;
@@ -50,10 +49,13 @@ let baseUrl = '';
 
 beforeAll(async () => {
   account = await startVendorAccount({
-    credentials: {
-      chargebee: { site: 'entry-site-test', apiKey: secret.chargebeeKey },
+    simulators: {
+      chargebee: { apiKey: secret.chargebeeKey },
       paygentic: { apiKey: secret.paygenticKey },
-      zenskar: { apiKey: secret.zenskarKey, organisation: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f' },
+      zenskar: {
+        credentials: { apiKey: secret.zenskarKey, organisation: '1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f' },
+      },
+      stripe: { apiKey: secret.stripeKey },
     },
   });
   const tenant: TestTenant = {
@@ -64,11 +66,10 @@ beforeAll(async () => {
       chargebee: { username: 'entry-hooks', password: secret.hookPassword },
       paygentic: { secret: secret.svix },
       zenskar: { secret: secret.zenskarHook, header: 'x-zenskar-signature' },
+      stripe: { secret: secret.stripeHook },
     },
   };
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!configurationVariable.test(name)) env[name] = value;
+  const env: NodeJS.ProcessEnv = environmentWithoutConfiguration();
   Object.assign(env, {
     PORT: '0',
     HOST: '127.0.0.1',

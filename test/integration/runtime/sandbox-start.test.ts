@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../../schemas/check';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { SANDBOX_API_KEY } from '../../../src/config';
+import { environmentWithoutConfiguration } from '../../support/child-environment';
 
 /**
  * `npm ci && npm start` with no configuration answers every sandbox `curl` line it prints. Starts the real Node entry (`tsx src/node.ts`, what `npm start` runs) on PORT=0 with an
@@ -14,15 +15,8 @@ import { SANDBOX_API_KEY } from '../../../src/config';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
-/** Variables that would take the gateway out of sandbox mode or change it; none may leak in. */
-const configurationVariable =
-  /^(GATEWAY_|CURSOR_SECRET$|REDIS_URL$|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_)/;
-
 function sandboxEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!configurationVariable.test(name)) env[name] = value;
-  }
+  const env: NodeJS.ProcessEnv = environmentWithoutConfiguration();
   return { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
 }
 

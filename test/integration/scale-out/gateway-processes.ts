@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { environmentWithoutConfiguration } from '../../support/child-environment';
 
 /**
  * Real gateway processes for the scale-out suite: the Node entry bundled exactly as `npm run build`
@@ -13,10 +14,6 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
-
-/** Variables of the developer's or CI's environment that would change the gateway's configuration. */
-const configurationVariable =
-  /^(GATEWAY_|CURSOR_SECRET$|REDIS_|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|CACHE_|PORT$|HOST$|LOG_LEVEL$|UPSTREAM_|VENDOR_|EXPECTED_INSTANCES$)/;
 
 /** One running gateway process. */
 export interface GatewayProcess {
@@ -50,9 +47,7 @@ export async function startGatewayProcess(
   bundle: string,
   env: Record<string, string>,
 ): Promise<GatewayProcess> {
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!configurationVariable.test(name)) childEnv[name] = value;
+  const childEnv: NodeJS.ProcessEnv = environmentWithoutConfiguration(['REDIS_', 'EXPECTED_INSTANCES$']);
   Object.assign(childEnv, { PORT: '0', HOST: '127.0.0.1', ...env });
   const child: ChildProcess = spawn(process.execPath, [bundle], {
     cwd: root,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { svixSecret } from '../../../adapters/paygentic/test-kit';
 import { ProblemSchema } from '../../../schemas/problem';
 import {
   type JsonResult,
@@ -6,7 +7,6 @@ import {
   requestJson,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
   type VendorAccount,
 } from '../../support/robustness-support';
 import { uniqueTenantId } from '../../support/route-cache-fixture';

@@ -1,23 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
+import { vendorModule } from '../../../adapters/registry';
+import { vendorIds } from '../../../schemas/entitlement';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { type ErrorCode, problemTypeUri } from '../../../src/errors/codes';
 import { TEST_CURSOR_SECRET } from '../../support/gateway';
 import { type RawResponse, rawRequest } from '../../support/raw-http';
 import {
-  basicAuthorization,
   type RobustGateway,
   type SeededRandom,
   seededRandom,
-  sharedSecretDigest,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
-  svixSignature,
   type TestTenant,
   type VendorAccount,
+  webhookSecretsOf,
 } from '../../support/robustness-support';
 import { openTenantRedis, uniqueTenantId } from '../../support/route-cache-fixture';
+import { vendorTestKit } from '../../support/vendor-test-kits';
 import { violationsOf } from '../properties/response-oracle';
 
 /**
@@ -41,12 +40,13 @@ import { violationsOf } from '../properties/response-oracle';
 const SEED = Number(process.env.ROBUSTNESS_SEED ?? 90_210);
 const CASES = Number(process.env.ROBUSTNESS_CASES ?? 500);
 const FUZZ_KEY = 'robust-fuzz-gateway-key-7c1e9a';
-const webhooks = {
-  chargebee: { username: 'fuzz-hooks', password: 'fuzz-basic-password-42' },
-  paygentic: { secret: svixSecret('fuzz') },
-  zenskar: { secret: 'fuzz-zenskar-hmac-secret', header: 'x-zenskar-signature' },
-};
-const ZENSKAR_ACME = zenskarDemoCustomerIds.acme;
+/** Every registry vendor's webhook secrets, from its test kit. */
+const webhooks = webhookSecretsOf('fuzz');
+/** A demo customer of each vendor (several features), from its test kit. */
+const demoCustomers = vendorIds.map((vendor) => ({
+  vendor,
+  customerId: vendorTestKit(vendor).data.customerId,
+}));
 
 let account: VendorAccount;
 let gateway: RobustGateway;
@@ -58,6 +58,15 @@ beforeAll(async () => {
   tenant = { id: uniqueTenantId('robust-fuzz'), apiKeys: [FUZZ_KEY], account, webhooks };
   redis = await openTenantRedis(tenant.id);
   gateway = await startRobustGateway({ tenants: [tenant], listen: true });
+  secrets = [
+    FUZZ_KEY,
+    TEST_CURSOR_SECRET,
+    ...vendorIds.flatMap((vendor) =>
+      vendorTestKit(vendor)
+        .secrets(account.connections[vendor], webhooks[vendor])
+        .map((secret) => secret.value),
+    ),
+  ];
 });
 
 afterAll(async () => {
@@ -88,9 +97,12 @@ const unicodeSamples = ['ü', '😀', '\u202e', '\u0301', 'Ω', '中文', '\ufef
 
 /** Path segments as they go on the wire (already percent-encoded where a client would encode). */
 const segments: ReadonlyArray<Generator<string>> = [
-  ['chargebee-customer', () => 'c1'],
-  ['paygentic-customer', () => 'cus_demoAcme'],
-  ['zenskar-customer', () => ZENSKAR_ACME],
+  ...demoCustomers.map(
+    ({ vendor, customerId }): Generator<string> => [
+      `${vendor}-customer`,
+      () => encodeURIComponent(customerId),
+    ],
+  ),
   ['unknown-customer', (random) => `nobody${random.int(1000)}`],
   ['empty', () => ''],
   ['dot', () => '.'],
@@ -126,9 +138,7 @@ const rawSegments: ReadonlyArray<Generator<string>> = [
 ];
 
 const vendorSegments: ReadonlyArray<Generator<string>> = [
-  ['chargebee', () => 'chargebee'],
-  ['paygentic', () => 'paygentic'],
-  ['zenskar', () => 'zenskar'],
+  ...vendorIds.map((vendor): Generator<string> => [vendor, () => vendor]),
   ['unknown-vendor', () => 'not-a-vendor'],
   ['uppercase-vendor', () => 'CHARGEBEE'],
   ['encoded-vendor', () => '%63hargebee'],
@@ -239,7 +249,7 @@ const hostileParameterNames = [
 
 /** Plausible values of each known parameter, for requests that get past validation. */
 const validValues: Record<string, readonly string[]> = {
-  vendor: ['chargebee', 'paygentic', 'zenskar'],
+  vendor: vendorIds,
   limit: ['1', '2', '50', '100'],
   type: ['boolean', 'numeric', 'metered', 'enum', 'config'],
   hasAccess: ['true', 'false'],
@@ -247,7 +257,7 @@ const validValues: Record<string, readonly string[]> = {
   include: ['raw'],
   requestedUsage: ['0', '5', '1000000'],
   featureKey: ['user-licenses', 'sso_enabled', 'api_calls'],
-  customerId: [ZENSKAR_ACME],
+  customerId: demoCustomers.map(({ customerId }) => customerId),
   sort: ['id', 'createdAt', 'quantity'],
   order: ['asc', 'desc'],
   populate: ['customer', 'customer,contract'],
@@ -343,7 +353,7 @@ const authorizations: ReadonlyArray<Generator<string | null>> = [
   ['twelve-kb', () => `Bearer ${'k'.repeat(12_000)}`],
   ['lowercase', () => `bearer ${FUZZ_KEY}`],
   ['uppercase', () => `BEARER ${FUZZ_KEY}`],
-  ['basic', () => basicAuthorization(FUZZ_KEY, '')],
+  ['basic', () => `Basic ${Buffer.from(`${FUZZ_KEY}:`).toString('base64')}`],
   ['two-tokens', () => `Bearer ${FUZZ_KEY} Bearer other`],
   ['wrong-key', () => 'Bearer not-a-configured-gateway-key'],
   ['suffixed-key', () => `Bearer ${FUZZ_KEY}x`],
@@ -377,10 +387,14 @@ const cacheControls: ReadonlyArray<Generator<string | null>> = [
 /** A batch item that is valid for one of the simulators' demo customers. */
 function validCheck(random: SeededRandom): Record<string, unknown> {
   return random.pick([
-    { customerId: 'c1', vendor: 'chargebee', featureKey: 'user-licenses', requestedUsage: 5 },
-    { customerId: 'cus_demoAcme', vendor: 'paygentic', featureKey: 'api_calls' },
-    { customerId: ZENSKAR_ACME, vendor: 'zenskar', featureKey: 'seats' },
-    { customerId: `nobody${random.int(100)}`, vendor: 'chargebee', featureKey: 'x' },
+    ...vendorIds.map((vendor) => ({
+      customerId: vendorModule(vendor).sandbox.demo.customerId,
+      vendor,
+      featureKey: vendorModule(vendor).sandbox.demo.featureKey,
+      requestedUsage: 5,
+    })),
+    ...demoCustomers.map(({ vendor, customerId }) => ({ customerId, vendor, featureKey: 'x' })),
+    { customerId: `nobody${random.int(100)}`, vendor: random.pick(vendorIds), featureKey: 'x' },
   ]);
 }
 
@@ -480,17 +494,16 @@ const bodies: ReadonlyArray<Generator<Buffer | string>> = [
     (random) =>
       JSON.stringify(
         random.pick([
-          {
-            id: `ev_${random.int(1e6)}`,
-            event_type: 'customer_changed',
-            content: { customer: { id: 'c1' } },
-          },
-          {
-            eventId: `evt_${random.int(1e6)}`,
-            eventType: 'subscription.updated.v0',
-            data: { customerId: 'cus_demoAcme' },
-          },
-          { id: `z_${random.int(1e6)}`, event: 'customer.updated', data: { customer_id: ZENSKAR_ACME } },
+          // Each vendor's customer event, and an event that names no customer.
+          ...demoCustomers.map(({ vendor, customerId }) =>
+            JSON.parse(
+              vendorTestKit(vendor).webhook.customerChanged(
+                customerId,
+                `ev_${random.int(1e6)}`,
+                Math.floor(Date.now() / 1000),
+              ),
+            ),
+          ),
           { id: `ev_${random.int(1e6)}`, event_type: 'feature_updated', content: {} },
         ]),
       ),
@@ -524,20 +537,13 @@ function webhookSignature(
 ): Array<[string, string]> {
   if (!random.chance(0.6)) return [];
   labels.push('signed');
-  const now = Math.floor(Date.now() / 1000);
-  if (vendor === 'chargebee')
-    return [['Authorization', basicAuthorization(webhooks.chargebee.username, webhooks.chargebee.password)]];
-  if (vendor === 'zenskar')
-    return [[webhooks.zenskar.header, sharedSecretDigest(body, webhooks.zenskar.secret).toString('hex')]];
-  if (vendor === 'paygentic') {
-    const id = `msg_${random.int(1e9)}`;
-    return [
-      ['svix-id', id],
-      ['svix-timestamp', String(now)],
-      ['svix-signature', svixSignature(id, String(now), body, webhooks.paygentic.secret)],
-    ];
-  }
-  return [];
+  const known = vendorIds.find((id) => id === vendor);
+  if (known === undefined) return [];
+  const signature = vendorTestKit(known).webhook.sign(body, webhooks[known], {
+    nowSeconds: Math.floor(Date.now() / 1000),
+    id: `msg_${random.int(1e9)}`,
+  });
+  return Object.entries(signature);
 }
 
 function generateCase(random: SeededRandom, index: number): FuzzCase {
@@ -627,34 +633,34 @@ function generateCase(random: SeededRandom, index: number): FuzzCase {
   };
 }
 
-const secrets = [
-  FUZZ_KEY,
-  webhooks.chargebee.password,
-  webhooks.paygentic.secret,
-  webhooks.zenskar.secret,
-  TEST_CURSOR_SECRET,
-];
+/** Secrets no answer may carry: the gateway's, and every vendor's credentials and webhook secrets. */
+let secrets: string[] = [];
 
-/** The three demo customers' lists, to compare before and after the fuzzing. */
+/** A demo customer's list at every vendor, to compare before and after the fuzzing. */
 async function referenceAnswers() {
   const answers: Record<string, unknown> = {};
-  for (const path of [
-    '/v1/customers/c1/entitlements?vendor=chargebee&limit=100',
-    '/v1/customers/cus_demoAcme/entitlements?vendor=paygentic&limit=100',
-    `/v1/customers/${ZENSKAR_ACME}/entitlements?vendor=zenskar&limit=100`,
-  ]) {
+  for (const path of demoCustomers.map(
+    ({ vendor, customerId }) =>
+      `/v1/customers/${encodeURIComponent(customerId)}/entitlements?vendor=${vendor}&limit=100`,
+  )) {
     const response = await rawRequest(gateway.url, {
       method: 'GET',
       target: path,
       headers: [['Authorization', `Bearer ${FUZZ_KEY}`]],
     });
     expect(response.status, path).toBe(200);
-    // Paygentic's metered balances are evaluated at "now" by the vendor; features and access are not.
+    // A vendor whose data the gateway keeps fresh for a few seconds only (`freshForAtMostSeconds`:
+    // Paygentic, whose metered balances the vendor evaluates at "now") is compared without limits;
+    // features and access do not move.
     answers[path] = EntitlementListSchema.parse(JSON.parse(response.body)).data.map((entitlement) => ({
       featureKey: entitlement.featureKey,
       type: entitlement.type,
       hasAccess: entitlement.hasAccess,
-      limit: entitlement.vendor === 'paygentic' ? null : entitlement.limit,
+      limit:
+        entitlement.vendor !== null &&
+        vendorModule(entitlement.vendor).defaults.freshForAtMostSeconds !== undefined
+          ? null
+          : entitlement.limit,
       value: entitlement.value,
     }));
   }

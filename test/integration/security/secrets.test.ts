@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { basicAuthorization } from '../../../adapters/chargebee/test-kit';
+import { svixSecret, svixSignature } from '../../../adapters/paygentic/test-kit';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
+import { sharedSecretDigest } from '../../../adapters/zenskar/test-kit';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ConfigError, parseConfig } from '../../../src/config';
 import {
-  basicAuthorization,
   gatewayConfigJson,
   type JsonResult,
   type RobustGateway,
   requestJson,
-  sharedSecretDigest,
   startRobustGateway,
   startVendorAccount,
-  svixSecret,
-  svixSignature,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';
@@ -34,6 +33,8 @@ const secret = {
   chargebeeKey: 'cb_SECRETchargebeeKey_91ab',
   paygenticKey: 'sk_test_SECRETpaygenticKey42',
   zenskarKey: 'zk-SECRET-zenskar-api-key-13',
+  stripeKey: 'sk_test_SECRETstripeKey77',
+  stripeHook: 'whsec_SECRETstripeHook88',
   hookPassword: 'SECRET-cb-hook-pass:with:colons',
   svix: svixSecret('SECRET-svix'),
   zenskarHook: 'SECRET-zenskar-hmac-secret',
@@ -60,10 +61,13 @@ const consoleOutput: string[] = [];
 
 beforeAll(async () => {
   account = await startVendorAccount({
-    credentials: {
-      chargebee: { site: 'secret-site-test', apiKey: secret.chargebeeKey },
+    simulators: {
+      chargebee: { apiKey: secret.chargebeeKey },
       paygentic: { apiKey: secret.paygenticKey },
-      zenskar: { apiKey: secret.zenskarKey, organisation: '3f2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d' },
+      zenskar: {
+        credentials: { apiKey: secret.zenskarKey, organisation: '3f2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d' },
+      },
+      stripe: { apiKey: secret.stripeKey },
     },
   });
   tenant = {
@@ -74,6 +78,7 @@ beforeAll(async () => {
       chargebee: { username: HOOK_USER, password: secret.hookPassword },
       paygentic: { secret: secret.svix },
       zenskar: { secret: secret.zenskarHook, header: 'x-zenskar-signature' },
+      stripe: { secret: secret.stripeHook },
     },
   };
   redis = await openTenantRedis(tenant.id);

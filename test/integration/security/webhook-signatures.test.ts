@@ -1,20 +1,19 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../../adapters/chargebee/test-kit';
+import { svixDigest, svixSecret } from '../../../adapters/paygentic/test-kit';
 import { zenskarDemoCustomerIds } from '../../../adapters/zenskar/fixtures';
+import { sharedSecretDigest } from '../../../adapters/zenskar/test-kit';
 import { ProblemSchema } from '../../../schemas/problem';
 import { WebhookReceiptSchema } from '../../../schemas/webhook';
 import { createTestClock } from '../../support/gateway';
 import { parseRawResponse } from '../../support/raw-http';
 import {
-  basicAuthorization,
   type JsonResult,
   type RobustGateway,
   requestJson,
-  sharedSecretDigest,
   startRobustGateway,
   startVendorAccount,
-  svixDigest,
-  svixSecret,
   type TestTenant,
   type VendorAccount,
 } from '../../support/robustness-support';

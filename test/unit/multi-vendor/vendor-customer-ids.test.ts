@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdapterFactory, UpstreamClient, VendorConnectionBase } from '../../../adapters/kit';
 import { vendorModule } from '../../../adapters/registry';
 import { type VendorId, vendorIds } from '../../../schemas/entitlement';
-import { validateVendorCustomerId } from '../../../src/services/vendor-customer-ids';
+import { parseMultiVendorSettings } from '../../../src/services/multi-vendor-config';
 
 /** The vendor's real adapter (pointed at its sandbox origin; this test makes no vendor call). */
 function adapterOf(vendor: VendorId) {
@@ -18,28 +18,36 @@ function adapterOf(vendor: VendorId) {
   });
 }
 
-const samples = [
-  'c1',
-  'cust_acme',
-  'cus_demoAcme',
-  'cus_',
-  'cus_a-b',
-  '3c90c3cc-0d44-4b50-8888-8dd25736052a',
-  '3C90C3CC-0D44-4B50-8888-8DD25736052A',
-  'not-a-uuid',
-  '',
-  '.',
-  '..',
-  'a'.repeat(51),
-  'tab\there',
-];
+/** Ids no vendor could have issued (a dot path segment, a control character). */
+const malformed = ['..', 'tab\there'];
 
-describe('vendor customer id checks used for static links', () => {
-  it.each(vendorIds)('%s: the same verdict and message as its adapter, for every sample id', (vendor) => {
-    const adapter = adapterOf(vendor);
-    for (const id of samples)
-      expect(validateVendorCustomerId(vendor, id), `${vendor} ${JSON.stringify(id)}`).toBe(
-        adapter.validateCustomerId(id),
-      );
+describe('vendor customer id checks (one source per vendor)', () => {
+  it.each(vendorIds)('%s: the module check is the adapter check, the same function', (vendor) => {
+    const module = vendorModule(vendor);
+    expect(adapterOf(vendor).validateCustomerId).toBe(module.validateCustomerId);
   });
+
+  it.each(vendorIds)('%s: the seeded sandbox customers pass, malformed ids do not', (vendor) => {
+    const module = vendorModule(vendor);
+    for (const id of module.sandbox.customerIds) expect(module.validateCustomerId(id), id).toBeNull();
+    for (const id of malformed) expect(module.validateCustomerId(id), id).toEqual(expect.any(String));
+  });
+
+  it.each(vendorIds)(
+    '%s: static links are checked with the module check while the config is parsed',
+    (vendor) => {
+      const { sandbox } = vendorModule(vendor);
+      const problems: string[] = [];
+      const settings = parseMultiVendorSettings(
+        { customers: { 'app-1': { [vendor]: sandbox.demo.customerId }, 'app-2': { [vendor]: '..' } } },
+        { features: 'FEATURE_CATALOG', customers: 'CUSTOMER_LINKS' },
+        'all',
+        problems,
+      );
+      expect(settings.customers).toBeUndefined();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('app-2');
+      expect(problems[0]).toContain(vendorModule(vendor).validateCustomerId('..') ?? 'unreachable');
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargebeeSandboxCredentials } from '../../../../adapters/chargebee/fixtures';
 import { paygenticSandboxCredentials } from '../../../../adapters/paygentic/fixtures';
+import { type PaygenticVendorRow, paygenticVendorRows } from '../../../../adapters/paygentic/test-kit';
 import { adapterFactories } from '../../../../adapters/registry';
 import type { RecordedRequest } from '../../../../adapters/simulator-kit';
 import {
@@ -10,14 +11,7 @@ import {
 } from '../../../../adapters/zenskar/fixtures';
 import { BatchCheckResponseSchema, type CheckResult, CheckResultSchema } from '../../../../schemas/check';
 import { createUndiciTransport } from '../../../../src/http/undici-transport';
-import {
-  type CallResult,
-  call,
-  expectProblem,
-  type PaygenticVendorRow,
-  paygenticVendorRows,
-  StatusLog,
-} from '../../../support/crawl-support';
+import { type CallResult, call, expectProblem, StatusLog } from '../../../support/crawl-support';
 import { createTestGateway, TEST_KEY } from '../../../support/gateway';
 import { startVendorStack } from '../../../support/vendor-stack';
 

@@ -5,21 +5,14 @@ import {
   chargebeeSandboxCredentials,
 } from '../../../../adapters/chargebee/fixtures';
 import { paygenticSandboxCredentials } from '../../../../adapters/paygentic/fixtures';
+import { paygenticVendorRows } from '../../../../adapters/paygentic/test-kit';
 import {
   zenskarDemoCustomerIds,
   zenskarDemoDefinitionIds,
   zenskarSandboxCredentials,
 } from '../../../../adapters/zenskar/fixtures';
 import { CheckResultSchema } from '../../../../schemas/check';
-import {
-  call,
-  crawl,
-  expectProblem,
-  listPath,
-  paygenticVendorRows,
-  StatusLog,
-  vendorJson,
-} from '../../../support/crawl-support';
+import { call, crawl, expectProblem, listPath, StatusLog, vendorJson } from '../../../support/crawl-support';
 import { startVendorStack } from '../../../support/vendor-stack';
 
 /**

@@ -27,7 +27,7 @@ beforeAll(async () => {
       {
         name: 'all',
         vendors: ['zenskar', 'paygentic', 'chargebee'],
-        chargebee: { entitlementSource: 'subscription_entitlements' },
+        connections: { chargebee: { entitlementSource: 'subscription_entitlements' } },
       },
     ],
   });

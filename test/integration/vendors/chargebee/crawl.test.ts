@@ -7,10 +7,10 @@ import {
   generateChargebeeCustomer,
   mergeChargebeeDatasets,
 } from '../../../../adapters/chargebee/fixtures';
+import { chargebeeExpected } from '../../../../adapters/chargebee/test-kit';
 import type { RecordedRequest } from '../../../../adapters/simulator-kit';
 import {
   call,
-  chargebeeExpected,
   compareCodeUnits,
   crawl,
   type ExpectedFeature,

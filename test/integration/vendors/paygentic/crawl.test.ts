@@ -3,6 +3,7 @@ import {
   type PaygenticStoredEntitlement,
   paygenticSandboxCredentials,
 } from '../../../../adapters/paygentic/fixtures';
+import { paygenticExpected, paygenticVendorRows } from '../../../../adapters/paygentic/test-kit';
 import type { RecordedRequest } from '../../../../adapters/simulator-kit';
 import {
   call,
@@ -12,8 +13,6 @@ import {
   expectCrawlMatches,
   expectedKeys,
   expectFilteredCrawls,
-  paygenticExpected,
-  paygenticVendorRows,
   StatusLog,
 } from '../../../support/crawl-support';
 import { startVendorStack } from '../../../support/vendor-stack';

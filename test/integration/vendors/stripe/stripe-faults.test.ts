@@ -1,23 +1,41 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault } from '../../../../adapters/simulator-kit';
 import { EntitlementListSchema } from '../../../../schemas/page';
-import { createTestClock } from '../../../support/gateway';
-import { expectDocumentedListRequest, expectProblem, startStripeStack } from './stripe-stack';
+import type { ErrorCode } from '../../../../src/errors/codes';
+import { expectProblem } from '../../../shared/route-suite-target';
+import { TEST_KEY } from '../../../support/gateway';
+import { startGatewayStack } from '../../../support/gateway-stack';
+import { silenceSimulatedFaults } from '../../../support/resilience-stack';
+import { expectDocumentedListRequest, listRequests, stripeSeed, stripeSuiteEnv } from './stripe-support';
 
 /**
  * Stripe misbehaving, through the gateway: every fault is answered with the gateway's problem for it,
- * never a 500, and a passing fault (one bad answer) is retried into a normal answer. Short upstream
- * deadlines keep the timeout cases quick.
+ * never a 500, and a passing fault (one bad answer) is retried into a normal answer. The stack runs on
+ * virtual time, so a timeout is a held request, never a slow machine.
  */
 
-const env = { UPSTREAM_ATTEMPT_TIMEOUT_MS: '150', UPSTREAM_DEADLINE_MS: '600', UPSTREAM_MAX_ATTEMPTS: '2' };
+const env = {
+  ...stripeSuiteEnv,
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: '1000',
+  UPSTREAM_DEADLINE_MS: '3000',
+  UPSTREAM_MAX_ATTEMPTS: '2',
+};
 const rowsPath = '/v1/entitlements/active_entitlements';
 const listPath = '/v1/customers/cus_demoAcme/entitlements?vendor=stripe';
+
+/** A Stripe gateway stack on virtual time with the suite's deadlines (and `extra` variables). */
+const startStack = (extra: Record<string, string> = {}) =>
+  startGatewayStack({
+    simulators: { stripe: stripeSeed },
+    apiKey: TEST_KEY,
+    env: { ...env, ...extra },
+    virtualTime: true,
+  });
 
 const stripeError = (type: string, code?: string) =>
   JSON.stringify({ error: { type, ...(code === undefined ? {} : { code }), message: 'simulated' } });
 
-const cases: ReadonlyArray<{ name: string; fault: Fault; status: number; code: string }> = [
+const cases: ReadonlyArray<{ name: string; fault: Fault; status: number; code: ErrorCode }> = [
   {
     name: '429 rate_limit',
     fault: { kind: 'status', status: 429, body: stripeError('invalid_request_error', 'rate_limit') },
@@ -49,7 +67,7 @@ const cases: ReadonlyArray<{ name: string; fault: Fault; status: number; code: s
     status: 502,
     code: 'vendor_bad_response',
   },
-  { name: 'a timeout', fault: { kind: 'delay', ms: 1_000 }, status: 504, code: 'vendor_timeout' },
+  { name: 'a timeout', fault: { kind: 'delay', ms: 5_000 }, status: 504, code: 'vendor_timeout' },
   {
     name: 'a dropped connection',
     fault: { kind: 'connection-reset' },
@@ -71,16 +89,22 @@ const cases: ReadonlyArray<{ name: string; fault: Fault; status: number; code: s
 ];
 
 describe('Stripe faults through the gateway', () => {
+  let restoreConsole: () => void = () => undefined;
+  beforeAll(() => {
+    restoreConsole = silenceSimulatedFaults();
+  });
+  afterAll(() => restoreConsole());
+
   it.each(cases)('persistent $name → $status $code, no 500', async ({ fault, status, code }) => {
-    const stack = await startStripeStack({ env });
+    const stack = await startStack();
     try {
-      stack.simulator.kit.inject({ fault, path: rowsPath, times: Number.POSITIVE_INFINITY });
+      stack.simulators.stripe.kit.inject({ fault, path: rowsPath, times: Number.POSITIVE_INFINITY });
       const problem = await expectProblem(await stack.call(listPath), status, code);
       expect(problem.detail).not.toContain('simulated');
       const check = await stack.call('/v1/customers/cus_demoAcme/entitlements/sso?vendor=stripe');
       expect(check.status).not.toBe(500);
-      expect(stack.listRequests().length).toBeGreaterThan(0);
-      expectDocumentedListRequest(stack.listRequests()[0], 'cus_demoAcme');
+      expect(listRequests(stack.simulators.stripe).length).toBeGreaterThan(0);
+      expectDocumentedListRequest(listRequests(stack.simulators.stripe)[0], 'cus_demoAcme');
     } finally {
       await stack.close();
     }
@@ -89,9 +113,9 @@ describe('Stripe faults through the gateway', () => {
   it.each(cases.filter((faultCase) => faultCase.status >= 503))(
     'one $name is retried into a normal answer',
     async ({ fault }) => {
-      const stack = await startStripeStack({ env: { ...env, UPSTREAM_DEADLINE_MS: '3000' } });
+      const stack = await startStack();
       try {
-        stack.simulator.kit.inject({ fault, path: rowsPath, times: 1 });
+        stack.simulators.stripe.kit.inject({ fault, path: rowsPath, times: 1 });
         const response = await stack.call(listPath);
         expect(response.status).toBe(200);
         const page = EntitlementListSchema.parse(await response.json());
@@ -101,7 +125,7 @@ describe('Stripe faults through the gateway', () => {
           'legacy_reports',
           'sso',
         ]);
-        expect(stack.listRequests()).toHaveLength(2);
+        expect(listRequests(stack.simulators.stripe)).toHaveLength(2);
       } finally {
         await stack.close();
       }
@@ -111,17 +135,17 @@ describe('Stripe faults through the gateway', () => {
   it.each(cases)(
     'persistent $name with a stale entry cached: 200 from the stale entry, flagged stale-if-error',
     async ({ fault }) => {
-      const clock = createTestClock(Date.parse('2026-06-01T12:00:00Z'));
-      const stack = await startStripeStack({
-        clock,
-        env: { ...env, CACHE_TTL_SECONDS: '60', STRIPE_CACHE_TTL_SECONDS: '60', CACHE_STALE_SECONDS: '600' },
+      const stack = await startStack({
+        CACHE_TTL_SECONDS: '60',
+        STRIPE_CACHE_TTL_SECONDS: '60',
+        CACHE_STALE_SECONDS: '600',
       });
       try {
         const first = await stack.call(listPath);
         expect(first.status).toBe(200);
         const fresh = EntitlementListSchema.parse(await first.json());
-        clock.advance(120_000);
-        stack.simulator.kit.inject({ fault, path: rowsPath, times: Number.POSITIVE_INFINITY });
+        stack.clock.advance(120_000);
+        stack.simulators.stripe.kit.inject({ fault, path: rowsPath, times: Number.POSITIVE_INFINITY });
         const forced = await stack.call(listPath, { headers: { 'cache-control': 'no-cache' } });
         expect(forced.status).toBe(200);
         expect(EntitlementListSchema.parse(await forced.json()).data).toEqual(fresh.data);
@@ -133,9 +157,9 @@ describe('Stripe faults through the gateway', () => {
   );
 
   it('a rate-limited Stripe asking to wait passes Retry-After on', async () => {
-    const stack = await startStripeStack({ env });
+    const stack = await startStack();
     try {
-      stack.simulator.kit.inject({
+      stack.simulators.stripe.kit.inject({
         fault: {
           kind: 'status',
           status: 429,

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../../../schemas/check';
 import { EntitlementListSchema } from '../../../../schemas/page';
+import { expectProblem } from '../../../shared/route-suite-target';
+import { TEST_KEY } from '../../../support/gateway';
+import { type GatewayStack, startGatewayStack } from '../../../support/gateway-stack';
 import {
   BIG_CUSTOMER,
   BIG_FEATURE_COUNT,
   expectDocumentedListRequest,
-  expectProblem,
-  type StripeStack,
-  startStripeStack,
-} from './stripe-stack';
+  listRequests,
+  stripeSeed,
+  stripeSuiteEnv,
+} from './stripe-support';
 
 /**
  * Stripe through the gateway: list crawls at limits 1, 7, 50 and 100 over a customer spanning three
@@ -18,15 +21,15 @@ import {
 
 const LIMITS = [1, 7, 50, 100] as const;
 
-function expectedKeys(stack: StripeStack, customerId: string): string[] {
-  const held = stack.simulator.store.customers.get(customerId) ?? [];
+function expectedKeys(stack: GatewayStack, customerId: string): string[] {
+  const held = stack.simulators.stripe.store.customers.get(customerId) ?? [];
   const keys = held.map(
-    (entitlement) => stack.simulator.store.features.get(entitlement.featureId)?.lookupKey ?? '',
+    (entitlement) => stack.simulators.stripe.store.features.get(entitlement.featureId)?.lookupKey ?? '',
   );
   return [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function crawl(stack: StripeStack, customerId: string, limit: number) {
+async function crawl(stack: GatewayStack, customerId: string, limit: number) {
   const keys: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -50,9 +53,13 @@ async function crawl(stack: StripeStack, customerId: string, limit: number) {
 }
 
 describe('Stripe through the gateway: reads', () => {
-  let stack: StripeStack;
+  let stack: GatewayStack;
   beforeAll(async () => {
-    stack = await startStripeStack();
+    stack = await startGatewayStack({
+      simulators: { stripe: stripeSeed },
+      apiKey: TEST_KEY,
+      env: stripeSuiteEnv,
+    });
   });
   afterAll(async () => {
     await stack.close();
@@ -61,7 +68,7 @@ describe('Stripe through the gateway: reads', () => {
   it('crawls at limits 1, 7, 50 and 100 return every feature exactly once, in order, from one keyset load of three Stripe pages', async () => {
     const expected = expectedKeys(stack, BIG_CUSTOMER);
     expect(expected).toHaveLength(BIG_FEATURE_COUNT);
-    stack.simulator.kit.reset();
+    stack.simulators.stripe.kit.reset();
     for (const limit of LIMITS) {
       const { keys, pages } = await crawl(stack, BIG_CUSTOMER, limit);
       expect(keys, `limit=${limit}`).toEqual(expected);
@@ -69,7 +76,7 @@ describe('Stripe through the gateway: reads', () => {
     }
     // Stripe was read once, page after page, each page the documented request; the crawls were
     // then served from the cached snapshot.
-    const requests = stack.listRequests(BIG_CUSTOMER);
+    const requests = listRequests(stack.simulators.stripe, BIG_CUSTOMER);
     expect(requests.map((request) => request.query['starting_after']?.[0] ?? null)).toEqual([
       null,
       'ent_integrationBigF0099',
@@ -94,7 +101,7 @@ describe('Stripe through the gateway: reads', () => {
       cursor = page.nextCursor;
     } while (cursor !== null);
     const expected =
-      stack.simulator.store.customers.get(BIG_CUSTOMER)?.map((entitlement) => entitlement.id) ?? [];
+      stack.simulators.stripe.store.customers.get(BIG_CUSTOMER)?.map((entitlement) => entitlement.id) ?? [];
     expect([...rawIds].sort()).toEqual([...expected].sort());
   });
 
@@ -167,7 +174,7 @@ describe('Stripe through the gateway: reads', () => {
   });
 
   it('an unknown customer is a 404 customer_not_found problem, remembered without asking Stripe again', async () => {
-    stack.simulator.kit.reset();
+    stack.simulators.stripe.kit.reset();
     await expectProblem(
       await stack.call('/v1/customers/cus_unknownOne/entitlements?vendor=stripe'),
       404,
@@ -178,7 +185,7 @@ describe('Stripe through the gateway: reads', () => {
       404,
       'customer_not_found',
     );
-    const requests = stack.listRequests('cus_unknownOne');
+    const requests = listRequests(stack.simulators.stripe, 'cus_unknownOne');
     expect(requests).toHaveLength(1);
     expectDocumentedListRequest(requests[0], 'cus_unknownOne');
   });
@@ -186,21 +193,25 @@ describe('Stripe through the gateway: reads', () => {
   it.each(['acme', 'cus_', 'cus_a-b', 'CUS_abc', 'sub_123'])(
     'an id that cannot be a Stripe customer (%s) is a 404 without a Stripe call',
     async (customerId) => {
-      stack.simulator.kit.reset();
+      stack.simulators.stripe.kit.reset();
       await expectProblem(
         await stack.call(`/v1/customers/${encodeURIComponent(customerId)}/entitlements?vendor=stripe`),
         404,
         'customer_not_found',
       );
-      expect(stack.simulator.kit.recorded).toHaveLength(0);
+      expect(stack.simulators.stripe.kit.recorded).toHaveLength(0);
     },
   );
 });
 
 describe('Stripe through the gateway: Stripe answers an unknown customer with 404', () => {
-  let stack: StripeStack;
+  let stack: GatewayStack;
   beforeAll(async () => {
-    stack = await startStripeStack({ simulator: { unknownCustomerStatus: 404 } });
+    stack = await startGatewayStack({
+      simulators: { stripe: { ...stripeSeed, unknownCustomerStatus: 404 } },
+      apiKey: TEST_KEY,
+      env: stripeSuiteEnv,
+    });
   });
   afterAll(async () => {
     await stack.close();

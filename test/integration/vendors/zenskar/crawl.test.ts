@@ -6,6 +6,7 @@ import {
   zenskarFixtureUuid,
   zenskarSandboxCredentials,
 } from '../../../../adapters/zenskar/fixtures';
+import { zenskarExpected } from '../../../../adapters/zenskar/test-kit';
 import {
   call,
   compareCodeUnits,
@@ -15,7 +16,6 @@ import {
   expectedKeys,
   expectFilteredCrawls,
   StatusLog,
-  zenskarExpected,
 } from '../../../support/crawl-support';
 import { startVendorStack } from '../../../support/vendor-stack';
 
