@@ -39,7 +39,7 @@ export const GrantSchema = z
     }),
     source: z.string().openapi({
       description:
-        'What kind of vendor record granted this: `subscription`, `customer`, `grant`, `billable`, `rollover`, `adjustment`, `product_entitlement`, …',
+        "What kind of vendor record granted this: `subscription`, `customer`, `grant`, `billable`, `rollover`, `adjustment`, `product_entitlement`, …; `fallback` on a merged check: no vendor record, the feature's fallback policy standing in for a vendor that is down (`vendor` names it).",
       example: 'subscription',
     }),
     sourceId: z

@@ -35,9 +35,10 @@ export type FallbackVendorStatus = z.infer<typeof FallbackVendorStatusSchema>;
 export const fallbackAnswerFields = {
   fallback: z.boolean().optional().openapi({
     description:
-      "Present (and true) only when the vendor failed, nothing was cached, and the answer is the tenant's declared fallback policy (`deny`, `allow` or a static value) instead of vendor data.",
+      "Present (and true) only when a vendor failed with nothing cached and the feature's declared fallback policy (`deny`, `allow` or a static value) answers for it instead of vendor data: the whole answer of a single-vendor check, or that vendor's part of a merged check (see `vendors[].fallback`).",
   }),
   vendorStatus: FallbackVendorStatusSchema.optional().openapi({
-    description: 'With `fallback`: the vendor that failed and the problem it would have answered.',
+    description:
+      'Single-vendor checks with `fallback`: the vendor that failed and the problem it would have answered. Merged checks report every vendor in `vendors` instead.',
   }),
 };

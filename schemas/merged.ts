@@ -8,7 +8,7 @@ export const VendorStatusSchema = z
     customerId: z.string().openapi({ description: "The customer's id at this vendor (from the link)." }),
     status: z.enum(['fresh', 'stale', 'unavailable']).openapi({
       description:
-        '`fresh`: data within its cache TTL (or just loaded). `stale`: cached data past its TTL (being refreshed; with `error` when the refresh failed). `unavailable`: the vendor failed and nothing was cached; its entitlements are missing from the answer.',
+        "`fresh`: data within its cache TTL (or just loaded). `stale`: cached data past its TTL (being refreshed; with `error` when the refresh failed). `unavailable`: the vendor failed and nothing was cached; its entitlements are missing from the answer (on a merged check with `fallback: true`, its part is the feature's fallback policy).",
     }),
     error: z
       .object({
@@ -21,6 +21,10 @@ export const VendorStatusSchema = z
       .openapi({
         description: 'Why the vendor could not be read now (the problem it would have answered alone).',
       }),
+    fallback: z.boolean().optional().openapi({
+      description:
+        "Merged checks only: present (true) when this vendor failed with nothing cached and its part of the answer is the feature's fallback policy (`deny`: nothing; `allow` or a static value: an entitlement with a grant whose `source` is `fallback`).",
+    }),
   })
   .openapi('VendorStatus', {
     example: {

@@ -6,8 +6,10 @@ import type { LogLevel } from './logger';
 import type { RateLimitSettings } from './rate-limit/caller-rate-limiter';
 import type { StaticLinks } from './services/customer-links';
 import {
+  catalogFallbackConflicts,
   DEFAULT_FALLBACK_POLICIES,
   type FallbackPolicy,
+  fallbackPolicySchema,
   type TenantFallbackPolicies,
 } from './services/fallback-policy';
 import type { FeatureCatalog } from './services/feature-catalog';
@@ -224,17 +226,6 @@ const rateLimitSettingsSchema = z
       burst: settings.burst ?? defaultBurst(settings.requestsPerSecond),
     }),
   );
-const fallbackPolicySchema: z.ZodType<FallbackPolicy> = z.union([
-  z.enum(['deny', 'allow', 'problem']),
-  z
-    .object({
-      hasAccess: z.boolean(),
-      limit: z.number().nonnegative().nullable().optional(),
-      unlimited: z.boolean().optional(),
-      value: z.union([z.string(), z.number(), z.boolean()]).nullable().optional(),
-    })
-    .strict(),
-]);
 const fallbackFeaturesSchema = z.record(z.string().min(1).max(255), fallbackPolicySchema);
 const hexSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
 
@@ -424,8 +415,24 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         fallback: tenant.fallback ?? DEFAULT_FALLBACK_POLICIES,
       });
     }
+    tenants.forEach((tenant, index) => {
+      problems.push(
+        ...catalogFallbackConflicts(tenant.fallback, tenant.features, {
+          features: `GATEWAY_CONFIG.tenants.${index}.fallback.features`,
+          catalog: `GATEWAY_CONFIG.tenants.${index}.features`,
+        }),
+      );
+    });
   }
 
+  /** The env tenant (single tenant or sandbox) declares each feature's fallback in one place. */
+  const checkEnvFallbacks = (tenant: TenantConfig | undefined) =>
+    problems.push(
+      ...catalogFallbackConflicts(tenant?.fallback, tenant?.features, {
+        features: 'FALLBACK_FEATURES',
+        catalog: 'FEATURE_CATALOG',
+      }),
+    );
   const envVendors = connectionsFromEnv(env, problems, warnings);
   const envWebhooks = webhooksFromEnv(env, problems);
   const envRateLimits = rateLimitsFromEnv(env, problems);
@@ -462,6 +469,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
       ),
       ...envTenantPolicies,
     });
+    checkEnvFallbacks(tenants.at(-1));
   } else if (!sandbox && (env.FEATURE_CATALOG !== undefined || env.CUSTOMER_LINKS !== undefined)) {
     problems.push(
       'FEATURE_CATALOG, CUSTOMER_LINKS: apply to the single tenant of the vendor variables; with GATEWAY_CONFIG use each tenant\'s "features" and "customers"',
@@ -488,6 +496,7 @@ export async function parseConfig(raw: Record<string, string | undefined>): Prom
         ...envTenantPolicies,
       },
     ];
+    checkEnvFallbacks(tenants[0]);
   }
   let cursorSecret = env.CURSOR_SECRET ?? SANDBOX_CURSOR_SECRET;
   if (!sandbox && env.CURSOR_SECRET === undefined) {

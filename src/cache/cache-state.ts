@@ -4,6 +4,7 @@ import type { CacheEntry } from './cache-entry';
 import { type CacheMetrics, createCacheMetrics } from './cache-metrics';
 import { MemoryLru, type MemoryLruOptions } from './memory-lru';
 import { RedisBreaker } from './redis-breaker';
+import { RedisEpoch } from './redis-epoch';
 
 /** What the in-process tier keeps per key. */
 export interface MemorySlot {
@@ -64,6 +65,8 @@ export interface CacheState {
    * namespace at most, so it needs no bound.
    */
   readonly scopeGenerations: Map<string, number>;
+  /** The Redis data-loss marker as this process last read it (see redis-epoch.ts). */
+  readonly redisEpoch: RedisEpoch;
 }
 
 /** Creates the long-lived state of the cache. */
@@ -97,5 +100,6 @@ export function createCacheState(options: CacheStateOptions): CacheState {
     // Each remembered id costs its key plus a number; the byte bound is only a safety net.
     rememberedEvents: new MemoryLru<number>({ maxEntries: eventLimit, maxBytes: eventLimit * 1024 }),
     scopeGenerations: new Map(),
+    redisEpoch: new RedisEpoch(),
   };
 }

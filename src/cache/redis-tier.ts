@@ -89,10 +89,12 @@ export class RedisTier {
     return outcome.ok ? { ok: true, value: undefined } : outcome;
   }
 
-  /** `SET key value NX PX ttlMs`: a lock or a first-time marker. */
-  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<SetIfAbsentResult> {
+  /** `SET key value NX PX ttlMs`: a lock or a first-time marker (`ttlMs` null: no expiry). */
+  async setIfAbsent(key: string, value: string, ttlMs: number | null): Promise<SetIfAbsentResult> {
     const outcome = await this.run('set_nx', () =>
-      this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
+      ttlMs === null
+        ? this.client.set(key, value, 'NX')
+        : this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
     );
     if (!outcome.ok) return 'unavailable';
     return outcome.value === 'OK' ? 'set' : 'exists';

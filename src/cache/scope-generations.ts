@@ -1,5 +1,6 @@
 import { type CacheEntry, isFresh } from './cache-entry';
 import { scopeKeyOf } from './cache-key';
+import type { RedisEpoch } from './redis-epoch';
 
 /**
  * Scope generations: a scope-wide invalidation ("every snapshot of this tenant at this vendor is
@@ -10,24 +11,40 @@ import { scopeKeyOf } from './cache-key';
 export class ScopeGenerations {
   /** Scope key → newest generation (epoch ms) seen; shared per process or isolate. */
   readonly #known: Map<string, number>;
+  /** The last Redis data loss this process found: every entry stored until then is outdated too. */
+  readonly #epoch: RedisEpoch | undefined;
 
-  constructor(known: Map<string, number>) {
+  constructor(known: Map<string, number>, epoch?: RedisEpoch) {
     this.#known = known;
+    this.#epoch = epoch;
   }
 
-  /** Fresh, and not stored at or before a scope-wide invalidation. */
+  /** The instant up to which entries of `key`'s scope are outdated (a scope change or a Redis data loss). */
+  #outdatedUntil(key: string): number | undefined {
+    const generation = this.#known.get(scopeKeyOf(key));
+    const lostAt = this.#epoch?.lostAt ?? Number.NEGATIVE_INFINITY;
+    if (generation === undefined) return Number.isFinite(lostAt) ? lostAt : undefined;
+    return Math.max(generation, lostAt);
+  }
+
+  /** Fresh, and not stored at or before a scope-wide invalidation or a Redis data loss. */
   isCurrent(key: string, entry: CacheEntry<unknown>, now: number): boolean {
     if (!isFresh(entry, now)) return false;
-    const generation = this.#known.get(scopeKeyOf(key));
-    return generation === undefined || entry.storedAt > generation;
+    const until = this.#outdatedUntil(key);
+    return until === undefined || entry.storedAt > until;
+  }
+
+  /** Stored at or before the last Redis data loss this process found (absent from Redis for that reason). */
+  predatesDataLoss(entry: CacheEntry<unknown>): boolean {
+    return entry.storedAt <= (this.#epoch?.lostAt ?? Number.NEGATIVE_INFINITY);
   }
 
   /** `freshUntil` as it stands after a scope-wide invalidation (for `ttl` and `freshUntil` in results). */
   effectiveFreshUntil(key: string, entry: CacheEntry<unknown>): number {
-    const generation = this.#known.get(scopeKeyOf(key));
-    if (generation === undefined || entry.storedAt > generation) return entry.freshUntil;
+    const until = this.#outdatedUntil(key);
+    if (until === undefined || entry.storedAt > until) return entry.freshUntil;
     // Stale since the invalidation: a millisecond before it, so `ttl` reads negative as for any stale entry.
-    return Math.min(entry.freshUntil, generation - 1);
+    return Math.min(entry.freshUntil, until - 1);
   }
 
   /** Keeps the newest generation seen for a scope (markers only move forward). */

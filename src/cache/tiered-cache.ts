@@ -21,6 +21,7 @@ import type { CacheState, MemorySlot } from './cache-state';
 import type { InvalidationMessage } from './invalidation-bus';
 import type { IsolateLoads } from './isolate-loads';
 import { lockToken, waitForPeer } from './load-lock';
+import { epochKeyOf, type RedisEpoch } from './redis-epoch';
 import { RedisTier } from './redis-tier';
 import { ScopeGenerations } from './scope-generations';
 import type {
@@ -129,6 +130,9 @@ class TieredCacheEngine {
   private readonly lockWaitMs: number;
   private readonly memoryTrustMs: number;
   private readonly generations: ScopeGenerations;
+  private readonly epoch: RedisEpoch;
+  /** The Redis data-loss marker of this key version, read with every entry (redis-epoch.ts). */
+  private readonly epochKey: string;
   /**
    * Loads running in this cache instance, by key. On Node the instance lives as long as the process,
    * so this is process-wide; on Workers it is per request, because a promise whose I/O belongs to
@@ -150,7 +154,9 @@ class TieredCacheEngine {
     this.lockTtlMs = options.lockTtlMs ?? 10_000;
     this.lockWaitMs = options.lockWaitMs ?? 3000;
     this.memoryTrustMs = options.memoryTrustMs ?? 2000;
-    this.generations = new ScopeGenerations(options.state.scopeGenerations);
+    this.epoch = options.state.redisEpoch;
+    this.epochKey = epochKeyOf(options.keyVersion ?? CACHE_KEY_VERSION);
+    this.generations = new ScopeGenerations(options.state.scopeGenerations, this.epoch);
     assertDuration('lockTtlMs', this.lockTtlMs);
     assertDuration('lockWaitMs', this.lockWaitMs);
     assertDuration('memoryTrustMs', this.memoryTrustMs);
@@ -308,9 +314,16 @@ class TieredCacheEngine {
     if (current !== undefined && current !== slot && isUsable(current.entry, now)) {
       return { entry: current.entry, tier: 'memory' };
     }
-    // Redis no longer has it: another instance invalidated it (or Redis lost it). Memory must not
-    // outlive an invalidation, so the memory copy goes too.
-    if (current !== undefined && current === slot) memory.delete(key);
+    if (current !== undefined && current === slot) {
+      // Redis lost its data since this copy was stored (its epoch marker changed): the absence is no
+      // invalidation. The copy is kept, outdated: served stale while it reloads, and stale-if-error
+      // if the vendor fails, instead of every instance's memory tier going cold at once.
+      if (this.generations.predatesDataLoss(current.entry) && isUsable(current.entry, now))
+        return { entry: current.entry, tier: 'memory' };
+      // Redis no longer has it: another instance invalidated it. Memory must not outlive an
+      // invalidation, so the memory copy goes too.
+      memory.delete(key);
+    }
     return undefined;
   }
 
@@ -495,14 +508,15 @@ class TieredCacheEngine {
     }
   }
 
-  /** Reads an entry and, in the same round trip, its scope's generation marker. */
+  /** Reads an entry and, in the same round trip, its scope's generation marker and the data-loss marker. */
   private async readRemote(key: string): Promise<RemoteRead> {
     if (this.redis === null) return { kind: 'unavailable' };
     const scopeKey = scopeKeyOf(key);
-    const outcome = await this.redis.mget([key, scopeKey]);
+    const outcome = await this.redis.mget([key, scopeKey, this.epochKey]);
     if (!outcome.ok) return { kind: 'unavailable' };
-    const [json = null, generation = null] = outcome.value;
+    const [json = null, generation = null, epoch = null] = outcome.value;
     this.generations.learn(scopeKey, generation);
+    await this.learnEpoch(epoch);
     if (json === null) return { kind: 'absent' };
     const entry = parseStoredEntry(json);
     if (entry === undefined) {
@@ -510,6 +524,27 @@ class TieredCacheEngine {
       return { kind: 'absent' };
     }
     return { kind: 'found', entry, bytes: json.length };
+  }
+
+  /**
+   * Learns the data-loss marker: a changed or vanished marker means Redis lost its data, which
+   * outdates every copy this instance stored until now (logged); a missing one is written, by one
+   * read of this instance at a time (awaited: once per instance after a start or a loss, and a
+   * Worker's request must not leave I/O behind).
+   */
+  private async learnEpoch(marker: string | null): Promise<void> {
+    if (this.epoch.observe(marker, this.now))
+      this.logger.warn('cache_redis_data_lost', {
+        detail:
+          'the Redis epoch marker changed or vanished (a restart without persistence, a failover, a flush): memory copies are served stale while they reload',
+        memoryEntries: this.state.memory.size,
+      });
+    if (marker !== null || this.redis === null || !this.epoch.claimCreation()) return;
+    try {
+      await this.redis.setIfAbsent(this.epochKey, lockToken(), null);
+    } finally {
+      this.epoch.creationDone();
+    }
   }
 
   /** Marks every entry of a scope outdated, here at once and, through Redis, on every instance. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LogThrottle } from '../cache/log-throttle';
+import { createRedisScript, type RedisScriptTiming, type ScriptCache } from '../cache/redis-script';
 import type { Logger } from '../logger';
 import {
   type RateBudgetSettings,
@@ -81,8 +81,11 @@ export type BudgetScope =
   /** Redis is configured but failing: each instance uses its conservative fallback share. */
   | 'degraded';
 
-/** Options of {@link createSharedBudgets}. */
-export interface SharedBudgetsOptions {
+/**
+ * Options of {@link createSharedBudgets}. The script timing: 500 ms per call (1 s while connecting);
+ * after a Redis failure the fallback share holds for 5 s.
+ */
+export interface SharedBudgetsOptions extends RedisScriptTiming {
   /**
    * The Redis client to use for the current call: the process's shared client on Node; on Workers
    * the current request's client (an I/O object must not cross requests). Null when there is none
@@ -101,12 +104,6 @@ export interface SharedBudgetsOptions {
    * Default 0.25: safe for up to four instances. Set it to 1 / the number of instances.
    */
   fallbackShare?: number;
-  /** Budget of one script call on a ready connection. Default 500 ms. */
-  commandTimeoutMs?: number;
-  /** Budget of a call sent while the client is still connecting (a Worker's first command). Default 1000 ms. */
-  connectTimeoutMs?: number;
-  /** How long the fallback stays in force after a Redis failure before Redis is tried again. Default 5000 ms. */
-  retryRedisAfterMs?: number;
 }
 
 /** The shared budgets of one process or isolate. */
@@ -117,32 +114,12 @@ export interface SharedBudgets {
   scope(): BudgetScope;
 }
 
-class BudgetTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`the shared budget script did not answer within ${timeoutMs} ms`);
-    this.name = 'BudgetTimeoutError';
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
 /** The settings of the in-process fallback: a share of the shared limit, never less than one request. */
 export function fallbackSettings(settings: RateBudgetSettings, share: number): RateBudgetSettings {
   return {
     requestsPerMinute: settings.requestsPerMinute * share,
     burst: Math.max(1, Math.floor(settings.burst * share)),
   };
-}
-
-/** The SHA of the loaded script; plain data, so it may be shared by every request of an isolate. */
-interface ScriptCache {
-  sha: string | null;
 }
 
 /**
@@ -155,70 +132,18 @@ export function createSharedBudgets(
 ): SharedBudgets {
   const share = options.fallbackShare ?? 0.25;
   if (!(share > 0 && share <= 1)) throw new RangeError(`fallbackShare must be in (0, 1], got ${share}`);
-  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-  const retryRedisAfterMs = options.retryRedisAfterMs ?? 5000;
-  const { clock, logger } = options;
-  const throttle = new LogThrottle(30_000);
-  let redisSkippedUntil = 0;
-  let degraded = false;
+  const { clock } = options;
   const budgets = new Map<string, RequestBudget>();
-
-  async function withTimeout<T>(client: Redis, command: () => Promise<T>): Promise<T> {
-    const timeoutMs = client.status === 'ready' ? commandTimeoutMs : connectTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const pending = command();
-    try {
-      return await Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new BudgetTimeoutError(timeoutMs)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      // The abandoned command may still settle later: not an unhandled rejection.
-      pending.catch(() => undefined);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Runs the script: EVALSHA, loading the script first when this process has no SHA or Redis lost it. */
-  async function runScript(client: Redis, key: string, args: Array<string | number>): Promise<unknown> {
-    const evalsha = (sha: string) => client.evalsha(sha, 1, key, ...args);
-    const load = async () => {
-      const sha = String(await client.script('LOAD', SHARED_BUDGET_SCRIPT));
-      script.sha = sha;
-      return sha;
-    };
-    const sha = script.sha ?? (await load());
-    try {
-      return await evalsha(sha);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return evalsha(await load());
-    }
-  }
-
-  function redisFailed(error: unknown): void {
-    redisSkippedUntil = clock.now() + retryRedisAfterMs;
-    degraded = true;
-    const heldBack = throttle.admit('rate_budget_redis_unavailable', Date.now());
-    if (heldBack !== null) {
-      logger.warn('rate_budget_redis_unavailable', {
-        error: describe(error),
-        fallbackShare: share,
-        retryInMs: retryRedisAfterMs,
-        suppressedSinceLast: heldBack,
-      });
-    }
-  }
-
-  function redisAnswered(): void {
-    if (degraded) logger.info('rate_budget_redis_restored', { scope: 'shared' });
-    degraded = false;
-  }
+  const shared = createRedisScript({
+    source: SHARED_BUDGET_SCRIPT,
+    name: 'the shared budget script',
+    clock,
+    logger: options.logger,
+    events: { unavailable: 'rate_budget_redis_unavailable', restored: 'rate_budget_redis_restored' },
+    fallbackFields: { fallbackShare: share },
+    timing: options,
+    cache: script,
+  });
 
   function createBudget(connectionKey: string, settings: RateBudgetSettings): RequestBudget {
     const key = options.keyFor(connectionKey);
@@ -237,21 +162,6 @@ export function createSharedBudgets(
       return fallback;
     }
 
-    async function reserveShared(client: Redis, maxWaitMs: number): Promise<TokenReservation> {
-      try {
-        const reply = await withTimeout(client, () =>
-          runScript(client, key, [ratePerMs, settings.burst, Math.max(0, Math.floor(maxWaitMs)), 'take']),
-        );
-        const [granted, waitMs] = reply as [number, number];
-        redisAnswered();
-        lastFrom = 'redis';
-        return granted === 1 ? { granted: true, waitMs } : { granted: false, retryAfterMs: waitMs };
-      } catch (error) {
-        redisFailed(error);
-        return fallbackBucket().reserve(clock.now(), maxWaitMs);
-      }
-    }
-
     return {
       reserve(maxWaitMs) {
         if (!options.redisConfigured) {
@@ -261,10 +171,20 @@ export function createSharedBudgets(
         const client = options.redisFor();
         // No client for this call (a Worker call outside a request's load), or Redis resting after
         // a failure: the conservative share, never the full limit other instances also use.
-        if (client === null || clock.now() < redisSkippedUntil) {
+        if (client === null || !shared.available()) {
           return fallbackBucket().reserve(clock.now(), maxWaitMs);
         }
-        return reserveShared(client, maxWaitMs);
+        return shared.run(
+          client,
+          [key],
+          [ratePerMs, settings.burst, Math.max(0, Math.floor(maxWaitMs)), 'take'],
+          (reply): TokenReservation => {
+            const [granted, waitMs] = reply as [number, number];
+            lastFrom = 'redis';
+            return granted === 1 ? { granted: true, waitMs } : { granted: false, retryAfterMs: waitMs };
+          },
+          () => fallbackBucket().reserve(clock.now(), maxWaitMs),
+        );
       },
       refund() {
         if (lastFrom === 'local') return local.refund(clock.now());
@@ -272,9 +192,7 @@ export function createSharedBudgets(
         const client = options.redisFor();
         if (client === null) return;
         // Best effort: a refund lost to a Redis hiccup only makes the budget a little stricter.
-        void withTimeout(client, () =>
-          runScript(client, key, [ratePerMs, settings.burst, 0, 'refund']),
-        ).catch(() => undefined);
+        shared.runQuietly(client, [key], [ratePerMs, settings.burst, 0, 'refund']);
       },
     };
   }
@@ -290,7 +208,7 @@ export function createSharedBudgets(
     },
     scope() {
       if (!options.redisConfigured) return 'local';
-      return degraded ? 'degraded' : 'shared';
+      return shared.degraded() ? 'degraded' : 'shared';
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LogThrottle } from '../cache/log-throttle';
+import { createRedisScript, type RedisScriptTiming, type ScriptCache } from '../cache/redis-script';
 import type { Logger } from '../logger';
 
 /**
@@ -17,9 +17,11 @@ import type { Logger } from '../logger';
  *   process: the limit then holds per process or isolate. A Redis failure is logged (throttled) and
  *   Redis is tried again after a pause; callers are never failed because Redis is.
  *
- * Why not the vendor budget's script (`shared-rate-budget.ts` on the scale-out work)? It takes one
- * token per call and answers only "granted / wait": a caller limit needs a cost (a batch check
- * costs per item), the remaining tokens (the `RateLimit` header) and two buckets debited together.
+ * Why not the vendor budget's script (`src/http/shared-rate-budget.ts`)? It takes one token per call
+ * and answers only "granted / wait": a caller limit needs a cost (a batch check costs per item), the
+ * remaining tokens (the `RateLimit` header) and two buckets debited together. The plumbing around
+ * the two scripts (EVALSHA, NOSCRIPT reload, timeout, fallback, logs) is one helper,
+ * `src/cache/redis-script.ts`.
  */
 
 /** One bucket's settings: it refills at `requestsPerSecond` and holds at most `burst` tokens. */
@@ -103,8 +105,11 @@ end
 return reply
 `;
 
-/** Options of {@link createCallerRateLimiter}. */
-export interface CallerRateLimiterOptions {
+/**
+ * Options of {@link createCallerRateLimiter}. The script timing: 500 ms per call (1 s while connecting);
+ * after a Redis failure the local buckets decide for 5 s.
+ */
+export interface CallerRateLimiterOptions extends RedisScriptTiming {
   /** Whether Redis is configured: without it every decision is local, with no warning. */
   redisConfigured: boolean;
   /** Local time, for the in-process buckets and the Redis retry pause (never for the shared buckets). */
@@ -112,12 +117,6 @@ export interface CallerRateLimiterOptions {
   logger: Logger;
   /** Prefix of the Redis keys. Default `eg:ratelimit:v1`. */
   keyPrefix?: string;
-  /** Budget of one script call. Default 500 ms. */
-  commandTimeoutMs?: number;
-  /** Budget of a call sent while the client is still connecting (a Worker's first command). Default 1000 ms. */
-  connectTimeoutMs?: number;
-  /** How long the local buckets stay in force after a Redis failure. Default 5000 ms. */
-  retryRedisAfterMs?: number;
 }
 
 /** The caller rate limiter of one process (Node) or isolate (Workers). */
@@ -132,13 +131,6 @@ export interface CallerRateLimiter {
 interface LocalBucket {
   tokens: number;
   at: number;
-}
-
-class RateLimitTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`the rate limit script did not answer within ${timeoutMs} ms`);
-    this.name = 'RateLimitTimeoutError';
-  }
 }
 
 function validate(settings: RateLimitSettings): void {
@@ -185,15 +177,8 @@ export function takeLocal(
   return { allowed, buckets: outcomes, scope: 'local' };
 }
 
-/** The SHA of the loaded script: plain data, shared by every request of a process or isolate. */
-export interface ScriptCache {
-  sha: string | null;
-}
+/** The SHA of the loaded script: shared by every request of a process or isolate. */
 const processScript: ScriptCache = { sha: null };
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
 
 /**
  * Creates the caller rate limiter of one process or isolate. `script` holds the loaded script's SHA
@@ -204,96 +189,52 @@ export function createCallerRateLimiter(
   script: ScriptCache = processScript,
 ): CallerRateLimiter {
   const prefix = options.keyPrefix ?? 'eg:ratelimit:v1';
-  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-  const retryRedisAfterMs = options.retryRedisAfterMs ?? 5000;
-  const { clock, logger } = options;
+  const { clock } = options;
   const local = new Map<string, LocalBucket>();
-  const throttle = new LogThrottle(30_000);
-  let redisSkippedUntil = 0;
-  let degraded = false;
+  const shared = createRedisScript({
+    source: CALLER_RATE_LIMIT_SCRIPT,
+    name: 'the rate limit script',
+    clock,
+    logger: options.logger,
+    events: { unavailable: 'rate_limit_redis_unavailable', restored: 'rate_limit_redis_restored' },
+    fallbackFields: { scope: 'local' },
+    timing: options,
+    cache: script,
+  });
 
-  async function withTimeout<T>(client: Redis, command: () => Promise<T>): Promise<T> {
-    const timeoutMs = client.status === 'ready' ? commandTimeoutMs : connectTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const pending = command();
-    try {
-      return await Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RateLimitTimeoutError(timeoutMs)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      // The abandoned command may still settle later: not an unhandled rejection.
-      pending.catch(() => undefined);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function runScript(client: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
-    const load = async () => {
-      script.sha = String(await client.script('LOAD', CALLER_RATE_LIMIT_SCRIPT));
-      return script.sha;
-    };
-    const sha = script.sha ?? (await load());
-    try {
-      return await client.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return client.evalsha(await load(), keys.length, ...keys, ...args);
-    }
-  }
-
-  async function takeShared(
-    client: Redis,
-    buckets: BucketRequest[],
-    cost: number,
-  ): Promise<RateLimitDecision> {
-    const keys = buckets.map((bucket) => `${prefix}:${bucket.id}`);
-    const args: Array<string | number> = [cost];
-    for (const bucket of buckets) args.push(bucket.settings.requestsPerSecond / 1000, bucket.settings.burst);
-    const reply = (await withTimeout(client, () => runScript(client, keys, args))) as number[];
+  /** The script's reply: `{allowed, then per bucket: remaining, waitMs, fullInMs}`. */
+  const decisionOf = (buckets: BucketRequest[], reply: unknown): RateLimitDecision => {
+    const values = reply as number[];
     return {
-      allowed: reply[0] === 1,
+      allowed: values[0] === 1,
       buckets: buckets.map((bucket, index) => ({
         policy: bucket.policy,
         settings: bucket.settings,
-        remaining: Number(reply[1 + index * 3]),
-        waitMs: Number(reply[2 + index * 3]),
-        fullInMs: Number(reply[3 + index * 3]),
+        remaining: Number(values[1 + index * 3]),
+        waitMs: Number(values[2 + index * 3]),
+        fullInMs: Number(values[3 + index * 3]),
       })),
       scope: 'shared',
     };
-  }
+  };
 
   return {
     async take({ buckets, cost, redis }) {
       for (const bucket of buckets) validate(bucket.settings);
       if (!(cost >= 1) || !Number.isInteger(cost))
         throw new RangeError(`cost must be a whole number ≥ 1, got ${cost}`);
-      if (options.redisConfigured && redis !== null && clock.now() >= redisSkippedUntil) {
-        try {
-          const decision = await takeShared(redis, buckets, cost);
-          if (degraded) logger.info('rate_limit_redis_restored', { scope: 'shared' });
-          degraded = false;
-          return decision;
-        } catch (error) {
-          redisSkippedUntil = clock.now() + retryRedisAfterMs;
-          degraded = true;
-          const heldBack = throttle.admit('rate_limit_redis_unavailable', Date.now());
-          if (heldBack !== null)
-            logger.warn('rate_limit_redis_unavailable', {
-              error: error instanceof Error ? error.message : String(error),
-              scope: 'local',
-              retryInMs: retryRedisAfterMs,
-              suppressedSinceLast: heldBack,
-            });
-        }
-      }
-      return takeLocal(local, buckets, cost, clock.now());
+      const inProcess = () => takeLocal(local, buckets, cost, clock.now());
+      if (!options.redisConfigured) return inProcess();
+      const args: Array<string | number> = [cost];
+      for (const bucket of buckets)
+        args.push(bucket.settings.requestsPerSecond / 1000, bucket.settings.burst);
+      return shared.run(
+        redis,
+        buckets.map((bucket) => `${prefix}:${bucket.id}`),
+        args,
+        (reply) => decisionOf(buckets, reply),
+        inProcess,
+      );
     },
   };
 }

@@ -32,6 +32,7 @@ export const sandboxFeatureCatalog = createFeatureCatalog([
     type: null,
     levels: null,
     name: 'Seats',
+    fallback: null,
   },
 ]);
 

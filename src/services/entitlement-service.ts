@@ -24,7 +24,13 @@ import { mergeEntitlements, sourceEntitlementsOf } from './entitlement-merge';
 import { fallbackCheckResult, fallbackPolicyFor, vendorOutageOf } from './fallback-policy';
 import { emptyFeatureCatalog, type FeatureCatalog } from './feature-catalog';
 import { cursorPosition, keysetPage, type ListFilters, listBinding, MERGED_LISTING } from './keyset-page';
-import { checkMerged, loadMergedView, type MergedView, type VendorFreshness } from './merged-entitlements';
+import {
+  checkMerged,
+  type LinkedLoads,
+  loadLinkedVendors,
+  mergeLinkedLoads,
+  type VendorFreshness,
+} from './merged-entitlements';
 
 /** How a snapshot was obtained, for `Cache-Status` and `Age`. */
 export interface CacheReport {
@@ -99,14 +105,17 @@ export interface ServiceDependencies {
   onFallback?(event: FallbackEvent): void;
 }
 
-/** A check answered by a fallback policy instead of vendor data. */
+/** A check answered by a fallback policy instead of vendor data (wholly, or for some vendors of a merged check). */
 export interface FallbackEvent {
+  /** The vendor that failed (on a merged check, the first of `vendors`). */
   vendor: VendorId;
   featureKey: string;
   /** `deny`, `allow` or `static`. */
   policy: 'deny' | 'allow' | 'static';
-  /** The vendor failure the policy stood in for. */
+  /** The vendor failure the policy stood in for (on a merged check, `vendor`'s). */
   code: string;
+  /** Merged checks only: every linked vendor whose part of the answer is the policy, in vendor order. */
+  vendors?: VendorId[];
 }
 
 /** Whom a request is about: one vendor account, or every account linked to an app customer. */
@@ -450,13 +459,12 @@ export class EntitlementService {
     return relabelled;
   }
 
-  /** Every linked vendor, loaded concurrently through its own cached snapshot, merged. */
-  private merged(customerId: string, links: VendorLinks, at: string | undefined): Promise<MergedView> {
+  /** Every linked vendor, loaded concurrently through its own cached snapshot (merged by the caller). */
+  private linked(customerId: string, links: VendorLinks, at: string | undefined): Promise<LinkedLoads> {
     const configured = tenantVendors(this.deps.tenant);
-    return loadMergedView({
+    return loadLinkedVendors({
       customerId,
       links,
-      catalog: this.catalog,
       load: async (vendor, vendorCustomerId) => {
         if (!configured.includes(vendor))
           throw new GatewayError('vendor_not_configured', `This tenant has no ${vendor} connection.`, {
@@ -495,7 +503,7 @@ export class EntitlementService {
     const after = await cursorPosition(this.deps.cursors, binding, query.cursor);
     const pageOptions = { filters, after, limit: query.limit, binding, cursors: this.deps.cursors };
     if (target.kind === 'merged') {
-      const view = await this.merged(customerId, target.links, query.at);
+      const view = mergeLinkedLoads(await this.linked(customerId, target.links, query.at), this.catalog);
       const page = await keysetPage(view.entitlements, pageOptions);
       return {
         object: 'list',
@@ -517,9 +525,26 @@ export class EntitlementService {
       const adapter = this.deps.adapterFor(vendor);
       return adapter.isSoftLimit ? adapter.isSoftLimit(entitlement, this.deps.loadContext(vendor)) : false;
     };
+    const policyOf = () =>
+      fallbackPolicyFor(this.deps.tenant.fallback, featureKey, this.deps.tenant.features);
     if (target.kind === 'merged') {
-      const view = await this.merged(customerId, target.links, query.at);
-      return checkMerged(view, featureKey, requestedUsage, softLimit);
+      const { result, fallback } = await checkMerged({
+        loads: await this.linked(customerId, target.links, query.at),
+        catalog: this.catalog,
+        featureKey,
+        requestedUsage,
+        policy: policyOf(),
+        isSoftLimit: softLimit,
+      });
+      if (fallback !== null)
+        this.deps.onFallback?.({
+          vendor: fallback.vendors[0] as VendorId,
+          featureKey,
+          policy: fallback.policy,
+          code: fallback.codes[0] as string,
+          vendors: fallback.vendors,
+        });
+      return result;
     }
     const vendor = target.vendor;
     let entitlements: readonly Entitlement[];
@@ -530,7 +555,7 @@ export class EntitlementService {
       // before a vendor failure gets here.
       const error = vendorOutageOf(caught);
       if (error === undefined) throw caught;
-      const policy = fallbackPolicyFor(this.deps.tenant.fallback, featureKey);
+      const policy = policyOf();
       const result = fallbackCheckResult({
         policy,
         vendor,

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { CheckResult } from '../../schemas/check';
 import type { EntitlementType, VendorId } from '../../schemas/entitlement';
 import { errorCatalog } from '../errors/codes';
 import { asGatewayError, type GatewayError } from '../errors/gateway-error';
+import type { FeatureCatalog } from './feature-catalog';
 
 /**
  * What a check answers when the vendor fails and the gateway holds no cached or stale snapshot of
@@ -39,15 +41,54 @@ export interface TenantFallbackPolicies {
 /** The policy when nothing is configured. */
 export const DEFAULT_FALLBACK_POLICIES: TenantFallbackPolicies = { default: 'deny', features: {} };
 
-/** The policy that applies to one feature of a tenant. */
+/**
+ * The JSON shape of one policy: `FALLBACK_POLICY`'s names, a static value, in `FALLBACK_FEATURES`,
+ * a tenant's `fallback` and a catalogue entry's `fallback`.
+ */
+export const fallbackPolicySchema: z.ZodType<FallbackPolicy> = z.union([
+  z.enum(['deny', 'allow', 'problem']),
+  z
+    .object({
+      hasAccess: z.boolean(),
+      limit: z.number().nonnegative().nullable().optional(),
+      unlimited: z.boolean().optional(),
+      value: z.union([z.string(), z.number(), z.boolean()]).nullable().optional(),
+    })
+    .strict(),
+]);
+
+/**
+ * The policy that applies to one feature of a tenant: the feature's own (`FALLBACK_FEATURES`, a
+ * tenant's `fallback.features`, or the `fallback` of the catalogue entry of that app key), else the
+ * tenant default. A feature declared in both places is refused at start-up
+ * ({@link catalogFallbackConflicts}); were both present, the configuration's map would win.
+ */
 export function fallbackPolicyFor(
   policies: TenantFallbackPolicies | undefined,
   featureKey: string,
+  catalog?: FeatureCatalog,
 ): FallbackPolicy {
   const chosen = policies ?? DEFAULT_FALLBACK_POLICIES;
-  return Object.hasOwn(chosen.features, featureKey)
-    ? (chosen.features[featureKey] as FallbackPolicy)
-    : chosen.default;
+  if (Object.hasOwn(chosen.features, featureKey)) return chosen.features[featureKey] as FallbackPolicy;
+  return catalog?.entries.get(featureKey)?.fallback ?? chosen.default;
+}
+
+/**
+ * Features whose policy is declared twice, in the tenant's per-feature map and in its catalogue: one
+ * problem each, naming both places (`features`: the map's variable, `catalog`: the catalogue's).
+ */
+export function catalogFallbackConflicts(
+  policies: TenantFallbackPolicies | undefined,
+  catalog: FeatureCatalog | undefined,
+  names: { features: string; catalog: string },
+): string[] {
+  if (policies === undefined || catalog === undefined) return [];
+  return Object.keys(policies.features)
+    .filter((key) => catalog.entries.get(key)?.fallback != null)
+    .map(
+      (key) =>
+        `${names.features}.${key}: the catalogue entry ${names.catalog}.${key} declares a fallback too; declare it in one place`,
+    );
 }
 
 /**
@@ -63,7 +104,8 @@ export function vendorOutageOf(error: unknown): GatewayError | undefined {
   return typed !== undefined && outageCodes.has(typed.code) ? typed : undefined;
 }
 
-function typeOf(policy: StaticFallback): EntitlementType {
+/** The type a static value answers as: `numeric` with a limit (or unlimited), `config` with a string or number value, else `boolean`. */
+export function staticFallbackType(policy: StaticFallback): EntitlementType {
   if (policy.unlimited === true || (policy.limit !== undefined && policy.limit !== null)) return 'numeric';
   if (policy.value === undefined || policy.value === null || typeof policy.value === 'boolean')
     return 'boolean';
@@ -127,7 +169,7 @@ export function fallbackCheckResult(input: {
     ...base,
     hasAccess,
     reason: hasAccess ? null : overLimit && policy.hasAccess ? 'limit_exceeded' : null,
-    type: typeOf(policy),
+    type: staticFallbackType(policy),
     unlimited,
     limit,
     usage: null,

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { lazy } from '../../adapters/kit/lazy';
 import { type EntitlementType, entitlementTypes, type VendorId, vendorIds } from '../../schemas/entitlement';
+import { type FallbackPolicy, fallbackPolicySchema } from './fallback-policy';
 
 /**
  * The feature catalogue: the app's own feature names, each mapped onto one feature key per vendor
  * (`FEATURE_CATALOG` for the single env tenant, `features` in a `GATEWAY_CONFIG` tenant):
  *
  * ```json
- * {"seats": {"sources": {"chargebee": "user-licenses", "paygentic": "max_users"}, "merge": "sum"}}
+ * {"seats": {"sources": {"chargebee": "user-licenses", "paygentic": "max_users"}, "merge": "sum",
+ *            "fallback": {"hasAccess": true, "limit": 5}}}
  * ```
  *
  * Rules checked here, at start-up (a problem names the entry, never a secret):
@@ -48,6 +50,11 @@ export interface CatalogEntry {
   levels: string[] | null;
   /** Display name of the merged feature; null = the first vendor name in precedence order. */
   name: string | null;
+  /**
+   * What a check of this feature answers for a vendor that fails with nothing cached (deny, allow,
+   * a static value, or problem); null = the tenant's default (`FALLBACK_POLICY`, `fallback.default`).
+   */
+  fallback: FallbackPolicy | null;
 }
 
 /** A validated catalogue, with the lookups the merge engine needs. */
@@ -95,6 +102,22 @@ export function featureKeyFor(catalog: FeatureCatalog, vendor: VendorId, vendorF
   return catalog.entries.has(vendorFeatureKey) ? `${vendor}:${vendorFeatureKey}` : vendorFeatureKey;
 }
 
+/**
+ * The inverse of {@link featureKeyFor}: the feature key of `vendor` that is answered under `appKey`,
+ * or undefined when none can be. A catalogue entry is closed (only the vendors it lists); a key
+ * outside the catalogue is the vendor's own key, unless the catalogue maps that vendor key to another
+ * app key, or it is the `<vendor>:<key>` spelling of a vendor feature colliding with an app key.
+ */
+export function vendorKeyFor(catalog: FeatureCatalog, vendor: VendorId, appKey: string): string | undefined {
+  if (catalog.entries.has(appKey)) return catalog.vendorKeyOf(appKey, vendor);
+  const prefix = `${vendor}:`;
+  if (appKey.startsWith(prefix)) {
+    const own = appKey.slice(prefix.length);
+    if (catalog.entries.has(own) && catalog.appKeyOf(vendor, own) === undefined) return own;
+  }
+  return catalog.appKeyOf(vendor, appKey) === undefined ? appKey : undefined;
+}
+
 /** The JSON shape of a catalogue (also the `features` object of a `GATEWAY_CONFIG` tenant); built on first use. */
 export const featureCatalogSchema = lazy(() => {
   const featureKeyText = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
@@ -107,6 +130,7 @@ export const featureCatalogSchema = lazy(() => {
       type: z.enum(entitlementTypes).optional(),
       levels: z.array(z.string().min(1)).min(1).optional(),
       name: z.string().min(1).max(255).optional(),
+      fallback: fallbackPolicySchema.optional(),
     })
     .strict();
   // Schema construction counts against a Worker's start-up: only tenants with a catalogue pay it.
@@ -182,6 +206,7 @@ export function parseFeatureCatalog(
       type: entry.type ?? null,
       levels: entry.levels ?? null,
       name: entry.name ?? null,
+      fallback: entry.fallback ?? null,
     });
   }
   if (problems.length > 0) return { catalog: null, problems };

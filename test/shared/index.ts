@@ -9,8 +9,10 @@ import type { SharedSuiteTarget } from './route-suite-target';
 export {
   type GatewayCall,
   type SharedGateway,
+  type SharedGatewayOptions,
   type SharedSuiteTarget,
   sharedRouteEnv,
+  withUnreachableVendors,
 } from './route-suite-target';
 
 /**

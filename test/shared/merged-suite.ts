@@ -42,6 +42,13 @@ async function crawl(gateway: SharedGateway, query: Record<string, string | unde
   throw new Error('the crawl did not end');
 }
 
+/** A batch of the demo customer's checks, parsed. */
+async function batchOf(gateway: SharedGateway, checks: Array<Record<string, string>>) {
+  return BatchCheckResponseSchema.parse(
+    await expectJson(await gateway.call('/v1/check', postJson({ checks }))),
+  );
+}
+
 /**
  * One customer across vendors, on the sandbox's demo: the app customer linked to three vendors and the
  * demo catalogue. Merged crawls, single-vendor answers through the link, checks and batches.
@@ -104,24 +111,66 @@ export function describeMergedSuite(target: SharedSuiteTarget): void {
         partial: false,
       });
       expect(merged.limit).toBe(perVendor.reduce((total, result) => total + (result.limit ?? 0), 0));
-      const batch = BatchCheckResponseSchema.parse(
-        await expectJson(
-          await gateway.call(
-            '/v1/check',
-            postJson({
-              checks: [
-                { customerId: appCustomer, featureKey: appFeature },
-                { customerId: appCustomer, vendor: single, featureKey: appFeature },
-              ],
-            }),
-          ),
-        ),
-      );
+      const batch = await batchOf(gateway, [
+        { customerId: appCustomer, featureKey: appFeature },
+        { customerId: appCustomer, vendor: single, featureKey: appFeature },
+      ]);
       expect(batch.results[0]).toMatchObject({ vendor: null, limit: merged.limit, partial: false });
       expect(batch.results[1]).toMatchObject({
         vendor: single,
         limit: perVendor[linked.indexOf(single)]?.limit,
       });
+    });
+  });
+
+  describe(`merged answers with a linked vendor down and nothing cached [${target.runtime}]`, () => {
+    const down: VendorId = 'paygentic';
+    const declaredLimit = 5;
+    let gateway: SharedGateway;
+    beforeAll(async () => {
+      gateway = await target.open({
+        unreachable: [down],
+        env: {
+          UPSTREAM_MAX_ATTEMPTS: '1',
+          FALLBACK_FEATURES: JSON.stringify({ [appFeature]: { hasAccess: true, limit: declaredLimit } }),
+        },
+      });
+    });
+    afterAll(async () => {
+      await gateway.close();
+    });
+
+    it('the down vendor’s part is the feature’s fallback policy, flagged with each vendor’s status, in checks and batches', async () => {
+      const answering = linked.filter((vendor) => vendor !== down);
+      const perVendor = await Promise.all(
+        answering.map(async (vendor) =>
+          CheckResultSchema.parse(
+            await expectJson(await gateway.call(checkPath(appCustomer, appFeature, { vendor }), withKey())),
+          ),
+        ),
+      );
+      const expectedLimit = perVendor.reduce((total, result) => total + (result.limit ?? 0), declaredLimit);
+      const merged = CheckResultSchema.parse(
+        await expectJson(await gateway.call(checkPath(appCustomer, appFeature, {}), withKey())),
+      );
+      expect(merged).toMatchObject({ hasAccess: true, limit: expectedLimit, fallback: true, partial: true });
+      expect(merged.vendors?.map((status) => [status.vendor, status.status, status.fallback])).toEqual(
+        linked.map((vendor) =>
+          vendor === down ? [vendor, 'unavailable', true] : [vendor, 'fresh', undefined],
+        ),
+      );
+      expect(
+        merged.entitlement?.grants
+          .filter((grant) => grant.vendor === down)
+          .map((grant) => [grant.source, grant.limit]),
+      ).toEqual([['fallback', declaredLimit]]);
+      // A feature nobody holds, with the default policy (deny): denied, reason unknown, flagged.
+      const batch = await batchOf(gateway, [
+        { customerId: appCustomer, featureKey: appFeature },
+        { customerId: appCustomer, featureKey: 'no-such-feature' },
+      ]);
+      expect(batch.results[0]).toMatchObject({ limit: expectedLimit, fallback: true });
+      expect(batch.results[1]).toMatchObject({ hasAccess: false, reason: null, fallback: true });
     });
   });
 }

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Transport } from '../../adapters/kit';
 import { type VendorWebhookSecrets, vendorModule } from '../../adapters/registry';
 import { type VendorId, vendorIds } from '../../schemas/entitlement';
 import { type Problem, ProblemSchema } from '../../schemas/problem';
@@ -22,12 +23,37 @@ export interface SharedGateway {
   close(): Promise<void>;
 }
 
+/** What a suite may ask of a fresh gateway beyond {@link sharedRouteEnv}. */
+export interface SharedGatewayOptions {
+  /** More variables, over {@link sharedRouteEnv}. */
+  env?: Record<string, string>;
+  /** Vendors whose sandbox simulator answers 503 to every request: down, with nothing cached. */
+  unreachable?: readonly VendorId[];
+}
+
 /** A runtime the suites run on. */
 export interface SharedSuiteTarget {
   /** Shown in test names: `node`, `workerd`. */
   runtime: string;
-  /** Builds a fresh gateway in sandbox mode with {@link sharedRouteEnv} applied. */
-  open(): Promise<SharedGateway>;
+  /** Builds a fresh gateway in sandbox mode with {@link sharedRouteEnv} (and `options`) applied. */
+  open(options?: SharedGatewayOptions): Promise<SharedGateway>;
+}
+
+/**
+ * The sandbox's vendor transport with `vendors` down: a request to one of their simulators gets a
+ * 503 (what a vendor outage looks like to the adapters) without reaching it. Both targets wrap their
+ * transport with it, so a suite sees the same outage on Node and in workerd.
+ */
+export function withUnreachableVendors(inner: Transport, vendors: readonly VendorId[] = []): Transport {
+  if (vendors.length === 0) return inner;
+  const origins = new Set(vendors.map((vendor) => vendorModule(vendor).sandbox.origin));
+  return async (url, init) =>
+    origins.has(new URL(url).origin)
+      ? new Response('{"message":"down (test outage)"}', {
+          status: 503,
+          headers: { 'content-type': 'application/json' },
+        })
+      : inner(url, init);
 }
 
 /**

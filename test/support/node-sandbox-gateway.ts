@@ -1,11 +1,12 @@
 import { adapterFactories } from '../../adapters/registry';
+import type { VendorId } from '../../schemas/entitlement';
 import { createApp } from '../../src/app';
 import { BackgroundTasks } from '../../src/background-tasks';
 import { parseConfig } from '../../src/config';
 import { createGateway } from '../../src/gateway';
 import { createJsonLogger } from '../../src/logger';
 import { startSandbox } from '../../src/sandbox/sandbox';
-import type { SharedGateway } from '../shared/route-suite-target';
+import { type SharedGateway, withUnreachableVendors } from '../shared/route-suite-target';
 
 /**
  * A sandbox-mode gateway on Node, wired like `src/node.ts` (the built-in simulators in process, the
@@ -14,6 +15,7 @@ import type { SharedGateway } from '../shared/route-suite-target';
  */
 export async function openNodeSandboxGateway(
   env: Record<string, string | undefined>,
+  options: { unreachable?: readonly VendorId[] } = {},
 ): Promise<SharedGateway> {
   const config = await parseConfig(env);
   if (config.mode !== 'sandbox')
@@ -24,7 +26,7 @@ export async function openNodeSandboxGateway(
   const platform = createGateway({
     config: sandbox.config,
     logger,
-    transport: sandbox.transport,
+    transport: withUnreachableVendors(sandbox.transport, options.unreachable),
     adapterFactories,
     redis: { mode: 'shared' },
     background: (promise) => background.add(promise),

@@ -9,9 +9,12 @@ import { backgroundSettled, restartGateway } from './support/test-worker';
  */
 describeSharedRouteSuites({
   runtime: 'workerd',
-  async open() {
+  async open(options = {}) {
     await backgroundSettled();
-    restartGateway({ env: { ...sharedRouteEnv, REDIS_URL: undefined } });
+    restartGateway({
+      env: { ...sharedRouteEnv, ...options.env, REDIS_URL: undefined },
+      unreachable: options.unreachable,
+    });
     return {
       call: (path, init) => SELF.fetch(new URL(path, 'http://gateway.test').toString(), init),
       close: () => backgroundSettled(),

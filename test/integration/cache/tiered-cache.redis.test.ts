@@ -6,6 +6,7 @@ import { lockKeyOf } from '../../../src/cache/cache-key';
 import { createCacheState } from '../../../src/cache/cache-state';
 import type { InvalidationMessage } from '../../../src/cache/invalidation-bus';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '../../../src/cache/redis-client';
+import { epochKeyOf } from '../../../src/cache/redis-epoch';
 import { createTieredCache, type TieredCacheOptions } from '../../../src/cache/tiered-cache';
 import {
   type ManualClock,
@@ -577,6 +578,61 @@ describe('tiered cache over a real Redis', () => {
 
     const many = await a.cache.deleteMany([key, a.cache.snapshot.key(other)]);
     expect(many).toEqual({ memoryDeleted: 1, redis: 'deleted', redisDeleted: 2 });
+  });
+
+  it('Redis losing its data is no invalidation: memory copies are served stale while they reload, stale-if-error while the vendor fails', async () => {
+    const a = await instance();
+    const b = await instance();
+    const who = customer();
+    const loader = scriptedLoader<Snapshot>({ customerId: who.id, plan: 'before' });
+    const key = a.cache.snapshot.key(who);
+    await a.cache.snapshot.swr(who, loader.load);
+    // Past the memory trust window: a's next read confirms its copy in Redis (and reads the marker).
+    a.clock.advance(2_001);
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({ status: 'hit', tier: 'memory' });
+    const marker = await admin.get(epochKeyOf(VERSION));
+    expect(marker).not.toBeNull();
+
+    // Redis restarts empty (this run's keys only: the Redis is shared): the entry and the marker are gone.
+    await admin.del(key, epochKeyOf(VERSION));
+    loader.fail(new Error('vendor unavailable'));
+    a.clock.advance(2_001);
+    const afterLoss = await a.cache.snapshot.swr(who, loader.load);
+    expect(afterLoss).toMatchObject({ status: 'stale', tier: 'memory', value: { plan: 'before' } });
+    expect(afterLoss.ttlSeconds).toBeLessThan(0);
+    expect(a.logger.events()).toContain('cache_redis_data_lost');
+    await a.background.settle();
+    // The reload failed: the copy is still served, now flagged stale-if-error, never an error.
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'stale',
+      staleIfError: true,
+      value: { plan: 'before' },
+    });
+    await a.background.settle();
+    // The marker is back (a new one), and the next successful reload is served and stored again.
+    const renewed = await admin.get(epochKeyOf(VERSION));
+    expect(renewed).not.toBeNull();
+    expect(renewed).not.toBe(marker);
+    loader.answer({ customerId: who.id, plan: 'after' });
+    // Time moves on (a copy stored in the very millisecond of the loss would count as outdated too).
+    a.clock.advance(1_000);
+    await a.cache.snapshot.swr(who, loader.load);
+    await a.background.settle();
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'hit',
+      value: { plan: 'after' },
+    });
+    expect((await storedEntry(key))?.['value']).toEqual({ customerId: who.id, plan: 'after' });
+
+    // Invalidations after the loss still reach memory: b drops the entry, a's copy goes at its next check.
+    expect(await b.cache.delete(key)).toMatchObject({ redis: 'deleted' });
+    loader.answer({ customerId: who.id, plan: 'changed' });
+    a.clock.advance(2_001);
+    expect(await a.cache.snapshot.swr(who, loader.load)).toMatchObject({
+      status: 'miss',
+      value: { plan: 'changed' },
+    });
+    expect(a.logger.events().filter((event) => event === 'cache_redis_data_lost')).toHaveLength(1);
   });
 
   it('treats an unreadable Redis value as a miss and overwrites it', async () => {

@@ -244,11 +244,12 @@ describe('vendors failing', () => {
   };
 
   /** A gateway with its own empty memory and no Redis: nothing cached yet. */
-  async function coldGateway() {
+  async function coldGateway(fallback?: unknown) {
     const instance = await startMultiVendorGateway(simulators, {
       tenantId: uniqueTenantId('merged-cold'),
       clock,
       redisUrl: null,
+      ...(fallback === undefined ? {} : { fallback }),
     });
     extra.push(instance);
     return instance;
@@ -300,8 +301,9 @@ describe('vendors failing', () => {
     }
   });
 
-  it('every linked vendor failing: the failure is the answer', async () => {
+  it('every linked vendor failing: a list is the failure; a check is the fallback policy (deny by default), or the failure with `problem`', async () => {
     const cold = await coldGateway();
+    const strict = await coldGateway({ default: 'problem' });
     for (const vendor of ['zenskar', 'paygentic', 'chargebee'] as const) down(vendor);
     try {
       const answer = await cold.get('/v1/customers/acme-3/entitlements');
@@ -310,9 +312,15 @@ describe('vendors failing', () => {
         code: 'vendor_unavailable',
         vendor: 'zenskar',
       });
+      // test/integration/fallback/merged-fallback.test.ts has the fallback answers in detail.
       const check = await cold.get('/v1/customers/acme-3/entitlements/seats');
-      expect(check.status).toBe(503);
-      const batch = await cold.post('/v1/check', { checks: [{ customerId: 'acme-3', featureKey: 'seats' }] });
+      expect(check.status).toBe(200);
+      expect(CheckResultSchema.parse(check.body)).toMatchObject({ hasAccess: false, fallback: true });
+      const failing = await strict.get('/v1/customers/acme-3/entitlements/seats');
+      expect(failing.status).toBe(503);
+      const batch = await strict.post('/v1/check', {
+        checks: [{ customerId: 'acme-3', featureKey: 'seats' }],
+      });
       expect(BatchCheckResponseSchema.parse(batch.body).results[0]).toMatchObject({
         object: 'entitlement_check_error',
         error: { code: 'vendor_unavailable' },

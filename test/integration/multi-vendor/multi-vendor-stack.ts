@@ -38,6 +38,8 @@ export interface MultiVendorGatewayOptions {
   redisUrl?: string | null;
   features?: unknown;
   customers?: unknown;
+  /** The tenant's `fallback` (`{default?, features?}`); absent = deny for every feature. */
+  fallback?: unknown;
   env?: Record<string, string>;
 }
 
@@ -62,6 +64,7 @@ export async function startMultiVendorGateway(simulators: Simulators, options: M
         webhooks: WEBHOOK_CREDENTIALS,
         features: options.features ?? demoCatalog,
         customers: options.customers ?? demoLinks,
+        ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
       },
       {
         id: `${options.tenantId}-other`.slice(0, 64),

@@ -7,6 +7,7 @@ import {
   type PropertyWorld,
   type TenantName,
 } from './property-fixture';
+import type { GeneratedRequest } from './route-property';
 
 /**
  * fast-check arbitraries of hostile and plausible input for every route: ids and feature keys
@@ -459,4 +460,55 @@ export function nextPage(
         as,
       })),
     );
+}
+
+/** The query parameters of the list route. */
+export const listParameters = ['limit', 'featureKey', 'type', 'hasAccess', 'at', 'include'] as const;
+
+/**
+ * Hostile list requests: any method (mostly GET), ids from `ids`, hostile queries with cursors (the
+ * other tenant's real ones among them), any key, odd headers.
+ */
+export function hostileListRequests(
+  world: PropertyWorld,
+  ids: fc.Arbitrary<string>,
+): fc.Arbitrary<GeneratedRequest> {
+  return fc
+    .record({
+      method: method('GET'),
+      id: ids,
+      query: queryString(world, listParameters, { cursor: true, vendor: true }),
+      auth: authorization(world),
+      extra: extraHeaders,
+    })
+    .map(({ method, id, query, auth, extra }) => ({
+      ...assemble({ method, target: `/v1/customers/${id}/entitlements${query.query}`, auth, extra }),
+      cursors: query.cursors,
+    }));
+}
+
+/** Hostile check requests: as {@link hostileListRequests}, with feature keys from `features`. */
+export function hostileCheckRequests(
+  world: PropertyWorld,
+  ids: fc.Arbitrary<string>,
+  features: fc.Arbitrary<string>,
+): fc.Arbitrary<GeneratedRequest> {
+  return fc
+    .record({
+      method: method('GET'),
+      id: ids,
+      feature: features,
+      query: queryString(world, ['at', 'requestedUsage'], { vendor: true }),
+      auth: authorization(world),
+      extra: extraHeaders,
+    })
+    .map(({ method, id, feature, query, auth, extra }) => ({
+      ...assemble({
+        method,
+        target: `/v1/customers/${id}/entitlements/${feature}${query.query}`,
+        auth,
+        extra,
+      }),
+      cursors: query.cursors,
+    }));
 }

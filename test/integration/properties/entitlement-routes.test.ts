@@ -7,6 +7,8 @@ import {
   bodyContentType,
   extraHeaders,
   featureSegment,
+  hostileCheckRequests,
+  hostileListRequests,
   knownVendorCustomer,
   malformedBody,
   method,
@@ -90,22 +92,7 @@ function listRequests(): fc.Arbitrary<GeneratedRequest> {
     cursors: [issuedTo],
   }));
   const wellFormed = fc.oneof(firstPage, secondPage);
-  const hostile = fc
-    .record({
-      method: method('GET'),
-      id: pathSegment,
-      query: queryString(world, ['limit', 'featureKey', 'type', 'hasAccess', 'at', 'include'], {
-        cursor: true,
-        vendor: true,
-      }),
-      auth: authorization(world),
-      extra: extraHeaders,
-    })
-    .map(({ method, id, query, auth, extra }) => ({
-      ...assemble({ method, target: `/v1/customers/${id}/entitlements${query.query}`, auth, extra }),
-      cursors: query.cursors,
-    }));
-  return wellFormedOrHostile(wellFormed, hostile);
+  return wellFormedOrHostile(wellFormed, hostileListRequests(world, pathSegment));
 }
 
 function checkRequests(): fc.Arbitrary<GeneratedRequest> {
@@ -126,25 +113,7 @@ function checkRequests(): fc.Arbitrary<GeneratedRequest> {
         cursors: [],
       })),
     );
-  const hostile = fc
-    .record({
-      method: method('GET'),
-      id: pathSegment,
-      feature: featureSegment,
-      query: queryString(world, ['at', 'requestedUsage'], { vendor: true }),
-      auth: authorization(world),
-      extra: extraHeaders,
-    })
-    .map(({ method, id, feature, query, auth, extra }) => ({
-      ...assemble({
-        method,
-        target: `/v1/customers/${id}/entitlements/${feature}${query.query}`,
-        auth,
-        extra,
-      }),
-      cursors: query.cursors,
-    }));
-  return wellFormedOrHostile(wellFormed, hostile);
+  return wellFormedOrHostile(wellFormed, hostileCheckRequests(world, pathSegment, featureSegment));
 }
 
 function refreshRequests(): fc.Arbitrary<GeneratedRequest> {

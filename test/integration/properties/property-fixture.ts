@@ -71,9 +71,81 @@ export interface PropertyTenant {
   name: TenantName;
   id: string;
   apiKey: string;
+  /** More keys of the tenant (a rate limited world gives each its own bucket); empty otherwise. */
+  extraKeys: string[];
   webhookSecrets: { [V in VendorId]: Record<string, string> };
   /** Real cursors the gateway issued to this tenant: the next page of a customer's list (limit 1). */
   cursors: IssuedCursor[];
+  /** Multi-vendor worlds: real cursors of merged lists (a linked app customer, limit 1). */
+  mergedCursors: Array<{ cursor: string; customerId: string }>;
+}
+
+/**
+ * The vendor customer ids behind the multi-vendor world's "down" links: every request to a
+ * simulator that names one answers 503 (an outage with nothing cached), so merged checks exercise
+ * the fallback policies.
+ */
+export const DOWN_CUSTOMER = { chargebee: 'propertydown-1', paygentic: 'cus_propertydown1' } as const;
+
+/**
+ * Static links of the multi-vendor world: the same app customer ids at both tenants, linked to the
+ * same demo accounts (whose data each tenant's simulators mark differently), one with a vendor down.
+ */
+export const staticAppCustomers = {
+  acme: {
+    zenskar: knownCustomers.zenskar[0] as string,
+    paygentic: 'cus_demoAcme',
+    chargebee: 'cust_acme',
+    stripe: 'cus_demoAcme',
+  },
+  bigco: { paygentic: 'cus_demoBigco', stripe: 'cus_demoBigco', chargebee: 'cust_globex' },
+  'acme-down': { chargebee: 'cust_acme', paygentic: DOWN_CUSTOMER.paygentic },
+  'all-down': { chargebee: DOWN_CUSTOMER.chargebee, paygentic: DOWN_CUSTOMER.paygentic },
+} as const;
+
+/** App feature keys of the multi-vendor world's catalogues (the same keys at both tenants). */
+export const appFeatureKeys = ['seats', 'sso', 'api-calls'] as const;
+
+/** A tenant's catalogue: its own (marked) Paygentic keys behind the shared app keys, and a fallback each. */
+function catalogueOf(tenant: TenantName) {
+  const paygentic = (key: string) => `${markerOf(tenant)}-${key}`;
+  return {
+    seats: {
+      sources: { chargebee: 'user-licenses', paygentic: paygentic('max_users') },
+      fallback: { hasAccess: true, limit: 5 },
+    },
+    sso: { sources: { paygentic: paygentic('sso_enabled'), chargebee: 'sso' }, fallback: 'allow' },
+    'api-calls': {
+      sources: { chargebee: 'api-calls', paygentic: paygentic('api_calls') },
+      merge: 'max',
+      name: `${markerOf(tenant)} API calls`,
+    },
+  };
+}
+
+/** What a world adds to the two plain tenants. */
+export interface PropertyWorldOptions {
+  /** Feature catalogues, static links (with vendors down behind some) and fallback policies. */
+  multiVendor?: boolean;
+  /** Caller rate limits on tenant A (`GATEWAY_CONFIG` `rateLimit`), with `keys` more keys of A. */
+  rateLimit?: {
+    perKey?: { requestsPerSecond: number; burst: number };
+    perTenant?: { requestsPerSecond: number; burst: number };
+    keys: number;
+  };
+}
+
+/** Answers 503 to every request that names one of the "down" vendor customers. */
+function withDownCustomers(handler: FetchHandler): FetchHandler {
+  const down = Object.values(DOWN_CUSTOMER);
+  return {
+    fetch(request) {
+      const url = decodeURIComponent(request.url);
+      if (down.some((id) => url.includes(id)))
+        return Promise.resolve(new Response('{"message":"down"}', { status: 503 }));
+      return handler.fetch(request);
+    },
+  };
 }
 
 /** A request as the suites generate it (in-process: header values are valid ByteStrings). */
@@ -88,24 +160,54 @@ export interface PropertyRequest {
 }
 
 /** Starts the two-tenant gateway; call `close` in `afterAll`. */
-export async function startPropertyWorld() {
-  const tenants = (['a', 'b'] as const).map((name) => ({
-    name,
-    id: uniqueTenantId(`property-${name}`),
-    apiKey: `property-${name}-gateway-key-${name === 'a' ? '3f9c1d' : '8b2e7a'}`,
-    webhookSecrets: Object.fromEntries(
-      vendorIds.map((vendor) => [vendor, vendorKits[vendor].webhookSecrets(name)]),
-    ) as PropertyTenant['webhookSecrets'],
-    cursors: [] as IssuedCursor[],
-  }));
+export async function startPropertyWorld(options: PropertyWorldOptions = {}) {
+  const tenants = (['a', 'b'] as const).map(
+    (name): PropertyTenant => ({
+      name,
+      id: uniqueTenantId(`property-${name}`),
+      apiKey: `property-${name}-gateway-key-${name === 'a' ? '3f9c1d' : '8b2e7a'}`,
+      extraKeys:
+        name === 'a' && options.rateLimit
+          ? Array.from(
+              { length: options.rateLimit.keys },
+              (_, index) => `property-a-limited-key-${index}-7c4e`,
+            )
+          : [],
+      webhookSecrets: Object.fromEntries(
+        vendorIds.map((vendor) => [vendor, vendorKits[vendor].webhookSecrets(name)]),
+      ) as PropertyTenant['webhookSecrets'],
+      cursors: [],
+      mergedCursors: [],
+    }),
+  );
   const handlers: Record<string, FetchHandler> = {};
   const connections: Record<TenantName, Record<string, unknown>> = { a: {}, b: {} };
   for (const tenant of tenants)
     for (const vendor of vendorIds) {
       const origin = `https://${vendor}.tenant-${tenant.name}.invalid`;
-      handlers[origin] = vendorKits[vendor].createMarkedSimulator(markerOf(tenant.name));
+      const simulator = vendorKits[vendor].createMarkedSimulator(markerOf(tenant.name));
+      handlers[origin] = options.multiVendor ? withDownCustomers(simulator) : simulator;
       connections[tenant.name][vendor] = vendorModule(vendor).sandbox.connection(origin);
     }
+  /** Per tenant: the multi-vendor settings, the rate limits. */
+  const settingsOf = (tenant: TenantName): Record<string, unknown> => ({
+    ...(options.multiVendor
+      ? {
+          features: catalogueOf(tenant),
+          customers: staticAppCustomers,
+          // A: deny by default (the catalogue's seats and sso declare their own); B: allow.
+          fallback: { default: tenant === 'a' ? 'deny' : 'allow' },
+        }
+      : {}),
+    ...(options.rateLimit && tenant === 'a'
+      ? {
+          rateLimit: {
+            ...(options.rateLimit.perKey ? { perKey: options.rateLimit.perKey } : {}),
+            ...(options.rateLimit.perTenant ? { perTenant: options.rateLimit.perTenant } : {}),
+          },
+        }
+      : {}),
+  });
 
   // Parsed like production (keys hashed, webhook secrets validated), then pointed at the simulators
   // the way sandbox mode does.
@@ -120,9 +222,10 @@ export async function startPropertyWorld() {
       tenants: await Promise.all(
         tenants.map(async (tenant) => ({
           id: tenant.id,
-          apiKeyHashes: [await sha256Hex(tenant.apiKey)],
+          apiKeyHashes: await Promise.all([tenant.apiKey, ...tenant.extraKeys].map(sha256Hex)),
           vendors: connections[tenant.name],
           webhooks: tenant.webhookSecrets,
+          ...settingsOf(tenant.name),
         })),
       ),
     }),
@@ -169,12 +272,25 @@ export async function startPropertyWorld() {
   for (const tenant of tenants)
     if (tenant.cursors.length === 0)
       throw new Error(`tenant ${tenant.name} got no cursor from the demo data`);
+  // Multi-vendor worlds: real cursors of each tenant's merged lists.
+  if (options.multiVendor)
+    for (const tenant of tenants) {
+      for (const customerId of Object.keys(staticAppCustomers)) {
+        const response = await app.request(`/v1/customers/${customerId}/entitlements?limit=1`, {
+          headers: { authorization: `Bearer ${tenant.apiKey}` },
+        });
+        if (response.status !== 200) continue;
+        const cursor = EntitlementListSchema.parse(await response.json()).nextCursor;
+        if (cursor) tenant.mergedCursors.push({ cursor, customerId });
+      }
+      if (tenant.mergedCursors.length === 0) throw new Error(`tenant ${tenant.name} got no merged cursor`);
+    }
 
   /** Everything no answer and no log line may contain. */
   const secrets = [
     ...config.secrets,
     TEST_CURSOR_SECRET,
-    ...tenants.map((tenant) => tenant.apiKey),
+    ...tenants.flatMap((tenant) => [tenant.apiKey, ...tenant.extraKeys]),
     ...tenants.flatMap((tenant) =>
       Object.values(tenant.webhookSecrets).flatMap((secrets) =>
         Object.entries(secrets)

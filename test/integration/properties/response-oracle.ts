@@ -1,6 +1,7 @@
 import { BalanceListSchema } from '../../../schemas/balance';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../../schemas/check';
 import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
+import { CustomerLinksSchema } from '../../../schemas/links';
 import { EntitlementListSchema } from '../../../schemas/page';
 import { ProblemSchema } from '../../../schemas/problem';
 import { RefreshResultSchema } from '../../../schemas/refresh';
@@ -30,8 +31,29 @@ export interface SentRequest {
 const knownCodes = new Set(Object.keys(errorCatalog));
 const acceptableRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The problems a vendor outage is documented to answer when nothing usable is cached (DESIGN: 503
+ * or 504, with `Retry-After`): allowed only where a suite says its world has outages.
+ */
+export const vendorOutageCodes: ReadonlySet<string> = new Set([
+  'vendor_unavailable',
+  'vendor_timeout',
+  'vendor_rate_limited',
+]);
+
+/** What a suite allows beyond the strict oracle. */
+export interface OracleAllowances {
+  /** A vendor outage problem (503/504 with an outage code) is a documented answer for this request. */
+  vendorOutages?: boolean;
+}
+
 /** Everything wrong with one answer (empty when it keeps every promise). */
-export function violationsOf(fuzz: SentRequest, response: RawResponse, secrets: readonly string[]): string[] {
+export function violationsOf(
+  fuzz: SentRequest,
+  response: RawResponse,
+  secrets: readonly string[],
+  allowances: OracleAllowances = {},
+): string[] {
   const problems: string[] = [];
   const requestId = response.headers['x-request-id'];
   const fromApp = requestId !== undefined;
@@ -78,7 +100,8 @@ export function violationsOf(fuzz: SentRequest, response: RawResponse, secrets: 
     if (status !== response.status) problems.push(`problem.status ${status} != HTTP ${response.status}`);
     if (problem.data.requestId !== requestId) problems.push('problem.requestId differs from X-Request-Id');
     const documented501 = response.status === 501 && code === 'not_supported_by_vendor';
-    if (response.status >= 500 && !documented501)
+    const documentedOutage = allowances.vendorOutages === true && vendorOutageCodes.has(code);
+    if (response.status >= 500 && !documented501 && !documentedOutage)
       problems.push(`server error ${response.status} ${code}: ${problem.data.detail}`);
     return problems;
   }
@@ -88,6 +111,10 @@ export function violationsOf(fuzz: SentRequest, response: RawResponse, secrets: 
     return problems;
   }
   if (isHead) return problems;
+  if (response.status === 204) {
+    if (response.body !== '') problems.push('204 with a body');
+    return problems;
+  }
   if (contentType.startsWith('text/html')) {
     if (!fuzz.target.includes('/docs')) problems.push('HTML outside /docs');
     return problems;
@@ -117,13 +144,15 @@ export function violationsOf(fuzz: SentRequest, response: RawResponse, secrets: 
             ? RefreshResultSchema
             : body['object'] === 'webhook_receipt'
               ? WebhookReceiptSchema
-              : body['status'] === 'ok'
-                ? HealthSchema
-                : 'checks' in body
-                  ? ReadinessSchema
-                  : 'openapi' in body
-                    ? null
-                    : undefined;
+              : body['object'] === 'customer_links'
+                ? CustomerLinksSchema
+                : body['status'] === 'ok'
+                  ? HealthSchema
+                  : 'checks' in body
+                    ? ReadinessSchema
+                    : 'openapi' in body
+                      ? null
+                      : undefined;
   if (schema === undefined) problems.push(`success body of unknown shape: ${response.body.slice(0, 80)}`);
   else if (schema !== null && !schema.safeParse(body).success)
     problems.push(`success body does not match its schema: ${response.body.slice(0, 80)}`);

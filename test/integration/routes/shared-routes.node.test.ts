@@ -7,5 +7,5 @@ import { openNodeSandboxGateway } from '../../support/node-sandbox-gateway';
  */
 describeSharedRouteSuites({
   runtime: 'node',
-  open: () => openNodeSandboxGateway({ ...sharedRouteEnv }),
+  open: (options = {}) => openNodeSandboxGateway({ ...sharedRouteEnv, ...options.env }, options),
 });

@@ -4,6 +4,7 @@ import {
   featureKeyFor,
   parseFeatureCatalog,
   parseFeatureCatalogJson,
+  vendorKeyFor,
 } from '../../../src/services/feature-catalog';
 
 const options = { variable: 'FEATURE_CATALOG' };
@@ -35,6 +36,7 @@ describe('feature catalogue validation', () => {
       type: null,
       levels: null,
       name: null,
+      fallback: null,
     });
     expect(catalog?.entries.get('plan')).toMatchObject({
       merge: 'max',
@@ -63,6 +65,27 @@ describe('feature catalogue validation', () => {
     expect(problems).toEqual([
       'GATEWAY_CONFIG.tenants.0.features.seats.sources.zenskar: this tenant has no zenskar connection (connected: chargebee)',
     ]);
+  });
+
+  it('takes a per-feature fallback policy: deny, allow, problem or a static value', () => {
+    const { catalog, problems } = parseFeatureCatalog(
+      {
+        seats: { sources: { chargebee: 'user-licenses' }, fallback: { hasAccess: true, limit: 5 } },
+        sso: { sources: { chargebee: 'sso' }, fallback: 'allow' },
+        audit: { sources: { chargebee: 'audit' }, fallback: 'problem' },
+        plan: { sources: { chargebee: 'plan' }, fallback: { hasAccess: true, value: 'pro' } },
+      },
+      options,
+    );
+    expect(problems).toEqual([]);
+    expect(
+      Object.fromEntries([...(catalog?.entries ?? [])].map(([key, entry]) => [key, entry.fallback])),
+    ).toEqual({
+      seats: { hasAccess: true, limit: 5 },
+      sso: 'allow',
+      audit: 'problem',
+      plan: { hasAccess: true, value: 'pro' },
+    });
   });
 
   it('refuses one vendor feature mapped by two app features, naming both', () => {
@@ -107,6 +130,11 @@ describe('feature catalogue validation', () => {
       { seats: { sources: { chargebee: 'x' }, levels: ['a', 'a'] } },
       /FEATURE_CATALOG\.seats\.levels: lists a level twice/,
     ],
+    [{ seats: { sources: { chargebee: 'x' }, fallback: 'maybe' } }, /FEATURE_CATALOG\.seats\.fallback/],
+    [
+      { seats: { sources: { chargebee: 'x' }, fallback: { hasAccess: true, limit: -1 } } },
+      /FEATURE_CATALOG\.seats\.fallback/,
+    ],
     [[], /FEATURE_CATALOG/],
   ])('refuses a malformed catalogue %#', (input, message) => {
     const { catalog, problems } = parseFeatureCatalog(input, options);
@@ -141,5 +169,37 @@ describe('feature keys (the collision rule)', () => {
   it('qualifies an unmapped vendor feature whose key is an app key with its vendor', () => {
     expect(featureKeyFor(catalog, 'zenskar', 'seats')).toBe('zenskar:seats');
     expect(featureKeyFor(catalog, 'chargebee', 'seats')).toBe('chargebee:seats');
+  });
+});
+
+describe('the vendor key answered under an app key (the inverse, for merged fallbacks)', () => {
+  const { catalog } = parseFeatureCatalog(
+    { seats: { sources: { chargebee: 'user-licenses', paygentic: 'max_users' } } },
+    options,
+  );
+  if (catalog === null) throw new Error('catalogue');
+
+  it('is the mapped key at a listed vendor, and none at a vendor the entry does not list', () => {
+    expect(vendorKeyFor(catalog, 'chargebee', 'seats')).toBe('user-licenses');
+    expect(vendorKeyFor(catalog, 'paygentic', 'seats')).toBe('max_users');
+    expect(vendorKeyFor(catalog, 'zenskar', 'seats')).toBeUndefined();
+  });
+
+  it('is the key itself outside the catalogue, unless that vendor key is known by an app key', () => {
+    expect(vendorKeyFor(catalog, 'zenskar', 'api-calls')).toBe('api-calls');
+    expect(vendorKeyFor(catalog, 'chargebee', 'user-licenses')).toBeUndefined();
+    expect(vendorKeyFor(emptyFeatureCatalog, 'chargebee', 'user-licenses')).toBe('user-licenses');
+  });
+
+  it('undoes the collision spelling', () => {
+    expect(vendorKeyFor(catalog, 'zenskar', 'zenskar:seats')).toBe('seats');
+  });
+
+  it('inverts featureKeyFor wherever it answers', () => {
+    for (const vendor of ['chargebee', 'paygentic', 'zenskar'] as const)
+      for (const appKey of ['seats', 'api-calls', 'user-licenses', 'zenskar:seats', 'chargebee:seats']) {
+        const vendorKey = vendorKeyFor(catalog, vendor, appKey);
+        if (vendorKey !== undefined) expect(featureKeyFor(catalog, vendor, vendorKey)).toBe(appKey);
+      }
   });
 });

@@ -7,6 +7,7 @@ import {
   fallbackPolicyFor,
   vendorOutageOf,
 } from '../../../src/services/fallback-policy';
+import { parseFeatureCatalog } from '../../../src/services/feature-catalog';
 
 const outage = new GatewayError('vendor_timeout', 'chargebee did not answer within 3000 ms.', {
   vendor: 'chargebee',
@@ -32,6 +33,27 @@ describe('fallback policy resolution', () => {
     expect(fallbackPolicyFor(undefined, 'export')).toBe('deny');
     // Not an inherited property of the features map.
     expect(fallbackPolicyFor({ default: 'deny', features: {} }, 'constructor')).toBe('deny');
+  });
+
+  it('takes a catalogue entry’s own policy over the tenant default, for that app key only', () => {
+    const { catalog } = parseFeatureCatalog(
+      {
+        seats: { sources: { chargebee: 'user-licenses' }, fallback: { hasAccess: true, limit: 5 } },
+        plan: { sources: { chargebee: 'plan' } },
+      },
+      { variable: 'FEATURE_CATALOG' },
+    );
+    if (catalog === null) throw new Error('catalogue');
+    const policies = { default: 'deny' as const, features: { export: 'allow' as const } };
+    expect(fallbackPolicyFor(policies, 'seats', catalog)).toEqual({ hasAccess: true, limit: 5 });
+    // An entry without `fallback`, a vendor key behind an entry, a key outside the catalogue: the default.
+    expect(fallbackPolicyFor(policies, 'plan', catalog)).toBe('deny');
+    expect(fallbackPolicyFor(policies, 'user-licenses', catalog)).toBe('deny');
+    expect(fallbackPolicyFor(policies, 'export', catalog)).toBe('allow');
+    // Both declared (refused at start-up; see below): the configuration's map is read first.
+    expect(fallbackPolicyFor({ default: 'deny', features: { seats: 'problem' } }, 'seats', catalog)).toBe(
+      'problem',
+    );
   });
 
   it('stands in only for outages: down, slow, out of budget; never for 502s or an unknown customer', () => {
@@ -86,6 +108,17 @@ describe('fallback answers', () => {
   });
 });
 
+/** `GATEWAY_CONFIG` with one Chargebee tenant `t1` and `extra` settings. */
+async function oneTenant(extra: Record<string, unknown>): Promise<{ GATEWAY_CONFIG: string }> {
+  const tenant = {
+    id: 't1',
+    apiKeyHashes: [await sha256Hex('tenant-one-key-000000')],
+    vendors: { chargebee: { site: 'acme', apiKey: 'k' } },
+    ...extra,
+  };
+  return { GATEWAY_CONFIG: JSON.stringify({ tenants: [tenant] }) };
+}
+
 describe('fallback and rate limit configuration', () => {
   const single = {
     GATEWAY_API_KEYS: 'a-long-enough-gateway-key',
@@ -115,22 +148,47 @@ describe('fallback and rate limit configuration', () => {
   });
 
   it('reads them per tenant from GATEWAY_CONFIG', async () => {
-    const config = await parseConfig({
-      GATEWAY_CONFIG: JSON.stringify({
-        tenants: [
-          {
-            id: 't1',
-            apiKeyHashes: [await sha256Hex('tenant-one-key-000000')],
-            vendors: { chargebee: { site: 'acme', apiKey: 'k' } },
-            rateLimit: { perKey: { requestsPerSecond: 1, burst: 5 } },
-            fallback: { features: { seats: 'allow' } },
-          },
-        ],
+    const config = await parseConfig(
+      await oneTenant({
+        rateLimit: { perKey: { requestsPerSecond: 1, burst: 5 } },
+        fallback: { features: { seats: 'allow' } },
       }),
-    });
+    );
     expect(config.tenants[0]).toMatchObject({
       rateLimit: { perKey: { requestsPerSecond: 1, burst: 5 } },
       fallback: { default: 'deny', features: { seats: 'allow' } },
+    });
+  });
+
+  it('takes per-feature policies from the catalogue, FEATURE_CATALOG and a tenant’s features alike', async () => {
+    const catalogue = { seats: { sources: { chargebee: 'user-licenses' }, fallback: 'allow' } };
+    const fromEnv = await parseConfig({ ...single, FEATURE_CATALOG: JSON.stringify(catalogue) });
+    expect(fromEnv.tenants[0]?.features?.entries.get('seats')?.fallback).toBe('allow');
+    const multi = await parseConfig(await oneTenant({ features: catalogue }));
+    expect(multi.tenants[0]?.features?.entries.get('seats')?.fallback).toBe('allow');
+  });
+
+  it('refuses a feature whose fallback is declared both in the catalogue and in the per-feature map', async () => {
+    const catalogue = { seats: { sources: { chargebee: 'user-licenses' }, fallback: 'allow' } };
+    await expect(
+      parseConfig({
+        ...single,
+        FEATURE_CATALOG: JSON.stringify(catalogue),
+        FALLBACK_FEATURES: '{"seats":"deny","export":"allow"}',
+      }),
+    ).rejects.toMatchObject({
+      problems: [
+        'FALLBACK_FEATURES.seats: the catalogue entry FEATURE_CATALOG.seats declares a fallback too; declare it in one place',
+      ],
+    });
+    await expect(
+      parseConfig(
+        await oneTenant({ features: catalogue, fallback: { features: { seats: { hasAccess: true } } } }),
+      ),
+    ).rejects.toMatchObject({
+      problems: [
+        'GATEWAY_CONFIG.tenants.0.fallback.features.seats: the catalogue entry GATEWAY_CONFIG.tenants.0.features.seats declares a fallback too; declare it in one place',
+      ],
     });
   });
 

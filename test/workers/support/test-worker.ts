@@ -1,6 +1,8 @@
 import type { Transport } from '../../../adapters/kit';
+import type { VendorId } from '../../../schemas/entitlement';
 import type { GatewayConfig } from '../../../src/config';
 import { createWorker, type GatewayWorker, type WorkerEnv } from '../../../src/worker';
+import { withUnreachableVendors } from '../../shared/route-suite-target';
 
 /**
  * The `main` of the workers project: the production handler (`createWorker`, exactly what
@@ -56,6 +58,8 @@ export interface RestartOptions {
   tenantId?: string;
   /** Worker vars layered over the project's bindings; `undefined` removes one. */
   env?: Record<string, string | undefined>;
+  /** Sandbox vendors that answer 503 to every request (test/shared's `withUnreachableVendors`). */
+  unreachable?: readonly VendorId[] | undefined;
 }
 
 /** Replaces the gateway with a fresh one, as a new isolate would build it on its first request. */
@@ -73,7 +77,7 @@ export function restartGateway(options: RestartOptions = {}): void {
   current = createWorker({
     clock: testClock,
     writeLog: (line) => gatewayLogs.push(line),
-    wrapTransport: withVendorLatency,
+    wrapTransport: (inner) => withVendorLatency(withUnreachableVendors(inner, options.unreachable)),
     ...(configure === undefined ? {} : { configure }),
   });
 }
