@@ -270,7 +270,14 @@ export function createGateway(options: GatewayOptions) {
         forceRefresh,
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
-        ...(links.enabled ? { resolveLinks: (customerId: string) => links.resolve(customerId) } : {}),
+        loadSnapshotNow: snapshots.loadNow,
+        countSnapshotHitNow: snapshots.countHitNow,
+        ...(links.enabled
+          ? {
+              resolveLinks: (customerId: string) => links.resolve(customerId),
+              resolveLinksNow: (customerId: string) => links.resolveNow(customerId),
+            }
+          : {}),
         // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
         onFallback: (event) => {
           fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;

@@ -30,7 +30,10 @@ export function registerCheckEntitlement(app: OpenAPIHono<GatewayEnv>, runtime: 
     const query = c.req.valid('query');
     const { entitlements } = openRequestServices(c, runtime);
     if (query.vendor) c.set('vendor', query.vendor);
-    const result = await entitlements.check(customerId, featureKey, query);
+    // A fresh cached answer needs no waiting: answered in this tick; anything else goes through `check`.
+    const result =
+      entitlements.checkNow(customerId, featureKey, query) ??
+      (await entitlements.check(customerId, featureKey, query));
     return respondJson(c, result, 200, cacheHeaders(c, entitlements.cacheReports), checkResultBody(result));
   };
   registerFastPath(app, checkEntitlementRoute, fastParsers.check, handler);

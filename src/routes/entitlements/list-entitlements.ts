@@ -45,7 +45,8 @@ export function registerListEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: 
     if (query.type !== undefined) listQuery.type = query.type;
     if (query.hasAccess !== undefined) listQuery.hasAccess = query.hasAccess;
     if (query.at !== undefined) listQuery.at = query.at;
-    const page = await entitlements.list(customerId, listQuery);
+    const page =
+      entitlements.listNow(customerId, listQuery) ?? (await entitlements.list(customerId, listQuery));
     const body = page as unknown as EntitlementList;
     return respondJson(c, body, 200, cacheHeaders(c, entitlements.cacheReports), entitlementListBody(page));
   };
