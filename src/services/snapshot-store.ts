@@ -2,8 +2,8 @@ import type { CustomerSnapshot, LoadContext } from '../../adapters/kit';
 import type { VendorId } from '../../schemas/entitlement';
 import type { SwrResult, TieredCache } from '../cache';
 import type { GatewayConfig, TenantConfig } from '../config';
-import type { PlatformServices } from '../context';
 import { errorCodeOf, GatewayError } from '../errors/gateway-error';
+import type { PlatformServices } from '../gateway';
 import { cacheStatusValue } from '../routes/cache-headers';
 import type { CacheReport, SnapshotLoader, SnapshotResult } from './entitlement-service';
 import { observeUpstreamCalls } from './upstream-observation';
@@ -71,7 +71,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     (vendor: VendorId): LoadContext['remember'] =>
     async (namespace, id, load) => {
       const result = await cache[namespace].swr({ tenant: tenant.id, vendor, id }, () =>
-        observeUpstreamCalls(platform.upstreamCalls, () => runLoad(async () => (await load()) as unknown)),
+        observeUpstreamCalls(platform, () => runLoad(async () => (await load()) as unknown)),
       );
       return result.value as Awaited<ReturnType<typeof load>>;
     };
@@ -90,7 +90,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       async () => {
         try {
           // Only the request whose load runs (not the ones sharing it) is charged its vendor calls.
-          return await observeUpstreamCalls(platform.upstreamCalls, () =>
+          return await observeUpstreamCalls(platform, () =>
             runLoad(() =>
               adapter.loadCustomer(customerId, {
                 remember: remember(vendor),
