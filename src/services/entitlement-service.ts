@@ -177,6 +177,16 @@ function configuredVendors(tenant: TenantConfig): readonly VendorId[] {
   return vendors;
 }
 
+/**
+ * Merged views of the synchronous path, by the first vendor's normalized set, then by tenant,
+ * customer and linked accounts; valid while every vendor's set is the same object (a new snapshot
+ * of any vendor gives a new set, so a new view).
+ */
+const mergedViews = new WeakMap<
+  readonly Entitlement[],
+  Map<string, { sets: readonly (readonly Entitlement[])[]; view: MergedView }>
+>();
+
 /** Most answers remembered per normalized entitlement set (a customer's features, plus unknown keys asked for). */
 const ANSWERS_PER_SET = 64;
 
@@ -659,7 +669,8 @@ export class EntitlementService {
     if (query.at !== undefined) return undefined;
     try {
       const target = this.targetNow(customerId, query.vendor);
-      if (target === undefined || target.kind !== 'single') return undefined;
+      if (target === undefined) return undefined;
+      if (target.kind === 'merged') return this.checkMergedNow(customerId, featureKey, target.links, query);
       const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
       if (loaded === undefined) return undefined;
       const entitlements = this.relabelled(target, customerId, loaded.entitlements);
@@ -766,6 +777,87 @@ export class EntitlementService {
       isSoftLimit: (found) => softLimit(target.vendor, sourceEntitlementsOf(found)[0]?.entitlement ?? found),
     });
     if (answerKey !== null) rememberAnswer(entitlements, answerKey, answer);
+    return answer;
+  }
+
+  /**
+   * {@link merged} without waiting: every linked vendor configured and answered by a fresh memory
+   * hit (so every vendor is `fresh` and the view is not partial), else undefined. The merged view
+   * is memoized per tuple of normalized sets, so a repeat is a lookup.
+   */
+  private mergedNow(customerId: string, links: VendorLinks): MergedView | undefined {
+    const configured = configuredVendors(this.deps.tenant);
+    const answered: Array<{ vendor: VendorId; customerId: string; entitlements: Entitlement[] }> = [];
+    for (const vendor of vendorIds) {
+      const vendorCustomerId = links[vendor];
+      if (vendorCustomerId === undefined) continue;
+      if (!configured.includes(vendor)) return undefined;
+      const loaded = this.loadVendorNow(vendor, vendorCustomerId);
+      if (loaded === undefined) return undefined;
+      answered.push({ vendor, customerId: vendorCustomerId, entitlements: loaded.entitlements });
+    }
+    const first = answered[0];
+    if (first === undefined) return undefined;
+    let views = mergedViews.get(first.entitlements);
+    if (views === undefined) {
+      views = new Map();
+      mergedViews.set(first.entitlements, views);
+    }
+    // The sets are compared by identity below; the key names everything else the view depends on.
+    const key = `${this.deps.tenant.id}\u0000${customerId}\u0000${answered.map((item) => `${item.vendor}:${item.customerId}`).join('\u0000')}`;
+    const memo = views.get(key);
+    if (memo !== undefined && memo.sets.every((set, index) => answered[index]?.entitlements === set))
+      return memo.view;
+    const view: MergedView = {
+      customerId,
+      entitlements: mergeEntitlements({ customerId, vendors: answered, catalog: this.catalog }),
+      vendors: answered.map((item) => ({
+        vendor: item.vendor,
+        customerId: item.customerId,
+        status: 'fresh',
+      })),
+      partial: false,
+    };
+    if (views.size >= ANSWERS_PER_SET) views.clear();
+    views.set(key, { sets: answered.map((item) => item.entitlements), view });
+    return view;
+  }
+
+  /** A merged check without waiting (see {@link mergedNow}), remembered per merged view without `requestedUsage`. */
+  private checkMergedNow(
+    customerId: string,
+    featureKey: string,
+    links: VendorLinks,
+    query: CheckQuery,
+  ): CheckResult | undefined {
+    const view = this.mergedNow(customerId, links);
+    if (view === undefined) return undefined;
+    const answerKey = query.requestedUsage === undefined ? `merged-check\u0000${featureKey}` : null;
+    if (answerKey !== null) {
+      const remembered = rememberedAnswer(view.entitlements, answerKey);
+      if (remembered !== undefined) return remembered as CheckResult;
+    }
+    const found = findEntitlement(view.entitlements, featureKey);
+    const result = checkResultOf(
+      {
+        vendor: found?.vendor ?? null,
+        customerId: view.customerId,
+        featureKey,
+        found,
+        requestedUsage: query.requestedUsage ?? null,
+      },
+      // As `checkMerged`: a source with a soft-limit lookup makes the answer wait.
+      (entitlement) => {
+        for (const source of sourceEntitlementsOf(entitlement)) {
+          if (source.entitlement.type !== 'metered' || !source.entitlement.hasAccess) continue;
+          if (this.deps.adapterFor(source.vendor).isSoftLimit !== undefined) return undefined;
+        }
+        return false;
+      },
+    );
+    if (result === undefined) return undefined;
+    const answer: CheckResult = { ...result, vendors: view.vendors, partial: view.partial };
+    if (answerKey !== null) rememberAnswer(view.entitlements, answerKey, answer);
     return answer;
   }
 
