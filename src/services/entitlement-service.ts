@@ -806,8 +806,7 @@ export class EntitlementService {
     // The sets are compared by identity below; the key names everything else the view depends on.
     const key = `${this.deps.tenant.id}\u0000${customerId}\u0000${answered.map((item) => `${item.vendor}:${item.customerId}`).join('\u0000')}`;
     const memo = views.get(key);
-    if (memo !== undefined && memo.sets.every((set, index) => answered[index]?.entitlements === set))
-      return memo.view;
+    if (memo?.sets.every((set, index) => answered[index]?.entitlements === set)) return memo.view;
     const view: MergedView = {
       customerId,
       entitlements: mergeEntitlements({ customerId, vendors: answered, catalog: this.catalog }),

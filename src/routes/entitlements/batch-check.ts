@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { BatchCheckRequestSchema, BatchCheckResponseSchema } from '../../../schemas/check';
 import { errorResponses } from '../../errors/problem';
-import { checkResultJson } from '../../services/entitlement-json';
+import { batchCheckBody } from '../../services/entitlement-json';
 import type { GatewayEnv } from '../openapi-app';
 import { cacheHeaders, respondJson } from '../respond';
 
@@ -29,10 +29,7 @@ export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>): void {
     const body = c.req.valid('json');
     const { entitlements } = c.env.services;
     const response = await entitlements.batch(body);
-    const results = response.results.map((item) =>
-      item.object === 'entitlement_check' ? checkResultJson(item) : JSON.stringify(item),
-    );
-    const serialized = `{"object":"batch_check","results":[${results.join(',')}]}`;
+    const serialized = batchCheckBody(response.results);
     return respondJson(c, response, 200, cacheHeaders(c.env, entitlements.cacheReports), serialized);
   });
 }
