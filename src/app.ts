@@ -159,15 +159,20 @@ export function createApp(
     ['/v1/customers/:customerId/links', MAX_BODY_BYTES],
     ['/v1/webhooks/*', MAX_WEBHOOK_BODY_BYTES],
   ] as const) {
-    app.use(
-      path,
-      bodyLimit({
-        maxSize,
-        onError: () => {
-          throw new GatewayError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
-        },
-      }),
-    );
+    const tooLarge = () => {
+      throw new GatewayError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+    };
+    const limitStream = bodyLimit({ maxSize, onError: tooLarge });
+    app.use(path, (c, next) => {
+      // What Hono's bodyLimit decides from a Content-Length, decided without touching `body`: on
+      // Node that materializes a full WHATWG Request (stream, AbortSignal) that the JSON read skips.
+      const method = c.req.method;
+      if (method === 'GET' || method === 'HEAD') return next();
+      const length = c.req.header('content-length');
+      if (length !== undefined && c.req.header('transfer-encoding') === undefined)
+        return Number.parseInt(length, 10) > maxSize ? tooLarge() : next();
+      return limitStream(c, next);
+    });
   }
 
   // After authentication (open routes and rejected keys are never limited) and after the body limit
