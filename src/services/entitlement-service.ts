@@ -230,7 +230,20 @@ function pageKey(
   customerId: string,
   query: ListQuery,
 ): string {
-  return `list\u0000${tenant.id}\u0000${target.vendor}\u0000${customerId}\u0000${query.limit}\u0000${query.includeRaw}\u0000${query.type ?? '-'}\u0000${query.hasAccess ?? '-'}\u0000${query.featureKeys.length}\u0000${query.featureKeys.join('\u0000')}`;
+  // Free-form ids are length-prefixed and fixed fields come first, so no two questions share a key.
+  return `list\u0000${tenant.id}\u0000${target.vendor}\u0000${query.limit}\u0000${query.includeRaw}\u0000${query.type ?? '-'}\u0000${query.hasAccess ?? '-'}\u0000${query.featureKeys.length}\u0000${customerId.length}\u0000${customerId}\u0000${query.featureKeys.map((key) => `${key.length}:${key}`).join('')}`;
+}
+
+/** The remembered-answer key of a single-vendor check (`requestedUsage` absent: `-`). */
+function checkKey(
+  tenant: TenantConfig,
+  vendor: VendorId,
+  customerId: string,
+  featureKey: string,
+  requestedUsage: number | undefined,
+): string {
+  // The free-form ids last, the first of them length-prefixed: no two questions share a key.
+  return `check\u0000${tenant.id}\u0000${vendor}\u0000${requestedUsage ?? '-'}\u0000${customerId.length}\u0000${customerId}\u0000${featureKey}`;
 }
 
 const batchItemFields: ReadonlySet<string> = new Set([
@@ -674,14 +687,17 @@ export class EntitlementService {
       const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
       if (loaded === undefined) return undefined;
       const entitlements = this.relabelled(target, customerId, loaded.entitlements);
-      const answerKey =
-        query.requestedUsage === undefined
-          ? `check\u0000${this.deps.tenant.id}\u0000${target.vendor}\u0000${customerId}\u0000${featureKey}`
-          : null;
-      if (answerKey !== null) {
-        const remembered = rememberedAnswer(entitlements, answerKey);
-        if (remembered !== undefined) return remembered as CheckResult;
-      }
+      // An answer given here needed no soft-limit lookup, so with `requestedUsage` too it is a function
+      // of the set and the question: remembered under both (`check` only remembers answers without it).
+      const answerKey = checkKey(
+        this.deps.tenant,
+        target.vendor,
+        customerId,
+        featureKey,
+        query.requestedUsage,
+      );
+      const remembered = rememberedAnswer(entitlements, answerKey);
+      if (remembered !== undefined) return remembered as CheckResult;
       const adapter = loaded.adapter;
       const answer = checkResultOf(
         {
@@ -694,7 +710,7 @@ export class EntitlementService {
         // A vendor with soft limits is asked (it may call the vendor): that waits.
         () => (adapter.isSoftLimit === undefined ? false : undefined),
       );
-      if (answer !== undefined && answerKey !== null) rememberAnswer(entitlements, answerKey, answer);
+      if (answer !== undefined) rememberAnswer(entitlements, answerKey, answer);
       return answer;
     } catch {
       return undefined;
@@ -761,7 +777,7 @@ export class EntitlementService {
     // of the set and the question: remembered.
     const answerKey =
       query.requestedUsage === undefined && query.at === undefined
-        ? `check\u0000${this.deps.tenant.id}\u0000${target.vendor}\u0000${customerId}\u0000${featureKey}`
+        ? checkKey(this.deps.tenant, target.vendor, customerId, featureKey, undefined)
         : null;
     if (answerKey !== null) {
       const remembered = rememberedAnswer(entitlements, answerKey);
@@ -831,6 +847,7 @@ export class EntitlementService {
   ): CheckResult | undefined {
     const view = this.mergedNow(customerId, links);
     if (view === undefined) return undefined;
+    // The view is the customer's (its key names tenant, customer and accounts): the question is the feature.
     const answerKey = query.requestedUsage === undefined ? `merged-check\u0000${featureKey}` : null;
     if (answerKey !== null) {
       const remembered = rememberedAnswer(view.entitlements, answerKey);
