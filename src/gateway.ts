@@ -36,7 +36,7 @@ import { createSharedBudgets } from './http/shared-rate-budget';
 import type { Sleep } from './http/timers';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
-import { type TraceContext, traceContextFor } from './observability/trace-context';
+import { newRequestId, type TraceContext, traceContextFor } from './observability/trace-context';
 import { type CallerRateLimiter, createCallerRateLimiter } from './rate-limit/caller-rate-limiter';
 import { CursorCodec } from './services/cursor';
 import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
@@ -140,7 +140,7 @@ export class RequestScope implements PlatformServices {
     readonly startedAt: number,
   ) {
     const offered = request.headers.get('x-request-id');
-    this.requestId = offered !== null && acceptableRequestId.test(offered) ? offered : crypto.randomUUID();
+    this.requestId = offered !== null && acceptableRequestId.test(offered) ? offered : newRequestId();
   }
 
   /** The W3C trace of this request: continued from a valid `traceparent`, else new; made on first use. */
