@@ -310,13 +310,17 @@ export function createGateway(options: GatewayOptions) {
         })
       : null;
 
+  /** Node: every request uses the process's cache and client, and releases nothing. */
+  const sharedOpened = sharedCache === null ? null : { cache: sharedCache, redis: sharedRedis, release() {} };
+
   /** Per request: the cache it uses, and how to release it when the request is done. */
   function openCache(platform: PlatformServices): {
     cache: GatewayCache;
     redis: Redis | null;
     release(): void;
   } {
-    if (sharedCache !== null) return { cache: sharedCache, redis: sharedRedis, release() {} };
+    if (sharedCache !== null)
+      return sharedOpened as { cache: GatewayCache; redis: Redis | null; release(): void };
     // Workers: a Redis connection belongs to the request that opened it.
     const redis =
       config.redisUrl === null ? null : createRedisClient(config.redisUrl, { mode: 'per-request', logger });
@@ -349,6 +353,37 @@ export function createGateway(options: GatewayOptions) {
   /** Checks answered by a fallback policy, by policy (`deny`, `allow`, `static`): read by `/metrics`. */
   const fallbackAnswers: Record<string, number> = { deny: 0, allow: 0, static: 0 };
 
+  /** A tenant's link service over a Redis client (or none). */
+  const linkServiceOf = (tenant: TenantConfig, redis: Redis | null) =>
+    new CustomerLinkService({
+      tenantId: tenant.id,
+      connected: tenantVendors(tenant),
+      staticLinks: tenant.customers ?? new Map(),
+      // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
+      store: redis === null ? null : createRedisLinkStore(redis),
+      memo: linkMemo,
+      now: () => clock.now(),
+      // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
+      validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
+      onStoreUnavailable: (error, fallback) =>
+        logger.warn('customer_links_store_unavailable', {
+          tenant: tenant.id,
+          fallback,
+          detail: error.message,
+        }),
+    });
+  /** Node: one link service per tenant for the process (it holds no per-request state). */
+  const sharedLinkServices = new Map<TenantConfig, CustomerLinkService>();
+  const linksFor = (tenant: TenantConfig, redis: Redis | null): CustomerLinkService => {
+    if (sharedOpened === null) return linkServiceOf(tenant, redis);
+    let links = sharedLinkServices.get(tenant);
+    if (links === undefined) {
+      links = linkServiceOf(tenant, redis);
+      sharedLinkServices.set(tenant, links);
+    }
+    return links;
+  };
+
   const runtime: AppScope = {
     config,
     logger,
@@ -377,23 +412,7 @@ export function createGateway(options: GatewayOptions) {
         return events;
       };
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
-      const links = new CustomerLinkService({
-        tenantId: tenant.id,
-        connected: tenantVendors(tenant),
-        staticLinks: tenant.customers ?? new Map(),
-        // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
-        store: redis === null ? null : createRedisLinkStore(redis),
-        memo: linkMemo,
-        now: () => clock.now(),
-        // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
-        validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
-        onStoreUnavailable: (error, fallback) =>
-          logger.warn('customer_links_store_unavailable', {
-            tenant: tenant.id,
-            fallback,
-            detail: error.message,
-          }),
-      });
+      const links = linksFor(tenant, redis);
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: (vendor) => adapterFor(tenant, vendor),

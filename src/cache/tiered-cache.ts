@@ -676,14 +676,28 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
   for (const [name, settings] of Object.entries(namespaces)) {
     if (controlMembers.has(name)) throw new Error(`cache namespace "${name}" clashes with a cache method`);
     resolveLifetime(settings, {}, negativeTtlMs);
-    const keyOf = (parts: CacheKeyParts) =>
-      cacheKey({
-        version: keyVersion,
-        tenant: parts.tenant,
-        vendor: parts.vendor,
-        namespace: name,
-        id: parts.id,
-      });
+    // The key up to its id, per tenant and vendor: `cacheKey` percent-encodes five segments, and a
+    // cached read builds a key every time. Bounded by the configured tenants × vendors.
+    const prefixes = new Map<string, Map<string, string>>();
+    const keyOf = (parts: CacheKeyParts) => {
+      let byVendor = prefixes.get(parts.tenant);
+      if (byVendor === undefined) {
+        byVendor = new Map();
+        prefixes.set(parts.tenant, byVendor);
+      }
+      let prefix = byVendor.get(parts.vendor);
+      if (prefix === undefined) {
+        prefix = cacheKey({
+          version: keyVersion,
+          tenant: parts.tenant,
+          vendor: parts.vendor,
+          namespace: name,
+          id: '',
+        });
+        byVendor.set(parts.vendor, prefix);
+      }
+      return `${prefix}${encodeURIComponent(parts.id)}`;
+    };
     const handle: CacheNamespace<unknown> = {
       name,
       key: keyOf,
