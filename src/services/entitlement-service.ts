@@ -28,6 +28,7 @@ import {
   checkMerged,
   type LinkedLoads,
   loadLinkedVendors,
+  type MergedView,
   mergeLinkedLoads,
   type VendorFreshness,
 } from './merged-entitlements';
