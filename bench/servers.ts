@@ -16,6 +16,7 @@ import { parseConfig } from '../src/config';
 import { createGateway } from '../src/gateway';
 import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
+import { sandboxCustomerLinks } from '../src/sandbox/multi-vendor-demo';
 import { startSandbox } from '../src/sandbox/sandbox';
 
 /**
@@ -46,7 +47,19 @@ bare.post('/sized/:bytes', async (c) => {
   return c.body(sizedBody(c.req.param('bytes')), 200, { 'content-type': 'application/json' });
 });
 
-const config = await parseConfig({ ...process.env, LOG_LEVEL: 'warn' });
+/**
+ * The sandbox's links plus `acme-duo`: Acme at Chargebee and Paygentic only, the customer of the
+ * "merged check over two vendors" scenario (the demo catalogue's `user-licenses` sums both).
+ */
+const benchLinks = {
+  ...Object.fromEntries(sandboxCustomerLinks),
+  'acme-duo': { chargebee: 'cust_acme', paygentic: 'cus_demoAcme' },
+};
+const config = await parseConfig({
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  CUSTOMER_LINKS: process.env.CUSTOMER_LINKS ?? JSON.stringify(benchLinks),
+});
 const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
 const background = new BackgroundTasks(logger);
 const sandbox = startSandbox(config);

@@ -1,26 +1,28 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, ExecutionContext } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { GatewayEnv, GatewayRuntime } from './context';
+import { routePath } from 'hono/route';
 import { asGatewayError, GatewayError } from './errors/gateway-error';
 import { problemResponse } from './errors/problem';
+import { type AppScope, RequestScope } from './gateway';
 import { registerListBalances } from './routes/balances/list-balances';
 import { registerCustomerLinks } from './routes/customers/customer-links';
 import { batchCheckRoute, registerBatchCheck } from './routes/entitlements/batch-check';
 import { registerCheckEntitlement } from './routes/entitlements/check-entitlement';
 import { registerListEntitlements } from './routes/entitlements/list-entitlements';
 import { registerRefreshEntitlements } from './routes/entitlements/refresh-entitlements';
-import { authenticate } from './routes/middleware/authenticate';
+import { hotAnswers } from './routes/hot-answers';
+import { authenticate, VerifiedKeys } from './routes/middleware/authenticate';
 import { registerCors } from './routes/middleware/cors';
 import { rateLimit } from './routes/middleware/rate-limit';
 import {
+  finishRequest,
+  monotonicNow,
   type PlatformResolver,
   type RequestObserver,
-  requestContext,
 } from './routes/middleware/request-context';
-import { createOpenApiApp } from './routes/openapi-app';
-import { openRequestServices, releaseRequestServices } from './routes/request-services';
+import { createOpenApiApp, type GatewayEnv } from './routes/openapi-app';
 import { registerDocs } from './routes/system/docs';
 import { registerHealth } from './routes/system/health';
 import { registerReceiveWebhook } from './routes/webhooks/receive-webhook';
@@ -40,13 +42,13 @@ function clientClosedRequest(error: unknown, c: Context<GatewayEnv>): boolean {
 }
 
 /** Turns any thrown value into a problem; unknown errors are logged with their stack and answered generically. */
-function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRuntime): Response {
+function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: AppScope): Response {
   const error = asGatewayError(thrown);
   if (error !== undefined) {
     if (error.status >= 500) {
       runtime.logger.warn('request_failed', {
-        requestId: c.get('requestId'),
-        traceId: c.get('traceId'),
+        requestId: c.env.requestId,
+        traceId: c.env.trace.traceId,
         code: error.code,
         vendor: error.vendor,
         detail: error.message,
@@ -76,7 +78,7 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
             'Send the request body as JSON with the header "Content-Type: application/json".'
           : thrown.message || 'The request could not be read.';
     if (code === 'internal_error')
-      runtime.logger.error('unhandled_error', { requestId: c.get('requestId'), error: thrown });
+      runtime.logger.error('unhandled_error', { requestId: c.env.requestId, error: thrown });
     return problemResponse(
       c,
       new GatewayError(
@@ -89,7 +91,7 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
   if (clientClosedRequest(thrown, c)) {
     // The client went away mid-request (an upload cut short, or cut by the request timeout): its
     // fault, nobody reads the answer, and it must not count as a gateway failure.
-    runtime.logger.warn('client_aborted', { requestId: c.get('requestId'), method: c.req.method });
+    runtime.logger.warn('client_aborted', { requestId: c.env.requestId, method: c.req.method });
     return problemResponse(
       c,
       new GatewayError('validation_failed', 'The client closed the connection before the request arrived.', {
@@ -98,8 +100,8 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
     );
   }
   runtime.logger.error('unhandled_error', {
-    requestId: c.get('requestId'),
-    traceId: c.get('traceId'),
+    requestId: c.env.requestId,
+    traceId: c.env.trace.traceId,
     error: thrown,
   });
   return problemResponse(
@@ -112,19 +114,27 @@ function toProblem(thrown: unknown, c: Context<GatewayEnv>, runtime: GatewayRunt
 }
 
 /**
- * The runtime-free gateway app. Node and Workers entries build a `GatewayRuntime` (config, cache,
- * upstream transport) and a platform resolver, and hand them here.
+ * The runtime-free gateway app. Node and Workers entries build the per-app scope (config, cache,
+ * upstream transport: src/gateway.ts) and a platform resolver, and hand them here.
+ *
+ * Every request gets its {@link RequestScope} here, before routing, and is finished here once its
+ * response exists (access line, metrics, release). In between, the hot answers (a cached check, a
+ * remembered first list page, `/healthz`) are given in the tick the request arrived
+ * (src/routes/hot-answers.ts); every other request, and any the hot path declines, goes through
+ * Hono's router and middleware with the scope as `c.env`.
  */
 export function createApp(
-  runtime: GatewayRuntime,
+  runtime: AppScope,
   platformFor: PlatformResolver,
   options: { observeRequest?: RequestObserver } = {},
 ): OpenAPIHono<GatewayEnv> {
   const app = createOpenApiApp();
 
-  app.use(
-    '*',
-    requestContext(runtime.logger, platformFor, releaseRequestServices, undefined, options.observeRequest),
+  // Routed requests: the route pattern that answered, for the access line and metrics.
+  app.use('*', (c, next) =>
+    next().then(() => {
+      c.env.route = routePath(c);
+    }),
   );
   registerCors(app, runtime.config.corsOrigins);
 
@@ -132,7 +142,13 @@ export function createApp(
   registerDocs(app);
 
   // Everything under /v1 needs a gateway key, except vendor webhooks, which the vendors sign instead.
-  const requireKey = authenticate(runtime.config.tenants);
+  const verifiedKeys = new VerifiedKeys(
+    Math.max(
+      1,
+      runtime.config.tenants.reduce((sum, tenant) => sum + tenant.apiKeyHashes.length, 0),
+    ),
+  );
+  const requireKey = authenticate(runtime.config.tenants, verifiedKeys);
   app.use('/v1/*', (c, next) => {
     if (c.req.path.startsWith('/v1/webhooks/')) return next();
     return requireKey(c, next);
@@ -143,40 +159,64 @@ export function createApp(
     ['/v1/customers/:customerId/links', MAX_BODY_BYTES],
     ['/v1/webhooks/*', MAX_WEBHOOK_BODY_BYTES],
   ] as const) {
-    app.use(
-      path,
-      bodyLimit({
-        maxSize,
-        onError: () => {
-          throw new GatewayError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
-        },
-      }),
-    );
+    const tooLarge = () => {
+      throw new GatewayError('payload_too_large', `The request body is larger than ${maxSize} bytes.`);
+    };
+    const limitStream = bodyLimit({ maxSize, onError: tooLarge });
+    app.use(path, (c, next) => {
+      // What Hono's bodyLimit decides from a Content-Length, decided without touching `body`: on
+      // Node that materializes a full WHATWG Request (stream, AbortSignal) that the JSON read skips.
+      const method = c.req.method;
+      if (method === 'GET' || method === 'HEAD') return next();
+      const length = c.req.header('content-length');
+      if (length !== undefined && c.req.header('transfer-encoding') === undefined)
+        return Number.parseInt(length, 10) > maxSize ? tooLarge() : next();
+      return limitStream(c, next);
+    });
   }
 
   // After authentication (open routes and rejected keys are never limited) and after the body limit
   // (a batch's cost is read from its body).
   const limitCallers = rateLimit({
     limiter: runtime.rateLimiter,
-    redisFor: (c) => openRequestServices(c, runtime).redis,
+    redisFor: (c) => c.env.services.redis,
     batchPath: batchCheckRoute.path,
   });
-  app.use('/v1/*', async (c, next) => {
+  app.use('/v1/*', (c, next) => {
     if (c.req.path.startsWith('/v1/webhooks/')) return next();
     return limitCallers(c, next);
   });
 
-  registerListEntitlements(app, runtime);
-  registerRefreshEntitlements(app, runtime);
-  registerCheckEntitlement(app, runtime);
-  registerBatchCheck(app, runtime);
+  registerListEntitlements(app);
+  registerRefreshEntitlements(app);
+  registerCheckEntitlement(app);
+  registerBatchCheck(app);
   registerListBalances(app, runtime);
-  registerCustomerLinks(app, runtime);
+  registerCustomerLinks(app);
   registerReceiveWebhook(app, runtime);
 
   app.notFound((c) =>
     problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
   );
   app.onError((error, c) => toProblem(error, c, runtime));
+
+  // The entry: a scope per request, the hot answers, else the router; finished either way.
+  const route = app.fetch;
+  const hot = hotAnswers(runtime, verifiedKeys);
+  const { logger } = runtime;
+  const observe = options.observeRequest;
+  app.fetch = (request: Request, _env?: unknown, executionCtx?: ExecutionContext) => {
+    const scope = new RequestScope(runtime, request, platformFor(executionCtx).waitUntil, monotonicNow());
+    const response = hot(scope) ?? route(request, scope, executionCtx);
+    if (response instanceof Promise)
+      return response.then(
+        (answered) => finishRequest(scope, answered, logger, observe),
+        (error: unknown) => {
+          scope.release();
+          throw error;
+        },
+      );
+    return finishRequest(scope, response, logger, observe);
+  };
   return app;
 }

@@ -2,11 +2,13 @@ import type Redis from 'ioredis';
 import type {
   AdapterFactory,
   Clock,
+  LoadContext,
   Transport,
   UpstreamObserver,
   VendorAdapter,
   VendorConnectionBase,
 } from '../adapters/kit';
+import type { UpstreamCallReport } from '../adapters/kit/upstream';
 import type { AdapterFactories } from '../adapters/registry';
 import type { VendorId } from '../schemas/entitlement';
 import {
@@ -28,14 +30,14 @@ import { IsolateLoads } from './cache/isolate-loads';
 import { holdsServableSnapshot } from './cache/memory-inventory';
 import { currentRequestRedis, runWithRequestRedis } from './cache/request-redis';
 import { type GatewayConfig, type TenantConfig, tenantVendors } from './config';
-import type { GatewayRuntime, PlatformServices } from './context';
 import { GatewayError } from './errors/gateway-error';
 import { connectionLimitsOf, type LimitsFor } from './http/connection-limits';
 import { createSharedBudgets } from './http/shared-rate-budget';
 import type { Sleep } from './http/timers';
 import { createUpstreamClient, type ResilientUpstreamClient } from './http/upstream-client';
 import type { Logger } from './logger';
-import { createCallerRateLimiter } from './rate-limit/caller-rate-limiter';
+import { newRequestId, type TraceContext, traceContextFor } from './observability/trace-context';
+import { type CallerRateLimiter, createCallerRateLimiter } from './rate-limit/caller-rate-limiter';
 import { CursorCodec } from './services/cursor';
 import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
 import { createRedisLinkStore } from './services/customer-link-store';
@@ -46,14 +48,142 @@ import {
   type GatewayCache,
   type GatewayCacheNamespaces,
 } from './services/snapshot-store';
-import { observedUpstream } from './services/upstream-observation';
+import { observedUpstream, type UpstreamCallCollector } from './services/upstream-observation';
 
 /**
- * The composition root: config → upstream client → caches → services → the per-app runtime the
- * routes use. It only wires; every rule (cache keys, negative answers, invalidation, readiness) is a
- * named service. Two scopes: what lives per process/isolate (`createGateway`) and what is opened per
- * request (`GatewayRuntime.openRequest`).
+ * The composition root: config → upstream client → caches → services, in two scopes named here:
+ * - {@link AppScope}, per process (Node) or isolate (Workers), built once by {@link createGateway};
+ * - {@link RequestScope}, per request: made by the app's entry (src/app.ts) for every request, it
+ *   carries the request's id, timing, trace, tenant and vendor calls, and opens the request's
+ *   services (its cache view, the entitlement and link services) on first use.
+ * It only wires; every rule (cache keys, negative answers, invalidation, readiness) is a named
+ * service.
  */
+
+/** What the request pipeline needs from the platform it runs on (Node or Workers). */
+export interface PlatformServices extends UpstreamCallCollector {
+  /** Keeps background work (cache refresh, Redis close) alive after the response. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Per-request services, built once the tenant is known (see {@link RequestScope.services}). */
+export interface RequestServices {
+  entitlements: EntitlementService;
+  /** The tenant's customer links (static and dynamic). */
+  links: CustomerLinkService;
+  /** Invalidates a customer's cached data at a vendor in every tier. */
+  invalidateCustomer(vendor: VendorId, customerId: string): Promise<void>;
+  /** Loads a customer's snapshot from the vendor and stores it. */
+  reload(vendor: VendorId, customerId: string): Promise<{ entitlementCount: number; fetchedAt: string }>;
+  /** Drops a vendor's cached catalogue (feature definitions). */
+  invalidateCatalog(vendor: VendorId): Promise<void>;
+  /** Claims a webhook event id: true the first time it is seen (across instances when Redis is up). */
+  claimEvent(vendor: VendorId, eventId: string): Promise<boolean>;
+  /** Releases a claim after a failed processing, so the vendor's retry is processed. */
+  releaseEvent(vendor: VendorId, eventId: string): Promise<void>;
+  /** The adapter call context (side cache) of a vendor, for webhook resolution. */
+  loadContext(vendor: VendorId): LoadContext;
+  /** Releases per-request resources once the response is ready (a Worker's Redis client). */
+  release(): void;
+  /** The Redis client of this request (shared on Node, the request's own on Workers); null without Redis. */
+  redis: Redis | null;
+}
+
+/** The per-app scope: services shared by every request of the process (Node) or isolate (Workers). */
+export interface AppScope {
+  config: GatewayConfig;
+  logger: Logger;
+  clock: Clock;
+  cursors: CursorCodec;
+  /** Caller rate limits of this process or isolate (shared through Redis when configured). */
+  rateLimiter: CallerRateLimiter;
+  adapterFor(tenant: TenantConfig, vendor: VendorId): VendorAdapter;
+  /** Builds a request's services for its (authenticated) tenant: use {@link RequestScope.services}. */
+  openServices(request: RequestScope): RequestServices;
+  /** Readiness of optional dependencies (Redis). */
+  readiness(platform: PlatformServices): Promise<{ ready: boolean; checks: Record<string, string> }>;
+}
+
+const acceptableRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+const noCache = /(^|,)\s*no-cache\s*(,|$)/i;
+
+/**
+ * The per-request scope. Made for every request before routing (src/app.ts), handed to the routed
+ * handlers as Hono's `c.env`, and finished once the response exists (access line, metrics,
+ * release). Everything a request needs that is not per app lives here, as plain fields: no
+ * per-request closures or maps.
+ */
+export class RequestScope implements PlatformServices {
+  /** The caller's well-formed `X-Request-Id`, else a new one; echoed by every response. */
+  readonly requestId: string;
+  /** Vendor calls this request caused (access line, `Server-Timing`). */
+  readonly upstreamCalls: UpstreamCallReport[] = [];
+  /** The vendor the request concerned, for the access line. */
+  vendor: VendorId | undefined = undefined;
+  /** What the cache did (`Cache-Status` summary), for the access line and `Server-Timing`. */
+  cacheStatus: string | undefined = undefined;
+  /** Which tier answered, for the access line. */
+  cacheTier: string | undefined = undefined;
+  /** The route pattern that answered, for the access line and metrics (set by the router or the hot path). */
+  route: string | undefined = undefined;
+  /** Lower-case hex SHA-256 of the caller's API key (set by authentication; names its rate limit bucket). */
+  apiKeyHash = '';
+  #tenant: TenantConfig | undefined = undefined;
+  #trace: TraceContext | undefined = undefined;
+  #services: RequestServices | undefined = undefined;
+
+  constructor(
+    readonly app: AppScope,
+    readonly request: Request,
+    readonly waitUntil: (promise: Promise<unknown>) => void,
+    /** When the request started (monotonic milliseconds), for `Server-Timing` and the access line. */
+    readonly startedAt: number,
+  ) {
+    const offered = request.headers.get('x-request-id');
+    this.requestId = offered !== null && acceptableRequestId.test(offered) ? offered : newRequestId();
+  }
+
+  /** The W3C trace of this request: continued from a valid `traceparent`, else new; made on first use. */
+  get trace(): TraceContext {
+    this.#trace ??= traceContextFor(this.request.headers.get('traceparent') ?? undefined);
+    return this.#trace;
+  }
+
+  /** Binds the request to the tenant its key (or a webhook's signature) proved. */
+  bindTenant(tenant: TenantConfig, apiKeyHash: string): void {
+    this.#tenant = tenant;
+    this.apiKeyHash = apiKeyHash;
+  }
+
+  /** The tenant, once bound; undefined before (open routes, rejected keys). */
+  get boundTenant(): TenantConfig | undefined {
+    return this.#tenant;
+  }
+
+  /** The bound tenant; only routes behind authentication ask. */
+  get tenant(): TenantConfig {
+    if (this.#tenant === undefined)
+      throw new GatewayError('unauthorized', 'No tenant is bound to this request.');
+    return this.#tenant;
+  }
+
+  /** `Cache-Control: no-cache` (RFC 9111): the client wants an answer validated with the origin, i.e. a reload. */
+  get forceRefresh(): boolean {
+    const cacheControl = this.request.headers.get('cache-control');
+    return cacheControl !== null && noCache.test(cacheControl);
+  }
+
+  /** The request's services, opened on first use (after the tenant is bound). */
+  get services(): RequestServices {
+    this.#services ??= this.app.openServices(this);
+    return this.#services;
+  }
+
+  /** Releases what the request opened (a Worker's Redis client); called once the response exists. */
+  release(): void {
+    this.#services?.release();
+  }
+}
 
 /** How Redis is used on this platform. */
 export type RedisMode = 'shared' | 'per-request';
@@ -180,13 +310,17 @@ export function createGateway(options: GatewayOptions) {
         })
       : null;
 
+  /** Node: every request uses the process's cache and client, and releases nothing. */
+  const sharedOpened = sharedCache === null ? null : { cache: sharedCache, redis: sharedRedis, release() {} };
+
   /** Per request: the cache it uses, and how to release it when the request is done. */
   function openCache(platform: PlatformServices): {
     cache: GatewayCache;
     redis: Redis | null;
     release(): void;
   } {
-    if (sharedCache !== null) return { cache: sharedCache, redis: sharedRedis, release() {} };
+    if (sharedCache !== null)
+      return sharedOpened as { cache: GatewayCache; redis: Redis | null; release(): void };
     // Workers: a Redis connection belongs to the request that opened it.
     const redis =
       config.redisUrl === null ? null : createRedisClient(config.redisUrl, { mode: 'per-request', logger });
@@ -219,14 +353,48 @@ export function createGateway(options: GatewayOptions) {
   /** Checks answered by a fallback policy, by policy (`deny`, `allow`, `static`): read by `/metrics`. */
   const fallbackAnswers: Record<string, number> = { deny: 0, allow: 0, static: 0 };
 
-  const runtime: GatewayRuntime = {
+  /** A tenant's link service over a Redis client (or none). */
+  const linkServiceOf = (tenant: TenantConfig, redis: Redis | null) =>
+    new CustomerLinkService({
+      tenantId: tenant.id,
+      connected: tenantVendors(tenant),
+      staticLinks: tenant.customers ?? new Map(),
+      // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
+      store: redis === null ? null : createRedisLinkStore(redis),
+      memo: linkMemo,
+      now: () => clock.now(),
+      // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
+      validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
+      onStoreUnavailable: (error, fallback) =>
+        logger.warn('customer_links_store_unavailable', {
+          tenant: tenant.id,
+          fallback,
+          detail: error.message,
+        }),
+    });
+  /** Node: one link service per tenant for the process (it holds no per-request state). */
+  const sharedLinkServices = new Map<TenantConfig, CustomerLinkService>();
+  const linksFor = (tenant: TenantConfig, redis: Redis | null): CustomerLinkService => {
+    if (sharedOpened === null) return linkServiceOf(tenant, redis);
+    let links = sharedLinkServices.get(tenant);
+    if (links === undefined) {
+      links = linkServiceOf(tenant, redis);
+      sharedLinkServices.set(tenant, links);
+    }
+    return links;
+  };
+
+  const runtime: AppScope = {
     config,
     logger,
     clock,
     cursors,
     rateLimiter,
     adapterFor,
-    openRequest({ tenant, platform, forceRefresh }) {
+    openServices(request) {
+      const tenant = request.tenant;
+      const platform: PlatformServices = request;
+      const forceRefresh = request.forceRefresh;
       const { cache, redis, release } = openCache(platform);
       const snapshots = createSnapshotStore({
         cache,
@@ -244,23 +412,7 @@ export function createGateway(options: GatewayOptions) {
         return events;
       };
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
-      const links = new CustomerLinkService({
-        tenantId: tenant.id,
-        connected: tenantVendors(tenant),
-        staticLinks: tenant.customers ?? new Map(),
-        // Links are a store on the same Redis (own namespace, no TTL); on Workers, the request's client.
-        store: redis === null ? null : createRedisLinkStore(redis),
-        memo: linkMemo,
-        now: () => clock.now(),
-        // The adapters' own checks: a link to an id that cannot exist at the vendor is refused.
-        validate: (vendor, id) => adapterFor(tenant, vendor).validateCustomerId(id),
-        onStoreUnavailable: (error, fallback) =>
-          logger.warn('customer_links_store_unavailable', {
-            tenant: tenant.id,
-            fallback,
-            detail: error.message,
-          }),
-      });
+      const links = linksFor(tenant, redis);
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: (vendor) => adapterFor(tenant, vendor),
@@ -270,7 +422,14 @@ export function createGateway(options: GatewayOptions) {
         forceRefresh,
         loadContext,
         onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
-        ...(links.enabled ? { resolveLinks: (customerId: string) => links.resolve(customerId) } : {}),
+        loadSnapshotNow: snapshots.loadNow,
+        countSnapshotHitNow: snapshots.countHitNow,
+        ...(links.enabled
+          ? {
+              resolveLinks: (customerId: string) => links.resolve(customerId),
+              resolveLinksNow: (customerId: string) => links.resolveNow(customerId),
+            }
+          : {}),
         // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
         onFallback: (event) => {
           fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;

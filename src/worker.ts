@@ -65,7 +65,12 @@ async function buildGateway(env: WorkerEnv, options: WorkerOptions): Promise<Gat
   });
   // Background work (stale refreshes, Redis writes and the client's close) outlives the response
   // only through the request's `waitUntil`.
-  return createApp(runtime, (c) => ({ waitUntil: (promise) => c.executionCtx.waitUntil(promise) }));
+  return createApp(runtime, (ctx) => ({
+    waitUntil: (promise) => {
+      if (ctx === undefined) throw new Error('This context has no ExecutionContext');
+      ctx.waitUntil(promise);
+    },
+  }));
 }
 
 /**

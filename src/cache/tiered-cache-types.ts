@@ -110,6 +110,13 @@ export interface CacheNamespace<T> {
   key(parts: CacheKeyParts): string;
   /** Serves the entry (fresh, or stale while refreshing) or loads it, once per key at a time. */
   swr(parts: CacheKeyParts, loader: CacheLoader<T>, options?: SwrOptions): Promise<SwrResult<T>>;
+  /**
+   * What `swr` would answer at once as a fresh memory hit (no load, no Redis round trip), or
+   * undefined; not counted until {@link countHitNow}. The synchronous path of cached answers.
+   */
+  hitNow(parts: CacheKeyParts): SwrResult<T> | undefined;
+  /** Counts a memory hit that was served through `hitNow`. */
+  countHitNow(): void;
   /** Reads a usable entry from memory, else Redis (backfilling memory); never loads or refreshes. */
   get(parts: CacheKeyParts): Promise<CachedEntry<T> | undefined>;
   /** Stores a value in every tier (awaited). */

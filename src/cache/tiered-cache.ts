@@ -185,6 +185,11 @@ class TieredCacheEngine {
     staleIfError = true,
   ): Promise<SwrResult<T>> {
     if (forceRefresh) return this.forcedRefresh(key, loader, lifetime, staleIfError);
+    const hit = this.hitNow<T>(key);
+    if (hit !== undefined) {
+      this.countHitNow();
+      return hit;
+    }
     const found = await this.lookup(key);
     const now = this.now;
     if (found !== undefined && this.generations.isCurrent(key, found.entry, now)) {
@@ -209,6 +214,28 @@ class TieredCacheEngine {
     const loaded = await this.load(key, 'miss', loader, lifetime);
     if (loaded === undefined) throw new Error(`cache: the load of ${key} ended without a value`);
     return toResult(loaded.entry, 'miss', loaded.tier, this.now, { collapsed: loaded.collapsed });
+  }
+
+  /**
+   * The answer `swr` gives without waiting for anything, or undefined: a fresh entry of the current
+   * generation in memory that needs no Redis confirmation (no Redis, or confirmed within
+   * `memoryTrustMs`), holding a value (a cached "does not exist" is left to `swr`). Exactly the
+   * entries `swr` answers as a memory hit before any await. It does not count the hit: a caller
+   * that serves the answer calls {@link countHitNow} (one that gives up and calls `swr` instead
+   * must not have counted it twice).
+   */
+  hitNow<T>(key: string): SwrResult<T> | undefined {
+    const slot = this.state.memory.get(key);
+    if (slot === undefined || slot.entry.value === null) return undefined;
+    const now = this.now;
+    if (!this.generations.isCurrent(key, slot.entry, now)) return undefined;
+    if (this.redis !== null && now - slot.verifiedAt >= this.memoryTrustMs) return undefined;
+    return toResult(slot.entry, 'hit', 'memory', now);
+  }
+
+  /** Counts a memory hit served through {@link hitNow}. */
+  countHitNow(): void {
+    this.metrics.memoryHits += 1;
   }
 
   async get<T>(key: string): Promise<CachedEntry<T> | undefined> {
@@ -649,14 +676,28 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
   for (const [name, settings] of Object.entries(namespaces)) {
     if (controlMembers.has(name)) throw new Error(`cache namespace "${name}" clashes with a cache method`);
     resolveLifetime(settings, {}, negativeTtlMs);
-    const keyOf = (parts: CacheKeyParts) =>
-      cacheKey({
-        version: keyVersion,
-        tenant: parts.tenant,
-        vendor: parts.vendor,
-        namespace: name,
-        id: parts.id,
-      });
+    // The key up to its id, per tenant and vendor: `cacheKey` percent-encodes five segments, and a
+    // cached read builds a key every time. Bounded by the configured tenants × vendors.
+    const prefixes = new Map<string, Map<string, string>>();
+    const keyOf = (parts: CacheKeyParts) => {
+      let byVendor = prefixes.get(parts.tenant);
+      if (byVendor === undefined) {
+        byVendor = new Map();
+        prefixes.set(parts.tenant, byVendor);
+      }
+      let prefix = byVendor.get(parts.vendor);
+      if (prefix === undefined) {
+        prefix = cacheKey({
+          version: keyVersion,
+          tenant: parts.tenant,
+          vendor: parts.vendor,
+          namespace: name,
+          id: '',
+        });
+        byVendor.set(parts.vendor, prefix);
+      }
+      return `${prefix}${encodeURIComponent(parts.id)}`;
+    };
     const handle: CacheNamespace<unknown> = {
       name,
       key: keyOf,
@@ -669,6 +710,8 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
           swrOptions.forceRefresh === true,
           swrOptions.staleIfError !== false,
         ),
+      hitNow: (parts) => engine.hitNow(keyOf(parts)),
+      countHitNow: () => engine.countHitNow(),
       get: (parts) => engine.get(keyOf(parts)),
       set: async (parts, value, setOptions = {}) =>
         engine.set(keyOf(parts), value, resolveLifetime(settings, setOptions, negativeTtlMs)),

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Problem } from '../../schemas/problem';
 import { ProblemSchema } from '../../schemas/problem';
-import type { GatewayEnv } from '../context';
 import { serverTimingValue } from '../routes/middleware/request-context';
+import type { GatewayEnv } from '../routes/openapi-app';
 import { type ErrorCode, errorCatalog, problemTypeUri } from './codes';
 import type { GatewayError } from './gateway-error';
 
@@ -24,14 +24,14 @@ export function problemBody(error: GatewayError, requestId: string): Problem {
 }
 
 /** Writes a typed error as an `application/problem+json` response. */
-export function problemResponse(c: Context, error: GatewayError): Response {
-  const body = problemBody(error, c.get('requestId') ?? 'unknown');
+export function problemResponse(c: Context<GatewayEnv>, error: GatewayError): Response {
+  const body = problemBody(error, c.env.requestId);
   const headers = new Headers({
     'content-type': PROBLEM_CONTENT_TYPE,
     'cache-control': 'no-store',
     'x-request-id': body.requestId,
   });
-  headers.set('server-timing', serverTimingValue(c as Context<GatewayEnv>));
+  headers.set('server-timing', serverTimingValue(c.env));
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }

@@ -19,11 +19,38 @@ export interface TraceContext {
 
 const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
+/** Two lower-case hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, '0'));
+
+/**
+ * Random bytes drawn from the platform's CSPRNG 4 KiB at a time. `crypto.getRandomValues` costs a
+ * call into the runtime each time (on Node ~5 µs for 16 bytes, more than the rest of a cached
+ * answer's middleware): the ids of a request (trace id, span id) are read from this pool instead,
+ * which is refilled when used up. The bytes are the same CSPRNG output, each used once.
+ */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
 function randomHex(bytes: number): string {
-  const values = crypto.getRandomValues(new Uint8Array(bytes));
+  if (poolOffset + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
   let hex = '';
-  for (const value of values) hex += value.toString(16).padStart(2, '0');
+  for (let index = poolOffset; index < poolOffset + bytes; index++) hex += HEX[pool[index] as number];
+  poolOffset += bytes;
   return hex;
+}
+
+/**
+ * A new request id: a random (version 4) UUID from the same pooled CSPRNG bytes as the trace ids,
+ * in the form `crypto.randomUUID()` gives, at a fraction of its cost per request.
+ */
+export function newRequestId(): string {
+  const hex = randomHex(16);
+  // Version 4 (random) and the RFC 9562 variant (10xx).
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A new random span id (never all zero). */

@@ -1,7 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { entitlementTypes, vendorIds } from '../../schemas/entitlement';
-import type { GatewayEnv } from '../context';
+import type { GatewayEnv } from './openapi-app';
 
 /**
  * A compiled fast path for the path and query validation of the hot read routes.

@@ -1,7 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
-import type { GatewayEnv } from '../context';
 import { GatewayError } from '../errors/gateway-error';
+import type { RequestScope } from '../gateway';
+
+/**
+ * The Hono environment of the gateway's routes: `c.env` is the request's {@link RequestScope} (made
+ * by the app's entry, src/app.ts, for every request; the platform's own bindings are read once,
+ * when the per-app scope is built). No Hono variables: the scope's fields are the request's state.
+ */
+export interface GatewayEnv {
+  Bindings: RequestScope;
+}
 
 /** Where a validation target's fields appear in problem `errors[].path`. */
 const targetPrefix: Record<string, string> = {

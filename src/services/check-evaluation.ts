@@ -15,14 +15,34 @@ export function findEntitlement(sorted: readonly Entitlement[], featureKey: stri
  * the feature is metered with a soft limit (then access stays and `overage` says by how much).
  * `isSoftLimit` is only asked in that last case (it may call the vendor).
  */
-export async function evaluateCheck(input: {
+export async function evaluateCheck(
+  input: CheckInput & {
+    isSoftLimit(entitlement: Entitlement): Promise<boolean>;
+  },
+): Promise<CheckResult> {
+  const answer = checkResultOf(input, () => undefined);
+  if (answer !== undefined) return answer;
+  const softLimit = await input.isSoftLimit(input.found as Entitlement);
+  return checkResultOf(input, () => softLimit) as CheckResult;
+}
+
+/** What a check is about. */
+export interface CheckInput {
   vendor: VendorId | null;
   customerId: string;
   featureKey: string;
   found: Entitlement | null;
   requestedUsage: number | null;
-  isSoftLimit(entitlement: Entitlement): Promise<boolean>;
-}): Promise<CheckResult> {
+}
+
+/**
+ * {@link evaluateCheck} without waiting: `softLimit` says whether the found metered entitlement has
+ * a soft limit, or undefined when that takes a lookup, and then the answer is undefined too.
+ */
+export function checkResultOf(
+  input: CheckInput,
+  softLimitOf: (entitlement: Entitlement) => boolean | undefined,
+): CheckResult | undefined {
   const { found, requestedUsage } = input;
   if (found === null) {
     return {
@@ -57,7 +77,13 @@ export async function evaluateCheck(input: {
     found.remaining !== null &&
     requestedUsage > found.remaining
   ) {
-    softLimit = found.type === 'metered' ? await input.isSoftLimit(found) : false;
+    if (found.type === 'metered') {
+      const known = softLimitOf(found);
+      if (known === undefined) return undefined;
+      softLimit = known;
+    } else {
+      softLimit = false;
+    }
     if (softLimit) {
       overage = requestedUsage - Math.max(found.remaining, 0);
     } else {

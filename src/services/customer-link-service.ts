@@ -124,6 +124,20 @@ export class CustomerLinkService {
     return combineLinks(staticLinks, dynamic);
   }
 
+  /**
+   * What `resolve` answers without waiting (static links only, or a fresh memoized answer), or
+   * undefined when the store must be asked (then `resolve`).
+   */
+  resolveNow(appCustomerId: string): CustomerLinks | null | undefined {
+    const { store, memo, tenantId } = this.options;
+    const staticLinks = this.options.staticLinks.get(appCustomerId);
+    if (store === null) return combineLinks(staticLinks, null);
+    const memoized = memo.get(tenantId, appCustomerId);
+    if (memoized !== undefined && this.options.now() - memoized.storedAt < this.freshMs)
+      return combineLinks(staticLinks, memoized.links);
+    return undefined;
+  }
+
   /** The app customer's links read from the store itself (the GET route: no memo). */
   async read(appCustomerId: string): Promise<CustomerLinks | null> {
     const { store, tenantId } = this.options;

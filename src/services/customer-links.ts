@@ -37,6 +37,8 @@ export function combineLinks(
   staticLinks: VendorLinks | undefined,
   dynamicLinks: VendorLinks | null,
 ): CustomerLinks | null {
+  // Most customers have no link at all: asked on every entitlement request.
+  if (staticLinks === undefined && dynamicLinks === null) return null;
   const links: VendorLinks = {};
   const origins: CustomerLinks['origins'] = {};
   // Vendor order, whatever order either side was written in: answers list vendors the same way.

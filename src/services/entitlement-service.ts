@@ -16,7 +16,7 @@ import { type Entitlement, type EntitlementType, type VendorId, vendorIds } from
 import { type TenantConfig, tenantVendors } from '../config';
 import { errorCatalog } from '../errors/codes';
 import { asGatewayError, GatewayError } from '../errors/gateway-error';
-import { evaluateCheck, findEntitlement } from './check-evaluation';
+import { checkResultOf, evaluateCheck, findEntitlement } from './check-evaluation';
 import type { CursorCodec } from './cursor';
 import type { CustomerLinks, VendorLinks } from './customer-links';
 import type { EntitlementPage } from './entitlement-json';
@@ -28,6 +28,7 @@ import {
   checkMerged,
   type LinkedLoads,
   loadLinkedVendors,
+  type MergedView,
   mergeLinkedLoads,
   type VendorFreshness,
 } from './merged-entitlements';
@@ -103,6 +104,20 @@ export interface ServiceDependencies {
   resolveLinks?(customerId: string): Promise<CustomerLinks | null>;
   /** Told about every check answered by the tenant's fallback policy (logged and counted by the wiring). */
   onFallback?(event: FallbackEvent): void;
+  /**
+   * The synchronous path: the snapshot `loadSnapshot` would give without waiting (a fresh memory
+   * hit), or undefined. Left out, every answer waits for `loadSnapshot`.
+   */
+  loadSnapshotNow?(request: {
+    vendor: VendorId;
+    customerId: string;
+    vendorAt: string | undefined;
+    forceRefresh: boolean;
+  }): SnapshotResult | undefined;
+  /** Counts a hit served through `loadSnapshotNow` (the cache's memory-hit metric). */
+  countSnapshotHitNow?(): void;
+  /** What `resolveLinks` answers without waiting, or undefined (then `resolveLinks`). */
+  resolveLinksNow?(customerId: string): CustomerLinks | null | undefined;
 }
 
 /** A check answered by a fallback policy instead of vendor data (wholly, or for some vendors of a merged check). */
@@ -163,6 +178,16 @@ function configuredVendors(tenant: TenantConfig): readonly VendorId[] {
   return vendors;
 }
 
+/**
+ * Merged views of the synchronous path, by the first vendor's normalized set, then by tenant,
+ * customer and linked accounts; valid while every vendor's set is the same object (a new snapshot
+ * of any vendor gives a new set, so a new view).
+ */
+const mergedViews = new WeakMap<
+  readonly Entitlement[],
+  Map<string, { sets: readonly (readonly Entitlement[])[]; view: MergedView }>
+>();
+
 /** Most answers remembered per normalized entitlement set (a customer's features, plus unknown keys asked for). */
 const ANSWERS_PER_SET = 64;
 
@@ -197,6 +222,29 @@ function rememberAnswer(
   // Bounded: unknown feature keys or filter combinations cannot grow it past the bound.
   if (answers.size >= ANSWERS_PER_SET) answers.clear();
   answers.set(key, answer);
+}
+
+/** The remembered-answer key of a first list page: everything that shapes it but the set itself. */
+function pageKey(
+  tenant: TenantConfig,
+  target: { vendor: VendorId },
+  customerId: string,
+  query: ListQuery,
+): string {
+  // Free-form ids are length-prefixed and fixed fields come first, so no two questions share a key.
+  return `list\u0000${tenant.id}\u0000${target.vendor}\u0000${query.limit}\u0000${query.includeRaw}\u0000${query.type ?? '-'}\u0000${query.hasAccess ?? '-'}\u0000${query.featureKeys.length}\u0000${customerId.length}\u0000${customerId}\u0000${query.featureKeys.map((key) => `${key.length}:${key}`).join('')}`;
+}
+
+/** The remembered-answer key of a single-vendor check (`requestedUsage` absent: `-`). */
+function checkKey(
+  tenant: TenantConfig,
+  vendor: VendorId,
+  customerId: string,
+  featureKey: string,
+  requestedUsage: number | undefined,
+): string {
+  // The free-form ids last, the first of them length-prefixed: no two questions share a key.
+  return `check\u0000${tenant.id}\u0000${vendor}\u0000${requestedUsage ?? '-'}\u0000${customerId.length}\u0000${customerId}\u0000${featureKey}`;
 }
 
 const batchItemFields: ReadonlySet<string> = new Set([
@@ -294,6 +342,8 @@ export class EntitlementService {
   readonly cacheReports: CacheReport[] = [];
   /** Snapshots already requested by this request: a batch naming one customer 100 times loads it once. */
   private readonly snapshots = new Map<string, Promise<SnapshotResult>>();
+  /** The same snapshots once obtained, for the synchronous path (its hits are recorded here too). */
+  private readonly settled = new Map<string, SnapshotResult>();
   /** Customer ids this request already validated and canonicalized, per vendor. */
   private readonly resolvedCustomers = new Map<string, { adapter: VendorAdapter; customerId: string }>();
 
@@ -358,6 +408,20 @@ export class EntitlementService {
    */
   private async target(customerId: string, requested: VendorId | undefined): Promise<Target> {
     const links = this.deps.resolveLinks === undefined ? null : await this.deps.resolveLinks(customerId);
+    return this.targetOf(customerId, requested, links);
+  }
+
+  /** {@link target} without waiting, or undefined when the links must be read from their store. */
+  private targetNow(customerId: string, requested: VendorId | undefined): Target | undefined {
+    let links: CustomerLinks | null | undefined = null;
+    if (this.deps.resolveLinks !== undefined) {
+      links = this.deps.resolveLinksNow?.(customerId);
+      if (links === undefined) return undefined;
+    }
+    return this.targetOf(customerId, requested, links);
+  }
+
+  private targetOf(customerId: string, requested: VendorId | undefined, links: CustomerLinks | null): Target {
     if (links === null)
       return { kind: 'single', vendor: this.resolveVendor(requested), vendorCustomerId: customerId };
     if (requested === undefined) return { kind: 'merged', links: links.links };
@@ -399,17 +463,18 @@ export class EntitlementService {
     customerId: string,
     at: string | undefined,
   ): Promise<{ entitlements: Entitlement[]; cache: CacheReport }> {
-    // A batch names the same customer up to 100 times: the id is checked and canonicalized once.
-    const resolvedKey = `${vendor}\u0000${customerId}`;
-    let resolved = this.resolvedCustomers.get(resolvedKey);
-    if (resolved === undefined) {
-      resolved = this.resolveCustomer(vendor, customerId);
-      this.resolvedCustomers.set(resolvedKey, resolved);
-    }
-    const { adapter, customerId: canonicalId } = resolved;
+    const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
     // NUL cannot occur in a vendor id or an instant; `at` absent is spelled apart from any instant.
     const memoKey = `${vendor}\u0000${vendorAt === undefined ? '-' : `@${vendorAt}`}\u0000${canonicalId}`;
+    const settled = this.settled.get(memoKey);
+    if (settled !== undefined) {
+      const evaluateAt = at === undefined ? this.deps.now() : Date.parse(at);
+      return {
+        entitlements: normalizeAt(adapter, settled.snapshot, evaluateAt, at === undefined).entitlements,
+        cache: settled.cache,
+      };
+    }
     let pending = this.snapshots.get(memoKey);
     if (pending === undefined) {
       pending = this.deps.loadSnapshot({
@@ -421,7 +486,10 @@ export class EntitlementService {
       });
       this.snapshots.set(memoKey, pending);
       pending.then(
-        (result) => this.cacheReports.push(result.cache),
+        (result) => {
+          this.cacheReports.push(result.cache);
+          this.settled.set(memoKey, result);
+        },
         () => undefined,
       );
     }
@@ -430,14 +498,59 @@ export class EntitlementService {
     return { entitlements: normalizeAt(adapter, snapshot, evaluateAt, at === undefined).entitlements, cache };
   }
 
-  /** One vendor's answer under the tenant's feature keys, about `customerId` as asked. */
-  private async singleVendor(
+  /** The adapter and canonical id of a vendor's customer; a batch names one customer up to 100 times: checked once. */
+  private resolvedCustomer(
+    vendor: VendorId,
+    customerId: string,
+  ): { adapter: VendorAdapter; customerId: string } {
+    const resolvedKey = `${vendor}\u0000${customerId}`;
+    let resolved = this.resolvedCustomers.get(resolvedKey);
+    if (resolved === undefined) {
+      resolved = this.resolveCustomer(vendor, customerId);
+      this.resolvedCustomers.set(resolvedKey, resolved);
+    }
+    return resolved;
+  }
+
+  /**
+   * {@link loadVendor} for "now" without waiting: the snapshot this request already obtained, or a
+   * fresh memory hit (counted and reported here, so a later `loadVendor` of the same snapshot in
+   * this request reuses it), else undefined. Throws what `loadVendor` throws for an impossible id.
+   */
+  private loadVendorNow(
+    vendor: VendorId,
+    customerId: string,
+  ): { adapter: VendorAdapter; entitlements: Entitlement[]; cache: CacheReport } | undefined {
+    const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
+    const memoKey = `${vendor}\u0000-\u0000${canonicalId}`;
+    let result = this.settled.get(memoKey);
+    if (result === undefined) {
+      if (this.snapshots.has(memoKey) || this.deps.loadSnapshotNow === undefined) return undefined;
+      result = this.deps.loadSnapshotNow({
+        vendor,
+        customerId: canonicalId,
+        vendorAt: undefined,
+        forceRefresh: this.deps.forceRefresh,
+      });
+      if (result === undefined) return undefined;
+      this.deps.countSnapshotHitNow?.();
+      this.cacheReports.push(result.cache);
+      this.settled.set(memoKey, result);
+    }
+    const entitlements = normalizeAt(adapter, result.snapshot, this.deps.now(), true).entitlements;
+    return { adapter, entitlements, cache: result.cache };
+  }
+
+  /**
+   * A vendor's entitlements under the tenant's feature keys, about `customerId` as asked: the
+   * snapshot's own objects for a tenant without catalogue asked about a vendor's own id, else
+   * relabelled once per normalized set and customer (a cache hit reuses the objects and their JSON).
+   */
+  private relabelled(
     target: Extract<Target, { kind: 'single' }>,
     customerId: string,
-    at: string | undefined,
-  ): Promise<Entitlement[]> {
-    const { entitlements } = await this.loadVendor(target.vendor, target.vendorCustomerId, at);
-    // The hot path of a tenant without catalogue, asked about a vendor's own id: the snapshot's objects.
+    entitlements: Entitlement[],
+  ): Entitlement[] {
     if (this.deps.tenant.features === undefined && target.vendorCustomerId === customerId)
       return entitlements;
     let byCustomer = relabelMemo.get(entitlements);
@@ -457,6 +570,16 @@ export class EntitlementService {
       byCustomer.set(memoKey, relabelled);
     }
     return relabelled;
+  }
+
+  /** One vendor's answer under the tenant's feature keys, about `customerId` as asked. */
+  private async singleVendor(
+    target: Extract<Target, { kind: 'single' }>,
+    customerId: string,
+    at: string | undefined,
+  ): Promise<Entitlement[]> {
+    const { entitlements } = await this.loadVendor(target.vendor, target.vendorCustomerId, at);
+    return this.relabelled(target, customerId, entitlements);
   }
 
   /** Every linked vendor, loaded concurrently through its own cached snapshot (merged by the caller). */
@@ -514,7 +637,85 @@ export class EntitlementService {
       };
     }
     const all = await this.singleVendor(target, customerId, query.at);
-    return { object: 'list', ...(await keysetPage(all, pageOptions)), includeRaw: query.includeRaw };
+    const answerKey =
+      query.cursor === undefined && query.at === undefined
+        ? pageKey(this.deps.tenant, target, customerId, query)
+        : null;
+    if (answerKey !== null) {
+      const remembered = rememberedAnswer(all, answerKey);
+      if (remembered !== undefined) return remembered as EntitlementPage;
+    }
+    const page: EntitlementPage = {
+      object: 'list',
+      ...(await keysetPage(all, pageOptions)),
+      includeRaw: query.includeRaw,
+    };
+    if (answerKey !== null) rememberAnswer(all, answerKey, page);
+    return page;
+  }
+
+  /**
+   * The answer `list` gives, when it is a remembered first page of a single vendor's fresh cached
+   * snapshot (no cursor, no `at`), without waiting; undefined otherwise (then `list`). Never throws.
+   */
+  listNow(customerId: string, query: ListQuery): EntitlementPage | undefined {
+    if (query.cursor !== undefined || query.at !== undefined) return undefined;
+    try {
+      const target = this.targetNow(customerId, query.vendor);
+      if (target === undefined || target.kind !== 'single') return undefined;
+      const answerKey = pageKey(this.deps.tenant, target, customerId, query);
+      const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
+      if (loaded === undefined) return undefined;
+      const all = this.relabelled(target, customerId, loaded.entitlements);
+      return rememberedAnswer(all, answerKey) as EntitlementPage | undefined;
+    } catch {
+      // Whatever failed is thrown again, as a problem, by `list`.
+      return undefined;
+    }
+  }
+
+  /**
+   * The answer `check` gives, when it needs no waiting: a single vendor's fresh cached snapshot (a
+   * memory hit), links known, no `at`, no soft-limit lookup. Undefined otherwise (then `check`, which
+   * reuses the snapshot this found). Never throws: whatever failed is thrown again by `check`.
+   */
+  checkNow(customerId: string, featureKey: string, query: CheckQuery): CheckResult | undefined {
+    if (query.at !== undefined) return undefined;
+    try {
+      const target = this.targetNow(customerId, query.vendor);
+      if (target === undefined) return undefined;
+      if (target.kind === 'merged') return this.checkMergedNow(customerId, featureKey, target.links, query);
+      const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
+      if (loaded === undefined) return undefined;
+      const entitlements = this.relabelled(target, customerId, loaded.entitlements);
+      // An answer given here needed no soft-limit lookup, so with `requestedUsage` too it is a function
+      // of the set and the question: remembered under both (`check` only remembers answers without it).
+      const answerKey = checkKey(
+        this.deps.tenant,
+        target.vendor,
+        customerId,
+        featureKey,
+        query.requestedUsage,
+      );
+      const remembered = rememberedAnswer(entitlements, answerKey);
+      if (remembered !== undefined) return remembered as CheckResult;
+      const adapter = loaded.adapter;
+      const answer = checkResultOf(
+        {
+          vendor: target.vendor,
+          customerId,
+          featureKey,
+          found: findEntitlement(entitlements, featureKey),
+          requestedUsage: query.requestedUsage ?? null,
+        },
+        // A vendor with soft limits is asked (it may call the vendor): that waits.
+        () => (adapter.isSoftLimit === undefined ? false : undefined),
+      );
+      if (answer !== undefined) rememberAnswer(entitlements, answerKey, answer);
+      return answer;
+    } catch {
+      return undefined;
+    }
   }
 
   /** May the customer use `featureKey` (for `requestedUsage` more)? */
@@ -577,7 +778,7 @@ export class EntitlementService {
     // of the set and the question: remembered.
     const answerKey =
       query.requestedUsage === undefined && query.at === undefined
-        ? `check\u0000${this.deps.tenant.id}\u0000${target.vendor}\u0000${customerId}\u0000${featureKey}`
+        ? checkKey(this.deps.tenant, target.vendor, customerId, featureKey, undefined)
         : null;
     if (answerKey !== null) {
       const remembered = rememberedAnswer(entitlements, answerKey);
@@ -596,45 +797,151 @@ export class EntitlementService {
     return answer;
   }
 
+  /**
+   * {@link merged} without waiting: every linked vendor configured and answered by a fresh memory
+   * hit (so every vendor is `fresh` and the view is not partial), else undefined. The merged view
+   * is memoized per tuple of normalized sets, so a repeat is a lookup.
+   */
+  private mergedNow(customerId: string, links: VendorLinks): MergedView | undefined {
+    const configured = configuredVendors(this.deps.tenant);
+    const answered: Array<{ vendor: VendorId; customerId: string; entitlements: Entitlement[] }> = [];
+    for (const vendor of vendorIds) {
+      const vendorCustomerId = links[vendor];
+      if (vendorCustomerId === undefined) continue;
+      if (!configured.includes(vendor)) return undefined;
+      const loaded = this.loadVendorNow(vendor, vendorCustomerId);
+      if (loaded === undefined) return undefined;
+      answered.push({ vendor, customerId: vendorCustomerId, entitlements: loaded.entitlements });
+    }
+    const first = answered[0];
+    if (first === undefined) return undefined;
+    let views = mergedViews.get(first.entitlements);
+    if (views === undefined) {
+      views = new Map();
+      mergedViews.set(first.entitlements, views);
+    }
+    // The sets are compared by identity below; the key names everything else the view depends on.
+    const key = `${this.deps.tenant.id}\u0000${customerId}\u0000${answered.map((item) => `${item.vendor}:${item.customerId}`).join('\u0000')}`;
+    const memo = views.get(key);
+    if (memo?.sets.every((set, index) => answered[index]?.entitlements === set)) return memo.view;
+    const view: MergedView = {
+      customerId,
+      entitlements: mergeEntitlements({ customerId, vendors: answered, catalog: this.catalog }),
+      vendors: answered.map((item) => ({
+        vendor: item.vendor,
+        customerId: item.customerId,
+        status: 'fresh',
+      })),
+      partial: false,
+    };
+    if (views.size >= ANSWERS_PER_SET) views.clear();
+    views.set(key, { sets: answered.map((item) => item.entitlements), view });
+    return view;
+  }
+
+  /** A merged check without waiting (see {@link mergedNow}), remembered per merged view without `requestedUsage`. */
+  private checkMergedNow(
+    customerId: string,
+    featureKey: string,
+    links: VendorLinks,
+    query: CheckQuery,
+  ): CheckResult | undefined {
+    const view = this.mergedNow(customerId, links);
+    if (view === undefined) return undefined;
+    // The view is the customer's (its key names tenant, customer and accounts): the question is the feature.
+    const answerKey = query.requestedUsage === undefined ? `merged-check\u0000${featureKey}` : null;
+    if (answerKey !== null) {
+      const remembered = rememberedAnswer(view.entitlements, answerKey);
+      if (remembered !== undefined) return remembered as CheckResult;
+    }
+    const found = findEntitlement(view.entitlements, featureKey);
+    const result = checkResultOf(
+      {
+        vendor: found?.vendor ?? null,
+        customerId: view.customerId,
+        featureKey,
+        found,
+        requestedUsage: query.requestedUsage ?? null,
+      },
+      // As `checkMerged`: a source with a soft-limit lookup makes the answer wait.
+      (entitlement) => {
+        for (const source of sourceEntitlementsOf(entitlement)) {
+          if (source.entitlement.type !== 'metered' || !source.entitlement.hasAccess) continue;
+          if (this.deps.adapterFor(source.vendor).isSoftLimit !== undefined) return undefined;
+        }
+        return false;
+      },
+    );
+    if (result === undefined) return undefined;
+    const answer: CheckResult = { ...result, vendors: view.vendors, partial: view.partial };
+    if (answerKey !== null) rememberAnswer(view.entitlements, answerKey, answer);
+    return answer;
+  }
+
   /** Answers each item independently and in order; one failing item does not fail the batch. */
   async batch(request: BatchCheckRequest): Promise<BatchCheckResponse> {
-    const results = await Promise.all(
-      request.checks.map(async (raw, index) => {
-        // The plain spelling of a valid item skips zod; anything else gets the schema's verdict.
-        let item = plainBatchItem(raw);
-        if (item === undefined) {
-          const parsed = BatchCheckItemSchema.safeParse(raw);
-          if (!parsed.success) return invalidBatchItem(raw, index, parsed.error);
-          item = parsed.data;
+    type Result = BatchCheckResponse['results'][number];
+    const results: Result[] = new Array(request.checks.length);
+    // Items answered without waiting (fresh cached snapshots) cost no promise; the others are awaited together.
+    const waiting: Promise<void>[] = [];
+    request.checks.forEach((raw, index) => {
+      // The plain spelling of a valid item skips zod; anything else gets the schema's verdict.
+      let item = plainBatchItem(raw);
+      if (item === undefined) {
+        const parsed = BatchCheckItemSchema.safeParse(raw);
+        if (!parsed.success) {
+          results[index] = invalidBatchItem(raw, index, parsed.error);
+          return;
         }
-        try {
-          // Absent fields stay undefined (no conditional spreads: this runs up to 100 times per request).
-          return await this.check(item.customerId, item.featureKey, {
-            vendor: item.vendor,
-            at: item.at,
-            requestedUsage: item.requestedUsage,
-          });
-        } catch (caught) {
-          let error = asGatewayError(caught);
-          if (error === undefined) {
-            this.deps.onUnexpectedError(caught);
-            error = new GatewayError('internal_error', 'The gateway failed to answer this item.');
-          }
-          return {
-            object: 'entitlement_check_error' as const,
-            customerId: item.customerId,
-            featureKey: item.featureKey,
-            vendor: error.vendor ?? item.vendor ?? null,
-            error: {
-              status: error.status,
-              code: error.code,
-              title: errorCatalog[error.code].title,
-              detail: error.message,
-            },
-          };
+        item = parsed.data;
+      }
+      if (item.at === undefined) {
+        const now = this.checkNow(item.customerId, item.featureKey, {
+          vendor: item.vendor,
+          requestedUsage: item.requestedUsage,
+        });
+        if (now !== undefined) {
+          results[index] = now;
+          return;
         }
-      }),
-    );
+      }
+      waiting.push(
+        this.batchItem(item).then((result) => {
+          results[index] = result;
+        }),
+      );
+    });
+    if (waiting.length > 0) await Promise.all(waiting);
     return { object: 'batch_check', results };
+  }
+
+  /** One batch item through `check`; a failure is the item's own problem. */
+  private async batchItem(item: BatchCheckItem): Promise<BatchCheckResponse['results'][number]> {
+    try {
+      // Absent fields stay undefined (no conditional spreads: this runs up to 100 times per request).
+      return await this.check(item.customerId, item.featureKey, {
+        vendor: item.vendor,
+        at: item.at,
+        requestedUsage: item.requestedUsage,
+      });
+    } catch (caught) {
+      let error = asGatewayError(caught);
+      if (error === undefined) {
+        this.deps.onUnexpectedError(caught);
+        error = new GatewayError('internal_error', 'The gateway failed to answer this item.');
+      }
+      return {
+        object: 'entitlement_check_error' as const,
+        customerId: item.customerId,
+        featureKey: item.featureKey,
+        vendor: error.vendor ?? item.vendor ?? null,
+        error: {
+          status: error.status,
+          code: error.code,
+          title: errorCatalog[error.code].title,
+          detail: error.message,
+        },
+      };
+    }
   }
 }

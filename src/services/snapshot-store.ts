@@ -2,10 +2,10 @@ import type { CustomerSnapshot, LoadContext } from '../../adapters/kit';
 import type { VendorId } from '../../schemas/entitlement';
 import type { SwrResult, TieredCache } from '../cache';
 import type { GatewayConfig, TenantConfig } from '../config';
-import type { PlatformServices } from '../context';
 import { errorCodeOf, GatewayError } from '../errors/gateway-error';
+import type { PlatformServices } from '../gateway';
 import { cacheStatusValue } from '../routes/cache-headers';
-import type { CacheReport, SnapshotLoader } from './entitlement-service';
+import type { CacheReport, SnapshotLoader, SnapshotResult } from './entitlement-service';
 import { observeUpstreamCalls } from './upstream-observation';
 
 /** The cache namespaces and what each stores. */
@@ -71,7 +71,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     (vendor: VendorId): LoadContext['remember'] =>
     async (namespace, id, load) => {
       const result = await cache[namespace].swr({ tenant: tenant.id, vendor, id }, () =>
-        observeUpstreamCalls(platform.upstreamCalls, () => runLoad(async () => (await load()) as unknown)),
+        observeUpstreamCalls(platform, () => runLoad(async () => (await load()) as unknown)),
       );
       return result.value as Awaited<ReturnType<typeof load>>;
     };
@@ -90,7 +90,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
       async () => {
         try {
           // Only the request whose load runs (not the ones sharing it) is charged its vendor calls.
-          return await observeUpstreamCalls(platform.upstreamCalls, () =>
+          return await observeUpstreamCalls(platform, () =>
             runLoad(() =>
               adapter.loadCustomer(customerId, {
                 remember: remember(vendor),
@@ -125,6 +125,26 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     return { snapshot: result.value, cache: cacheReportOf(result) };
   };
 
+  /**
+   * The snapshot `load` would answer without waiting (a fresh memory hit, see `hitNow`), or
+   * undefined (then `load`). `commit` counts the hit: called only when the answer is served.
+   */
+  const loadNow = (request: {
+    vendor: VendorId;
+    customerId: string;
+    vendorAt: string | undefined;
+    forceRefresh: boolean;
+  }): SnapshotResult | undefined => {
+    if (request.forceRefresh) return undefined;
+    const result = cache.snapshot.hitNow({
+      tenant: tenant.id,
+      vendor: request.vendor,
+      id: snapshotId(request.customerId, request.vendorAt),
+    });
+    if (result === undefined || result.value === null) return undefined;
+    return { snapshot: result.value, cache: cacheReportOf(result) };
+  };
+
   /** Other instances would keep serving an entry Redis could not drop: the caller must retry. */
   const unreachable = () =>
     new GatewayError(
@@ -135,6 +155,9 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
 
   return {
     load,
+    loadNow,
+    /** Counts a hit served through `loadNow` (the cache's memory-hit metric). */
+    countHitNow: () => cache.snapshot.countHitNow(),
     remember,
     /** Drops a customer's "now" snapshot from every tier. */
     async invalidateCustomer(vendor: VendorId, customerId: string): Promise<void> {

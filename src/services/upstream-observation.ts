@@ -11,34 +11,30 @@ import type { UpstreamCallReport, UpstreamClient } from '../../adapters/kit/upst
  * process, including the cache-hit hot path that never calls a vendor. So the context is entered only
  * around vendor loads, and the storage is disabled again (hooks removed) whenever no load is running.
  */
-const currentCalls = new AsyncLocalStorage<UpstreamCallReport[]>();
+const currentCalls = new AsyncLocalStorage<UpstreamCallCollector>();
 let loadsRunning = 0;
 // workerd implements AsyncLocalStorage natively (no promise-hook tax) and has no `disable()`.
 let canDisable = typeof (currentCalls as { disable?: unknown }).disable === 'function';
 
 /**
- * The trace context of the request each collector belongs to. The collector already identifies its
- * request wherever a vendor load runs (on Node and in workerd alike), so the trace rides on it
- * instead of being threaded through the cache and every adapter.
+ * The vendor calls of one request and the trace they continue (the request scope is one). The
+ * collector already identifies its request wherever a vendor load runs (on Node and in workerd
+ * alike), so the trace rides on it instead of being threaded through the cache and every adapter.
  */
-const traces = new WeakMap<UpstreamCallReport[], { traceId: string; flags: string }>();
-
-/** Associates a request's call collector with its trace context (the request middleware does this). */
-export function traceUpstreamCalls(
-  calls: UpstreamCallReport[],
-  trace: { traceId: string; flags: string },
-): void {
-  traces.set(calls, trace);
+export interface UpstreamCallCollector {
+  readonly upstreamCalls: UpstreamCallReport[];
+  /** The request's trace context (read only when a vendor call is made). */
+  readonly trace: { traceId: string; flags: string };
 }
 
-/** Runs a vendor load so that the calls it makes are reported into `calls`. */
+/** Runs a vendor load so that the calls it makes are reported into the collector's `upstreamCalls`. */
 export async function observeUpstreamCalls<T>(
-  calls: UpstreamCallReport[],
+  collector: UpstreamCallCollector,
   work: () => Promise<T>,
 ): Promise<T> {
   loadsRunning += 1;
   try {
-    return await currentCalls.run(calls, work);
+    return await currentCalls.run(collector, work);
   } finally {
     loadsRunning -= 1;
     // Calls still pending from a finished load (rare: a sibling page after a failure) go unreported.
@@ -56,16 +52,16 @@ export async function observeUpstreamCalls<T>(
 export function observedUpstream(inner: UpstreamClient): UpstreamClient {
   return {
     requestJson(request, parseVendorError) {
-      const calls = currentCalls.getStore();
-      if (calls === undefined) return inner.requestJson(request, parseVendorError);
+      const collector = currentCalls.getStore();
+      if (collector === undefined) return inner.requestJson(request, parseVendorError);
       const observer = request.observer;
-      const trace = traces.get(calls);
+      const { traceId, flags } = collector.trace;
       return inner.requestJson(
         {
           ...request,
-          ...(trace === undefined ? {} : { trace }),
+          trace: { traceId, flags },
           observer: (report) => {
-            calls.push(report);
+            collector.upstreamCalls.push(report);
             observer?.(report);
           },
         },

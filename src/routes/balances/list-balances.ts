@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { BalanceListSchema, ListBalancesQuerySchema } from '../../../schemas/balance';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
+import type { AppScope } from '../../gateway';
 import { BalanceService, balanceQueryFromParameters } from '../../services/balance-service';
 import { CACHE_NAME } from '../cache-headers';
-import { openRequestServices } from '../request-services';
+import type { GatewayEnv } from '../openapi-app';
 import { respondJson } from '../respond';
 
 export const listBalancesRoute = createRoute({
@@ -49,12 +49,12 @@ export const listBalancesRoute = createRoute({
   },
 });
 
-export function registerListBalances(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+export function registerListBalances(app: OpenAPIHono<GatewayEnv>, runtime: AppScope): void {
   app.openapi(listBalancesRoute, async (c) => {
     const parameters = c.req.valid('query');
-    const tenant = c.get('tenant');
-    if (parameters.vendor) c.set('vendor', parameters.vendor);
-    const { entitlements, loadContext } = openRequestServices(c, runtime);
+    const tenant = c.env.tenant;
+    if (parameters.vendor) c.env.vendor = parameters.vendor;
+    const { entitlements, loadContext } = c.env.services;
     const balances = new BalanceService({
       tenantId: tenant.id,
       resolveVendor: (vendor) => entitlements.resolveVendor(vendor),
@@ -70,7 +70,7 @@ export function registerListBalances(app: OpenAPIHono<GatewayEnv>, runtime: Gate
     });
     // Live vendor pages, never stored (see BalanceService): say so, and keep shared caches out.
 
-    c.set('cacheStatus', 'bypass');
+    c.env.cacheStatus = 'bypass';
     return respondJson(c, page, 200, {
       'cache-control': 'private, no-store',
       'cache-status': `${CACHE_NAME}; fwd=bypass`,

@@ -5,11 +5,10 @@ import {
   PutCustomerLinksRequestSchema,
 } from '../../../schemas/links';
 import { CustomerParamsSchema } from '../../../schemas/query';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import { errorResponses } from '../../errors/problem';
 import type { CustomerLinks } from '../../services/customer-links';
-import { openRequestServices } from '../request-services';
+import type { GatewayEnv } from '../openapi-app';
 import { respondJson } from '../respond';
 
 const path = '/v1/customers/{customerId}/links';
@@ -87,10 +86,10 @@ function linksBody(customerId: string, links: CustomerLinks): CustomerLinksBody 
 }
 
 /** The links routes: GET, PUT and DELETE on `/v1/customers/{customerId}/links`. */
-export function registerCustomerLinks(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+export function registerCustomerLinks(app: OpenAPIHono<GatewayEnv>): void {
   app.openapi(getCustomerLinksRoute, async (c) => {
     const { customerId } = c.req.valid('param');
-    const links = await openRequestServices(c, runtime).links.read(customerId);
+    const links = await c.env.services.links.read(customerId);
     if (links === null)
       throw new GatewayError('not_found', `Customer "${customerId}" has no vendor account linked.`);
     return respondJson(c, linksBody(customerId, links), 200, noStore);
@@ -99,17 +98,17 @@ export function registerCustomerLinks(app: OpenAPIHono<GatewayEnv>, runtime: Gat
   app.openapi(putCustomerLinksRoute, async (c) => {
     const { customerId } = c.req.valid('param');
     const { links } = c.req.valid('json');
-    const combined = await openRequestServices(c, runtime).links.replace(customerId, links);
+    const combined = await c.env.services.links.replace(customerId, links);
     return respondJson(c, linksBody(customerId, combined), 200, noStore);
   });
 
   app.openapi(deleteCustomerLinksRoute, async (c) => {
     const { customerId } = c.req.valid('param');
-    await openRequestServices(c, runtime).links.remove(customerId);
+    await c.env.services.links.remove(customerId);
     return new Response(null, {
       status: 204,
       // The headers the document lists for a body-less answer (Server-Timing comes with JSON bodies).
-      headers: { 'x-request-id': c.get('requestId'), ...noStore },
+      headers: { 'x-request-id': c.env.requestId, ...noStore },
     });
   });
 }

@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { BatchCheckRequestSchema, BatchCheckResponseSchema } from '../../../schemas/check';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { errorResponses } from '../../errors/problem';
-import { checkResultJson } from '../../services/entitlement-json';
-import { openRequestServices } from '../request-services';
+import { batchCheckBody } from '../../services/entitlement-json';
+import type { GatewayEnv } from '../openapi-app';
 import { cacheHeaders, respondJson } from '../respond';
 
 export const batchCheckRoute = createRoute({
@@ -25,15 +24,12 @@ export const batchCheckRoute = createRoute({
   },
 });
 
-export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+export function registerBatchCheck(app: OpenAPIHono<GatewayEnv>): void {
   app.openapi(batchCheckRoute, async (c) => {
     const body = c.req.valid('json');
-    const { entitlements } = openRequestServices(c, runtime);
+    const { entitlements } = c.env.services;
     const response = await entitlements.batch(body);
-    const results = response.results.map((item) =>
-      item.object === 'entitlement_check' ? checkResultJson(item) : JSON.stringify(item),
-    );
-    const serialized = `{"object":"batch_check","results":[${results.join(',')}]}`;
-    return respondJson(c, response, 200, cacheHeaders(c, entitlements.cacheReports), serialized);
+    const serialized = batchCheckBody(response.results);
+    return respondJson(c, response, 200, cacheHeaders(c.env, entitlements.cacheReports), serialized);
   });
 }

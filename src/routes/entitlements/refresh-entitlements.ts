@@ -1,10 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { CustomerParamsSchema, VendorQuerySchema } from '../../../schemas/query';
 import { RefreshResultSchema } from '../../../schemas/refresh';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { customerReadErrorCodes, errorResponses } from '../../errors/problem';
 import { CACHE_NAME } from '../cache-headers';
-import { openRequestServices } from '../request-services';
+import type { GatewayEnv } from '../openapi-app';
 import { respondJson } from '../respond';
 
 export const refreshEntitlementsRoute = createRoute({
@@ -23,14 +22,14 @@ export const refreshEntitlementsRoute = createRoute({
   },
 });
 
-export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+export function registerRefreshEntitlements(app: OpenAPIHono<GatewayEnv>): void {
   app.openapi(refreshEntitlementsRoute, async (c) => {
     const { customerId } = c.req.valid('param');
     const { vendor: requested } = c.req.valid('query');
-    const scope = openRequestServices(c, runtime);
+    const scope = c.env.services;
     // A linked app customer refreshes its account at that vendor.
     const { vendor, vendorCustomerId } = await scope.entitlements.resolveAccount(customerId, requested);
-    c.set('vendor', vendor);
+    c.env.vendor = vendor;
     // An id that cannot exist at the vendor is a 404 before anything is loaded.
     scope.entitlements.resolveCustomer(vendor, vendorCustomerId);
     // Reload first: the cached copy is replaced only when the vendor answers.

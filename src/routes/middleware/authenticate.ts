@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { TenantConfig } from '../../config';
-import type { GatewayEnv } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
+import type { GatewayEnv } from '../openapi-app';
 
 interface KeyEntry {
   digest: Uint8Array;
@@ -111,9 +111,8 @@ export function authenticate(
       keyHash = digest.toString('hex');
       known.remember(presented, found, keyHash);
     }
-    c.set('tenant', found);
     // The key's hash names its rate limit bucket: the key itself is never stored or sent to Redis.
-    c.set('apiKeyHash', keyHash);
+    c.env.bindTenant(found, keyHash);
     return next();
   };
 }

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import type { GatewayEnv } from '../../context';
+import type { GatewayEnv } from '../openapi-app';
 import { responseHeaderNames } from '../system/openapi-document';
 
 /** Response headers a browser app may read: the ones the OpenAPI document describes. */

@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
-import type { GatewayEnv } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import type { BucketRequest, CallerRateLimiter } from '../../rate-limit/caller-rate-limiter';
 import {
@@ -8,6 +7,7 @@ import {
   rateLimitHeaders,
   retryAfterSeconds,
 } from '../../rate-limit/rate-limit-headers';
+import type { GatewayEnv } from '../openapi-app';
 
 /** The largest batch: a body claiming more items is charged as this many (it fails validation anyway). */
 const MAX_BATCH_COST = 100;
@@ -55,11 +55,11 @@ export function rateLimit(options: {
   batchPath: string;
 }): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const tenant = c.get('tenant');
+    const tenant = c.env.tenant;
     const limits = tenant.rateLimit;
     const buckets: BucketRequest[] = [];
     if (limits?.perKey)
-      buckets.push({ policy: 'key', id: `${tenant.id}:key:${c.get('apiKeyHash')}`, settings: limits.perKey });
+      buckets.push({ policy: 'key', id: `${tenant.id}:key:${c.env.apiKeyHash}`, settings: limits.perKey });
     if (limits?.perTenant)
       buckets.push({ policy: 'tenant', id: `${tenant.id}:tenant`, settings: limits.perTenant });
     if (buckets.length === 0) return next();

@@ -1,28 +1,25 @@
-import type { Context, MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
+import type { ExecutionContext } from 'hono';
 import type { UpstreamCallReport } from '../../../adapters/kit/upstream';
-import type { GatewayEnv, PlatformServices } from '../../context';
+import type { RequestScope } from '../../gateway';
 import type { Logger } from '../../logger';
-import { traceContextFor } from '../../observability/trace-context';
-import { traceUpstreamCalls } from '../../services/upstream-observation';
 
 /** Milliseconds on a monotonic clock, for durations. */
-const monotonicNow = () => performance.now();
+export const monotonicNow = () => performance.now();
 
 /**
  * The `Server-Timing` value of a request so far: total time, what the cache did, time spent upstream.
  * The response helpers (`respondJson`, problems) write it as they build the response, because touching a
  * finished response's headers makes @hono/node-server materialize a full `Response`, which costs
- * more on the hot path than everything else this middleware does.
+ * more on the hot path than everything else the request pipeline does.
  */
-export function serverTimingValue(c: Context<GatewayEnv>, now: () => number = monotonicNow): string {
-  const calls = c.get('upstreamCalls') ?? [];
-  const started = c.get('startedAt') ?? now();
-  let timing = `total;dur=${(now() - started).toFixed(1)}`;
-  const cacheStatus = c.get('cacheStatus');
+export function serverTimingValue(scope: RequestScope, now: () => number = monotonicNow): string {
+  const calls = scope.upstreamCalls;
+  let timing = `total;dur=${(now() - scope.startedAt).toFixed(1)}`;
+  const cacheStatus = scope.cacheStatus;
   if (cacheStatus !== undefined) timing += `, cache;desc="${cacheStatus}"`;
   if (calls.length > 0) {
-    const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
+    let upstreamMs = 0;
+    for (const call of calls) upstreamMs += call.durationMs;
     timing += `, upstream;dur=${upstreamMs.toFixed(1)};desc="${calls.length} calls"`;
   }
   return timing;
@@ -69,70 +66,57 @@ function upstreamFields(calls: UpstreamCallReport[], upstreamMs: number) {
   };
 }
 
-/** How the platform entry gives each request its background-work hook. */
-export type PlatformResolver = (c: Context<GatewayEnv>) => Pick<PlatformServices, 'waitUntil'>;
-
-const acceptableRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * How the platform entry gives each request its background-work hook (Workers: the request's
+ * `ExecutionContext`; Node: the process's background tasks).
+ */
+export type PlatformResolver = (
+  executionCtx: ExecutionContext | undefined,
+) => Pick<RequestScope, 'waitUntil'>;
 
 /**
- * The one middleware every request passes: it accepts a well-formed `X-Request-Id` (or makes one;
- * the response helpers echo it), gives the request its platform services and upstream-call
- * collector, releases what the request opened, and writes one structured log line (method, route,
- * status, duration, tenant, vendor, cache, upstream calls and attempts). One middleware instead of
- * four: each layer of Hono's compose costs a closure and a promise on the hot path.
+ * Finishes a request once its response exists: releases what it opened, then writes its one
+ * structured access line (method, route, status, duration, tenant, vendor, cache, upstream calls and
+ * attempts) and tells the observer (metrics). The line's fields are only built when the line is
+ * written (`LOG_LEVEL=warn` skips 2xx-4xx); the observer is told of every request.
  */
-export function requestContext(
+export function finishRequest(
+  scope: RequestScope,
+  response: Response,
   logger: Logger,
-  platformFor: PlatformResolver,
-  release: (c: Context<GatewayEnv>) => void,
+  observe: RequestObserver | undefined,
   now: () => number = monotonicNow,
-  observe?: RequestObserver,
-): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    const started = now();
-    const offered = c.req.header('x-request-id');
-    c.set(
-      'requestId',
-      offered !== undefined && acceptableRequestId.test(offered) ? offered : crypto.randomUUID(),
-    );
-    c.set('startedAt', started);
-    const calls: UpstreamCallReport[] = [];
-    c.set('upstreamCalls', calls);
-    // W3C traceparent: continued when valid, else a new trace; vendor calls become child spans.
-    const trace = traceContextFor(c.req.header('traceparent'));
-    traceUpstreamCalls(calls, trace);
-    c.set('traceId', trace.traceId);
-    c.set('platform', { waitUntil: platformFor(c).waitUntil, upstreamCalls: calls });
-    try {
-      await next();
-    } finally {
-      release(c);
-    }
-    const status = c.res.status;
-    // The access line's fields are only built when the line is written (LOG_LEVEL=warn skips 2xx-4xx).
-    if (status < 500 && logger.writes?.('info') === false) return;
-    const durationMs = now() - started;
-    const upstreamMs = calls.reduce((sum, call) => sum + call.durationMs, 0);
-    const cacheStatus = c.get('cacheStatus');
-    const cacheTier = c.get('cacheTier');
-    const tenant = c.get('tenant');
-    const vendor = c.get('vendor');
+): Response {
+  scope.release();
+  const status = response.status;
+  const writes = status >= 500 || logger.writes?.('info') !== false;
+  if (!writes && observe === undefined) return response;
+  const durationMs = now() - scope.startedAt;
+  const route = scope.route ?? '*';
+  const method = scope.request.method;
+  if (writes) {
+    const calls = scope.upstreamCalls;
+    let upstreamMs = 0;
+    for (const call of calls) upstreamMs += call.durationMs;
+    const tenant = scope.boundTenant;
+    const trace = scope.trace;
     const fields = {
-      requestId: c.get('requestId'),
+      requestId: scope.requestId,
       traceId: trace.traceId,
       spanId: trace.spanId,
-      method: c.req.method,
-      route: routePath(c),
+      method,
+      route,
       status,
       durationMs: Math.round(durationMs * 10) / 10,
       ...(tenant ? { tenant: tenant.id } : {}),
-      ...(vendor ? { vendor } : {}),
-      ...(cacheStatus ? { cache: cacheStatus } : {}),
-      ...(cacheTier ? { cacheTier } : {}),
+      ...(scope.vendor ? { vendor: scope.vendor } : {}),
+      ...(scope.cacheStatus ? { cache: scope.cacheStatus } : {}),
+      ...(scope.cacheTier ? { cacheTier: scope.cacheTier } : {}),
       ...(calls.length > 0 ? { upstream: upstreamFields(calls, upstreamMs) } : {}),
     };
     if (status >= 500) logger.error('request', fields);
     else logger.info('request', fields);
-    observe?.({ method: fields.method, route: fields.route, status, durationMs });
-  };
+  }
+  observe?.({ method, route, status, durationMs });
+  return response;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
-import type { GatewayEnv } from '../../context';
+import type { GatewayEnv } from '../openapi-app';
 import { DOCS_ASSETS_PATH, docsAssetFiles } from './docs';
 
 const contentTypes: Record<(typeof docsAssetFiles)[number], string> = {
@@ -35,7 +35,7 @@ export function registerDocsAssets(app: Pick<Hono<GatewayEnv>, 'get'>): void {
           'content-type': contentTypes[file],
           // The package version is pinned; the files change only with a new release of the gateway.
           'cache-control': 'public, max-age=86400',
-          'x-request-id': c.get('requestId'),
+          'x-request-id': c.env.requestId,
         },
       });
     });

@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TypedResponse } from 'hono';
 import { vendorNameList } from '../../../adapters/registry';
 import { BatchCheckItemSchema } from '../../../schemas/check';
-import type { GatewayEnv } from '../../context';
 import { errorResponseComponents } from '../../errors/problem';
+import type { GatewayEnv } from '../openapi-app';
 import { finalizeOpenApiDocument } from './openapi-document';
 
 /** The OpenAPI document's top-level information. */
@@ -122,7 +122,7 @@ export function registerDocs(app: OpenAPIHono<GatewayEnv>): void {
     document ??= JSON.stringify(finalizeOpenApiDocument(app.getOpenAPI31Document(openApiInfo)));
     const response = new Response(document, {
       headers: {
-        'x-request-id': c.get('requestId'),
+        'x-request-id': c.env.requestId,
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'public, max-age=300',
       },
@@ -133,7 +133,7 @@ export function registerDocs(app: OpenAPIHono<GatewayEnv>): void {
   app.openapi(docsRoute, (c) => {
     return new Response(docsPage, {
       headers: {
-        'x-request-id': c.get('requestId'),
+        'x-request-id': c.env.requestId,
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'public, max-age=300',
       },

@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
-import { respondJson } from '../respond';
+import type { AppScope, RequestScope } from '../../gateway';
+import type { GatewayEnv } from '../openapi-app';
+import { jsonResponse, respondJson } from '../respond';
 
 export const healthRoute = createRoute({
   method: 'get',
@@ -36,12 +37,17 @@ export const readinessRoute = createRoute({
 const healthBody = { status: 'ok' as const };
 const healthBytes = new TextEncoder().encode(JSON.stringify(healthBody));
 
-export function registerHealth(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+/** The liveness answer (also given by the hot path, src/routes/hot-answers.ts). */
+export function healthAnswer(scope: RequestScope): Response {
+  return jsonResponse(scope, 200, { 'cache-control': 'no-store' }, healthBytes);
+}
+
+export function registerHealth(app: OpenAPIHono<GatewayEnv>, runtime: AppScope): void {
   app.openapi(healthRoute, (c) => {
     return respondJson(c, healthBody, 200, { 'cache-control': 'no-store' }, healthBytes);
   });
   app.openapi(readinessRoute, async (c) => {
-    const { ready, checks } = await runtime.readiness(c.get('platform'));
+    const { ready, checks } = await runtime.readiness(c.env);
 
     const body = {
       status: ready ? ('ready' as const) : ('not_ready' as const),

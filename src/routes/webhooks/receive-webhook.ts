@@ -3,11 +3,11 @@ import { vendorModule } from '../../../adapters/registry';
 import { vendorIds } from '../../../schemas/entitlement';
 import { customerIdSchema, isWellFormedText } from '../../../schemas/query';
 import { WebhookParamsSchema, WebhookQuerySchema, WebhookReceiptSchema } from '../../../schemas/webhook';
-import type { GatewayEnv, GatewayRuntime } from '../../context';
 import { GatewayError } from '../../errors/gateway-error';
 import { errorResponses } from '../../errors/problem';
+import type { AppScope } from '../../gateway';
 import { applyWebhookEvent, findVerifiedTenant } from '../../services/webhook-service';
-import { openRequestServices } from '../request-services';
+import type { GatewayEnv } from '../openapi-app';
 import { respondJson } from '../respond';
 
 export const receiveWebhookRoute = createRoute({
@@ -37,11 +37,11 @@ export const receiveWebhookRoute = createRoute({
   },
 });
 
-export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: GatewayRuntime): void {
+export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: AppScope): void {
   app.openapi(receiveWebhookRoute, async (c) => {
     const { vendor } = c.req.valid('param');
     const { tenant: tenantId } = c.req.valid('query');
-    c.set('vendor', vendor);
+    c.env.vendor = vendor;
     // The size limit is enforced while the body arrives (bodyLimit in app.ts).
     const rawBody = await c.req.text();
 
@@ -54,14 +54,14 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     if (tenant === null) {
       runtime.logger.warn('webhook_rejected', {
         vendor,
-        requestId: c.get('requestId'),
+        requestId: c.env.requestId,
         configuredTenants: candidates,
       });
       throw new GatewayError('webhook_verification_failed', `The ${vendor} webhook could not be verified.`, {
         vendor,
       });
     }
-    c.set('tenant', tenant);
+    c.env.bindTenant(tenant, '');
 
     let body: unknown;
     try {
@@ -69,7 +69,7 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     } catch {
       throw new GatewayError('invalid_webhook', 'The webhook body is not JSON.', { vendor });
     }
-    const scope = openRequestServices(c, runtime);
+    const scope = c.env.services;
     const adapter = runtime.adapterFor(tenant, vendor);
     if (!adapter.resolveWebhook)
       throw new GatewayError('invalid_webhook', `${vendor} webhooks are not supported.`, { vendor });
@@ -82,7 +82,7 @@ export function registerReceiveWebhook(app: OpenAPIHono<GatewayEnv>, runtime: Ga
     if (skipped.length > 0)
       runtime.logger.warn('webhook_targets_skipped', {
         vendor,
-        requestId: c.get('requestId'),
+        requestId: c.env.requestId,
         eventId: resolved.eventId,
         skipped: skipped.length,
         reason: 'invalid customer id',

@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { docsAssetFiles as workerAssetFiles } from '../../../scripts/docs-assets.mjs';
-import type { GatewayEnv } from '../../../src/context';
+import type { GatewayEnv } from '../../../src/routes/openapi-app';
 import { docsAssetFiles } from '../../../src/routes/system/docs';
 import { registerDocsAssets } from '../../../src/routes/system/docs-assets-node';
+import { requestWithScope } from '../../support/request-scope';
 
 const distDirectory = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -17,17 +18,15 @@ describe('the docs page assets', () => {
 
   it('are served on Node from the pinned swagger-ui-dist, byte for byte, and nothing else', async () => {
     const app = new Hono<GatewayEnv>();
-    app.use('*', async (c, next) => {
-      c.set('requestId', 'docs-assets-test');
-      await next();
-    });
     registerDocsAssets(app);
-    const script = await app.request('/docs/assets/swagger-ui-bundle.js');
+    const script = await requestWithScope(app, '/docs/assets/swagger-ui-bundle.js', {
+      headers: { 'x-request-id': 'docs-assets-test' },
+    });
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(script.headers.get('x-request-id')).toBe('docs-assets-test');
     expect(await script.text()).toBe(await readFile(join(distDirectory, 'swagger-ui-bundle.js'), 'utf8'));
-    const styles = await app.request('/docs/assets/swagger-ui.css');
+    const styles = await requestWithScope(app, '/docs/assets/swagger-ui.css');
     expect(styles.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await styles.text()).toBe(await readFile(join(distDirectory, 'swagger-ui.css'), 'utf8'));
     for (const path of [
@@ -35,7 +34,7 @@ describe('the docs page assets', () => {
       '/docs/assets/../package.json',
       '/docs/assets/index.html',
     ])
-      expect((await app.request(path)).status, path).toBe(404);
+      expect((await requestWithScope(app, path)).status, path).toBe(404);
   });
 
   it('come from swagger-ui-dist 5.35.0 exactly (pinned, no CDN)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatTraceparent,
+  newRequestId,
   parseTraceparent,
   traceContextFor,
 } from '../../../src/observability/trace-context';
@@ -41,5 +42,12 @@ describe('W3C traceparent', () => {
     expect(context.traceId).not.toBe(TRACE);
     expect(context.traceId).not.toBe('0'.repeat(32));
     expect(context.parentSpanId).toBeUndefined();
+  });
+
+  it('makes request ids as version-4 UUIDs, each one new', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newRequestId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

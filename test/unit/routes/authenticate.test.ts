@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex, type TenantConfig } from '../../../src/config';
-import type { GatewayEnv } from '../../../src/context';
 import { asGatewayError } from '../../../src/errors/gateway-error';
 import { authenticate, VerifiedKeys } from '../../../src/routes/middleware/authenticate';
+import type { GatewayEnv } from '../../../src/routes/openapi-app';
+import { requestWithScope } from '../../support/request-scope';
 
 const KEY_A = 'tenant-a-key-0123456789abcdef';
 const KEY_B = 'tenant-b-key-0123456789abcdef';
@@ -16,7 +17,7 @@ async function tenant(id: string, ...keys: string[]): Promise<TenantConfig> {
 function appWith(tenants: TenantConfig[], verified?: VerifiedKeys) {
   const app = new Hono<GatewayEnv>();
   app.use('*', authenticate(tenants, verified));
-  app.get('/', (c) => c.text(c.get('tenant').id));
+  app.get('/', (c) => c.text(c.env.tenant.id));
   app.onError((error, c) => {
     const known = asGatewayError(error);
     return c.text(known ? known.code : 'other', known ? 401 : 500);
@@ -25,7 +26,7 @@ function appWith(tenants: TenantConfig[], verified?: VerifiedKeys) {
 }
 
 const call = async (app: Hono<GatewayEnv>, key: string) => {
-  const response = await app.request('/', { headers: { authorization: `Bearer ${key}` } });
+  const response = await requestWithScope(app, '/', { headers: { authorization: `Bearer ${key}` } });
   return { status: response.status, body: await response.text() };
 };
 

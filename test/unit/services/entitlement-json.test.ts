@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../schemas/check';
 import type { Entitlement } from '../../../schemas/entitlement';
 import {
+  batchCheckBody,
   checkResultBody,
   checkResultJson,
   entitlementJson,
@@ -114,6 +115,43 @@ describe('pre-serialized entitlement JSON', () => {
     const body = checkResultBody(result);
     expect(new TextDecoder().decode(body)).toBe(checkResultJson(result));
     expect(checkResultBody(result)).toBe(body);
+  });
+
+  it('builds a batch answer identical to serializing it, results and failed items alike', () => {
+    const found = entitlement('über');
+    const result = {
+      object: 'entitlement_check' as const,
+      vendor: 'chargebee' as const,
+      customerId: 'c1',
+      featureKey: 'über',
+      hasAccess: true,
+      reason: null,
+      type: found.type,
+      unlimited: false,
+      limit: 13,
+      usage: null,
+      remaining: 13,
+      value: '13',
+      requestedUsage: null,
+      softLimit: null,
+      overage: null,
+      entitlement: found,
+    } satisfies CheckResult;
+    const failed = {
+      object: 'entitlement_check_error' as const,
+      customerId: 'c2',
+      featureKey: 'x',
+      vendor: null,
+      error: { status: 404, code: 'customer_not_found', title: 'Customer not found', detail: 'No "c2".' },
+    };
+    const { raw: _raw, ...withoutRows } = found;
+    const expected = (results: object[]) =>
+      JSON.stringify({
+        object: 'batch_check',
+        results: results.map((item) => (item === result ? { ...result, entitlement: withoutRows } : item)),
+      });
+    for (const results of [[], [result], [result, failed, result]])
+      expect(new TextDecoder().decode(batchCheckBody(results))).toBe(expected(results));
   });
 
   it('builds a check result identical to serializing it with the entitlement stripped of its rows', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerSnapshot, VendorAdapter } from '../../../adapters/kit';
+import type { CheckResult } from '../../../schemas/check';
 import type { Entitlement } from '../../../schemas/entitlement';
 import type { TenantConfig } from '../../../src/config';
 import { CursorCodec } from '../../../src/services/cursor';
@@ -111,6 +112,13 @@ function world(tenantId: string) {
         forceRefresh: false,
         loadContext: () => ({ remember: async (_namespace, _id, load) => load() }),
         onUnexpectedError: () => {},
+        // The synchronous path (checkNow, listNow, batch items): the same snapshots, found at once.
+        loadSnapshotNow: ({ customerId }) => {
+          const snapshot = snapshots.get(customerId);
+          return snapshot === undefined
+            ? undefined
+            : { snapshot, cache: { status: 'hit', ageSeconds: 0, ttlSeconds: 60 } };
+        },
       });
     },
   };
@@ -217,6 +225,43 @@ describe('remembered answers', () => {
     // The next page (a cursor) is answered from the cursor, not from the first page.
     const next = await list({ limit: 2, cursor: two.nextCursor });
     expect(next.data.map((row: Entitlement) => row.featureKey)).toEqual(['c']);
+  });
+
+  it('answers given without waiting are the answers check gives (requestedUsage and NUL in keys included)', async () => {
+    const w = world('t1');
+    w.store('c1', [
+      { key: 'f', limit: 5 },
+      { key: 'f\u00005', limit: 7 },
+    ]);
+    const questions: Array<[string, number | undefined]> = [
+      ['f', undefined],
+      ['f', 5],
+      ['f', 6],
+      ['f\u00005', undefined],
+      ['f\u0000', 5],
+      ['g', 1],
+    ];
+    // Twice: the second round is answered from what the first remembered.
+    for (let round = 0; round < 2; round++)
+      for (const [featureKey, requestedUsage] of questions) {
+        const query = requestedUsage === undefined ? {} : { requestedUsage };
+        const now = w.service().checkNow('c1', featureKey, query);
+        const later = await w.service().check('c1', featureKey, query);
+        expect(now, `${JSON.stringify(featureKey)} ${requestedUsage}`).toBeDefined();
+        expect(checkResultJson(now as CheckResult)).toBe(checkResultJson(later));
+      }
+    const batch = await w.service().batch({
+      checks: questions.map(([featureKey, requestedUsage]) =>
+        requestedUsage === undefined
+          ? { customerId: 'c1', featureKey }
+          : { customerId: 'c1', featureKey, requestedUsage },
+      ),
+    });
+    for (const [index, [featureKey, requestedUsage]] of questions.entries()) {
+      const query = requestedUsage === undefined ? {} : { requestedUsage };
+      const expected = await w.service().check('c1', featureKey, query);
+      expect(checkResultJson(batch.results[index] as CheckResult)).toBe(checkResultJson(expected));
+    }
   });
 
   it('unknown feature keys asked many times do not grow without bound (still answered right)', async () => {
