@@ -16,10 +16,10 @@
 // measurements use REDIS_URL or 127.0.0.1:6379 for the L2 figure.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../scripts/free-port.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -354,17 +354,6 @@ async function throughput() {
 }
 
 // ---------- the workerd table ----------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `wrangler dev` in its own process group (detached = setsid), so workerd stops with it. */
 async function startWrangler(configArgs, port) {

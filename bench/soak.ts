@@ -20,11 +20,12 @@
  * or of the RSS outside the heap over the stated bounds.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { FetchHandler } from '../adapters/kit';
 import { adapterFactories, vendorModule } from '../adapters/registry';
 import { type VendorId, vendorIds } from '../schemas/entitlement';
+import { freePort } from '../scripts/free-port.mjs';
 import { sha256Hex } from '../src/config';
 import { createUndiciTransport } from '../src/http/undici-transport';
 import { createTestGateway } from '../test/support/gateway';
@@ -84,18 +85,6 @@ function seeded(seed: number) {
 const random = seeded(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -17,10 +17,10 @@
 // on a quiet machine to enforce the start-up budget too.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { freePort } from './free-port.mjs';
 
 /**
  * Budget of the uploaded Worker, gzip. Measured 309 KiB (2026-11, all three adapters, sandbox
@@ -102,17 +102,6 @@ function summarizeProfile(profile) {
     .slice(0, 5)
     .map(([name, micros]) => ({ name, ms: micros / 1000 }));
   return { cpuMs: cpuMicros / 1000, top };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the built bundle in workerd and times its first answers. */

@@ -3,8 +3,9 @@
 // installed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { freePort } from './free-port.mjs';
 
 function ping(host, port, timeoutMs = 500) {
   return new Promise((resolve) => {
@@ -20,17 +21,6 @@ function ping(host, port, timeoutMs = 500) {
     socket.on('data', (chunk) => {
       answer += chunk.toString();
       if (answer.includes('\r\n')) done(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
-    });
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
     });
   });
 }

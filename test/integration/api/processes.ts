@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { writeDocsAssets } from '../../../scripts/docs-assets.mjs';
-import { freePort } from './start-worker';
+import { freePort } from '../../../scripts/free-port.mjs';
 
 /**
  * Real processes for the end-to-end tests: the Node entry, `wrangler dev`, the examples. Each runs

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { unstable_startWorker } from 'wrangler';
 import { writeDocsAssets } from '../../../scripts/docs-assets.mjs';
+import { freePort } from '../../../scripts/free-port.mjs';
 
 /**
  * The real Worker of wrangler.toml (what `wrangler deploy` uploads, static assets included) in
@@ -8,19 +8,6 @@ import { writeDocsAssets } from '../../../scripts/docs-assets.mjs';
  */
 
 const root = new URL('../../..', import.meta.url).pathname;
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface StartedWorker {
   baseUrl: string;

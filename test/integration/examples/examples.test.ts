@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/free-port.mjs';
 import { SANDBOX_API_KEY } from '../../../src/config';
 import {
   buildClientModule,
@@ -7,7 +8,6 @@ import {
   startNodeGateway,
   startProcess,
 } from '../api/processes';
-import { freePort } from '../api/start-worker';
 import { openOfflineBrowser } from '../browser/chromium';
 
 /**

@@ -7,6 +7,7 @@ import { unstable_startWorker } from 'wrangler';
 import { BatchCheckResponseSchema, CheckResultSchema } from '../../../schemas/check';
 import { HealthSchema, ReadinessSchema } from '../../../schemas/health';
 import { EntitlementListSchema } from '../../../schemas/page';
+import { freePort } from '../../../scripts/free-port.mjs';
 import { cacheKey } from '../../../src/cache/cache-key';
 import { SANDBOX_API_KEY } from '../../../src/config';
 import { sandboxBanner } from '../../../src/sandbox/sandbox';
@@ -35,18 +36,6 @@ function portIsFree(port: number): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 
