@@ -49,6 +49,29 @@ function entitlement(featureKey: string): Entitlement {
 
 const withoutRaw = ({ raw: _raw, ...rest }: Entitlement) => rest;
 
+/** A granted check of `featureKey` (13 of a numeric limit left), with its entitlement. */
+function checkResult(featureKey: string): CheckResult {
+  const found = entitlement(featureKey);
+  return {
+    object: 'entitlement_check',
+    vendor: 'chargebee',
+    customerId: 'c1',
+    featureKey,
+    hasAccess: true,
+    reason: null,
+    type: found.type,
+    unlimited: false,
+    limit: 13,
+    usage: null,
+    remaining: 13,
+    value: '13',
+    requestedUsage: null,
+    softLimit: null,
+    overage: null,
+    entitlement: found,
+  };
+}
+
 describe('pre-serialized entitlement JSON', () => {
   it('is byte-for-byte JSON.stringify of the entitlement, with and without its vendor rows', () => {
     const item = entitlement('seats');
@@ -93,50 +116,14 @@ describe('pre-serialized entitlement JSON', () => {
   });
 
   it('gives a check result as the UTF-8 bytes of its JSON, encoded once per result', () => {
-    const found = entitlement('über');
-    const result = {
-      object: 'entitlement_check' as const,
-      vendor: 'chargebee' as const,
-      customerId: 'c1',
-      featureKey: 'über',
-      hasAccess: true,
-      reason: null,
-      type: found.type,
-      unlimited: false,
-      limit: 13,
-      usage: null,
-      remaining: 13,
-      value: '13',
-      requestedUsage: null,
-      softLimit: null,
-      overage: null,
-      entitlement: found,
-    } satisfies CheckResult;
+    const result = checkResult('über');
     const body = checkResultBody(result);
     expect(new TextDecoder().decode(body)).toBe(checkResultJson(result));
     expect(checkResultBody(result)).toBe(body);
   });
 
   it('builds a batch answer identical to serializing it, results and failed items alike', () => {
-    const found = entitlement('über');
-    const result = {
-      object: 'entitlement_check' as const,
-      vendor: 'chargebee' as const,
-      customerId: 'c1',
-      featureKey: 'über',
-      hasAccess: true,
-      reason: null,
-      type: found.type,
-      unlimited: false,
-      limit: 13,
-      usage: null,
-      remaining: 13,
-      value: '13',
-      requestedUsage: null,
-      softLimit: null,
-      overage: null,
-      entitlement: found,
-    } satisfies CheckResult;
+    const result = checkResult('über');
     const failed = {
       object: 'entitlement_check_error' as const,
       customerId: 'c2',
@@ -144,7 +131,7 @@ describe('pre-serialized entitlement JSON', () => {
       vendor: null,
       error: { status: 404, code: 'customer_not_found', title: 'Customer not found', detail: 'No "c2".' },
     };
-    const { raw: _raw, ...withoutRows } = found;
+    const { raw: _raw, ...withoutRows } = result.entitlement as Entitlement;
     const expected = (results: object[]) =>
       JSON.stringify({
         object: 'batch_check',
