@@ -223,18 +223,23 @@ function createAdapterPool(
   factories: AdapterFactories,
   dependencies: { upstream: ReturnType<typeof observedUpstream>; clock: Clock },
 ) {
-  const pool = new Map<string, VendorAdapter>();
+  // By tenant object, then vendor: every read asks, so no key string is built per lookup.
+  const pool = new WeakMap<TenantConfig, Map<VendorId, VendorAdapter>>();
   return (tenant: TenantConfig, vendor: VendorId): VendorAdapter => {
-    const key = `${tenant.id}:${vendor}`;
-    let adapter = pool.get(key);
+    let adapters = pool.get(tenant);
+    if (adapters === undefined) {
+      adapters = new Map();
+      pool.set(tenant, adapters);
+    }
+    let adapter = adapters.get(vendor);
     if (adapter === undefined) {
       const connection = tenant.vendors[vendor];
       if (connection === undefined)
         throw new GatewayError('vendor_not_configured', `This tenant has no ${vendor} connection.`);
       // The registry pairs each vendor with its own connection type; the pool only passes it through.
       const factory = factories[vendor] as AdapterFactory<VendorConnectionBase>;
-      adapter = factory({ connection, ...dependencies, connectionKey: key });
-      pool.set(key, adapter);
+      adapter = factory({ connection, ...dependencies, connectionKey: `${tenant.id}:${vendor}` });
+      adapters.set(vendor, adapter);
     }
     return adapter;
   };

@@ -27,6 +27,14 @@ export interface CacheKeyInput extends CacheKeyParts {
   namespace: string;
 }
 
+/** Characters `encodeURIComponent` leaves as they are: a segment of only these needs no call. */
+const needsEncoding = /[^A-Za-z0-9\-_.!~*'()]/;
+
+/** `encodeURIComponent`, skipped for a segment it would return unchanged (ids are mostly plain). */
+export function encodeKeySegment(segment: string): string {
+  return needsEncoding.test(segment) ? encodeURIComponent(segment) : segment;
+}
+
 /**
  * Builds the one key format of the gateway: `eg:<version>:<tenant>:<vendor>:<namespace>:<id>`.
  *
@@ -36,7 +44,7 @@ export interface CacheKeyInput extends CacheKeyParts {
  */
 export function cacheKey(input: CacheKeyInput): string {
   // One template instead of an array mapped and joined: built on every cached read.
-  return `${KEY_PREFIX}:${encodeURIComponent(input.version ?? CACHE_KEY_VERSION)}:${encodeURIComponent(input.tenant)}:${encodeURIComponent(input.vendor)}:${encodeURIComponent(input.namespace)}:${encodeURIComponent(input.id)}`;
+  return `${KEY_PREFIX}:${encodeKeySegment(input.version ?? CACHE_KEY_VERSION)}:${encodeKeySegment(input.tenant)}:${encodeKeySegment(input.vendor)}:${encodeKeySegment(input.namespace)}:${encodeKeySegment(input.id)}`;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface MemoryLruOptions {
 interface Slot<V> {
   value: V;
   bytes: number;
+  /** The {@link MemoryLru} clock when the slot last moved to the most recent end. */
+  placedAt: number;
 }
 
 function assertPositiveInteger(name: string, value: number): void {
@@ -28,8 +30,13 @@ function assertPositiveInteger(name: string, value: number): void {
 /**
  * A least-recently-used map bounded by entry count and by total bytes.
  *
- * It relies on `Map` keeping insertion order: a read deletes and re-inserts the key so the first key
- * is always the least recently used one (a real LRU, not the FIFO that only re-orders on write).
+ * It relies on `Map` keeping insertion order: a read deletes and re-inserts the key, so the first key
+ * is the least recently used one (an LRU, not the FIFO that only re-orders on write). Re-inserting
+ * is the expensive part of a read (a `Map` delete leaves a hole that is paid for in rehashes), so an
+ * entry read while it is among the most recent quarter of the entries keeps its place: it cannot be
+ * next in line for eviction, and by the time it could be, a read moves it. Eviction order is
+ * therefore least recently *moved*, within a quarter of the cache of true LRU order, and exact for
+ * caches of up to seven entries.
  * Sizes are given by the caller once, at write, because measuring a value (its JSON length) is the
  * expensive part and the caller already has the serialized form for Redis.
  *
@@ -43,6 +50,8 @@ export class MemoryLru<V> {
   private readonly slots = new Map<string, Slot<V>>();
   private totalBytes = 0;
   private evictionCount = 0;
+  /** Counts placements at the most recent end: `clock - slot.placedAt` entries were placed after a slot. */
+  private clock = 0;
 
   constructor(options: MemoryLruOptions) {
     assertPositiveInteger('maxEntries', options.maxEntries);
@@ -68,12 +77,16 @@ export class MemoryLru<V> {
     return this.evictionCount;
   }
 
-  /** Reads a value and marks it most recently used. */
+  /** Reads a value and marks it recently used (moved to the most recent end unless already near it). */
   get(key: string): V | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
-    this.slots.delete(key);
-    this.slots.set(key, slot);
+    // Fewer than a quarter of the entries (at least one) were placed after it: it stays where it is.
+    if (this.clock - slot.placedAt >= Math.max(1, this.slots.size >>> 2)) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+      slot.placedAt = ++this.clock;
+    }
     return slot.value;
   }
 
@@ -93,7 +106,7 @@ export class MemoryLru<V> {
     const bytes = Math.max(0, Math.ceil(valueBytes)) + key.length;
     this.delete(key);
     if (bytes > this.maxEntryBytes) return false;
-    this.slots.set(key, { value, bytes });
+    this.slots.set(key, { value, bytes, placedAt: ++this.clock });
     this.totalBytes += bytes;
     this.evict();
     return true;

@@ -21,7 +21,8 @@ export class ScopeGenerations {
 
   /** The instant up to which entries of `key`'s scope are outdated (a scope change or a Redis data loss). */
   #outdatedUntil(key: string): number | undefined {
-    const generation = this.#known.get(scopeKeyOf(key));
+    // Most processes never see a scope-wide invalidation: no key slicing on every read then.
+    const generation = this.#known.size === 0 ? undefined : this.#known.get(scopeKeyOf(key));
     const lostAt = this.#epoch?.lostAt ?? Number.NEGATIVE_INFINITY;
     if (generation === undefined) return Number.isFinite(lostAt) ? lostAt : undefined;
     return Math.max(generation, lostAt);

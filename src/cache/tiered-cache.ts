@@ -13,6 +13,7 @@ import {
   type CacheKeyParts,
   cacheKey,
   cacheScopeKey,
+  encodeKeySegment,
   lockKeyOf,
   scopeKeyOf,
 } from './cache-key';
@@ -696,7 +697,7 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
         });
         byVendor.set(parts.vendor, prefix);
       }
-      return `${prefix}${encodeURIComponent(parts.id)}`;
+      return `${prefix}${encodeKeySegment(parts.id)}`;
     };
     const handle: CacheNamespace<unknown> = {
       name,

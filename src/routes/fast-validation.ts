@@ -52,38 +52,64 @@ const listQuery: Record<string, Converter> = {
   include: (raw) => (raw === 'raw' ? raw : DECLINE),
 };
 
+/** A parsed query, shared by every request that sent the same query string (so never modified). */
+type ParsedQuery = Readonly<Record<string, unknown>>;
+
 /**
- * Parses the query of `url` with `converters`, or declines. `defaults` are the schema's defaults of
- * absent parameters.
+ * Parses a query string (without its `?`) with `converters`, or declines. `defaults` are the
+ * schema's defaults of absent parameters. The result is frozen: it is remembered and shared.
  */
-export function parseQueryFast(
-  url: string,
+function parseQuery(
+  query: string,
   converters: Record<string, Converter>,
-  defaults: Record<string, unknown> = {},
-): Record<string, unknown> | typeof DECLINE {
-  // Like Hono's parser: the scheme's `//` is skipped, a fragment (never sent by clients) declines.
-  if (url.indexOf('#', 8) !== -1) return DECLINE;
-  const queryIndex = url.indexOf('?', 8);
+  defaults: Record<string, unknown>,
+): ParsedQuery | typeof DECLINE {
   const result: Record<string, unknown> = {};
-  if (queryIndex !== -1) {
-    const query = url.slice(queryIndex + 1);
-    if (query !== '') {
-      for (const pair of query.split('&')) {
-        const equals = pair.indexOf('=');
-        if (equals <= 0) return DECLINE;
-        const name = pair.slice(0, equals);
-        const raw = pair.slice(equals + 1);
-        if (!Object.hasOwn(converters, name) || Object.hasOwn(result, name) || !unreserved.test(raw))
-          return DECLINE;
-        const value = (converters[name] as Converter)(raw);
-        if (value === DECLINE) return DECLINE;
-        result[name] = value;
-      }
+  if (query !== '') {
+    for (const pair of query.split('&')) {
+      const equals = pair.indexOf('=');
+      if (equals <= 0) return DECLINE;
+      const name = pair.slice(0, equals);
+      const raw = pair.slice(equals + 1);
+      if (!Object.hasOwn(converters, name) || Object.hasOwn(result, name) || !unreserved.test(raw))
+        return DECLINE;
+      const value = (converters[name] as Converter)(raw);
+      if (value === DECLINE) return DECLINE;
+      result[name] = Object.freeze(value);
     }
   }
   for (const [name, value] of Object.entries(defaults))
     if (!Object.hasOwn(result, name)) result[name] = value;
-  return result;
+  return Object.freeze(result);
+}
+
+/** Distinct query strings remembered per parser; more empty the memo (an app sends a handful). */
+const REMEMBERED_QUERIES = 512;
+
+/**
+ * The query parser of a route: the query of a request URL, parsed by {@link parseQuery} once per
+ * distinct query string. A parse is a function of the string alone, and an app asks the same few
+ * questions over and over (`?vendor=chargebee`), so a repeat is a map lookup; unusual strings (one
+ * per cursor, say) only cycle the bounded memo.
+ */
+function queryParser(
+  converters: Record<string, Converter>,
+  defaults: Record<string, unknown> = {},
+): (url: string) => ParsedQuery | typeof DECLINE {
+  const parsed = new Map<string, ParsedQuery | typeof DECLINE>();
+  return (url) => {
+    // Like Hono's parser: the scheme's `//` is skipped, a fragment (never sent by clients) declines.
+    if (url.indexOf('#', 8) !== -1) return DECLINE;
+    const queryIndex = url.indexOf('?', 8);
+    const query = queryIndex === -1 ? '' : url.slice(queryIndex + 1);
+    let result = parsed.get(query);
+    if (result === undefined) {
+      result = parseQuery(query, converters, defaults);
+      if (parsed.size >= REMEMBERED_QUERIES) parsed.clear();
+      parsed.set(query, result);
+    }
+    return result;
+  };
 }
 
 /** Path parameters as the route schemas accept them: strings of 1–255 characters (decoded by the router). */
@@ -101,11 +127,11 @@ function pathParams(c: Context, names: readonly string[]): Record<string, string
 export const fastParsers = {
   check: {
     params: ['customerId', 'featureKey'],
-    query: (url: string) => parseQueryFast(url, checkQuery),
+    query: queryParser(checkQuery),
   },
   list: {
     params: ['customerId'],
-    query: (url: string) => parseQueryFast(url, listQuery, { limit: 50 }),
+    query: queryParser(listQuery, { limit: 50 }),
   },
 } as const;
 
@@ -117,7 +143,7 @@ export const fastParsers = {
 export function registerFastPath<R extends RouteConfig>(
   app: OpenAPIHono<GatewayEnv>,
   route: R,
-  parser: { params: readonly string[]; query: (url: string) => Record<string, unknown> | typeof DECLINE },
+  parser: { params: readonly string[]; query: (url: string) => ParsedQuery | typeof DECLINE },
   handler: RouteHandler<R, GatewayEnv>,
 ): void {
   const path = route.path.replaceAll(/\/{(.+?)}/g, '/:$1');

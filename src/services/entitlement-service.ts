@@ -340,12 +340,14 @@ export function combineCacheReports(reports: CacheReport[]): CacheReport | null 
 export class EntitlementService {
   /** Cache reports of every snapshot this request used. */
   readonly cacheReports: CacheReport[] = [];
+  // The request memos below are made on first use: every request builds a service, and a cached
+  // check answered without waiting never needs the pending one.
   /** Snapshots already requested by this request: a batch naming one customer 100 times loads it once. */
-  private readonly snapshots = new Map<string, Promise<SnapshotResult>>();
+  private pendingMemo: Map<string, Promise<SnapshotResult>> | undefined;
   /** The same snapshots once obtained, for the synchronous path (its hits are recorded here too). */
-  private readonly settled = new Map<string, SnapshotResult>();
+  private settledMemo: Map<string, SnapshotResult> | undefined;
   /** Customer ids this request already validated and canonicalized, per vendor. */
-  private readonly resolvedCustomers = new Map<string, { adapter: VendorAdapter; customerId: string }>();
+  private resolvedMemo: Map<string, { adapter: VendorAdapter; customerId: string }> | undefined;
 
   constructor(private readonly deps: ServiceDependencies) {}
 
@@ -467,7 +469,7 @@ export class EntitlementService {
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
     // NUL cannot occur in a vendor id or an instant; `at` absent is spelled apart from any instant.
     const memoKey = `${vendor}\u0000${vendorAt === undefined ? '-' : `@${vendorAt}`}\u0000${canonicalId}`;
-    const settled = this.settled.get(memoKey);
+    const settled = this.settledMemo?.get(memoKey);
     if (settled !== undefined) {
       const evaluateAt = at === undefined ? this.deps.now() : Date.parse(at);
       return {
@@ -475,7 +477,8 @@ export class EntitlementService {
         cache: settled.cache,
       };
     }
-    let pending = this.snapshots.get(memoKey);
+    this.pendingMemo ??= new Map();
+    let pending = this.pendingMemo.get(memoKey);
     if (pending === undefined) {
       pending = this.deps.loadSnapshot({
         vendor,
@@ -484,11 +487,12 @@ export class EntitlementService {
         vendorAt,
         forceRefresh: this.deps.forceRefresh,
       });
-      this.snapshots.set(memoKey, pending);
+      this.pendingMemo.set(memoKey, pending);
       pending.then(
         (result) => {
           this.cacheReports.push(result.cache);
-          this.settled.set(memoKey, result);
+          this.settledMemo ??= new Map();
+          this.settledMemo.set(memoKey, result);
         },
         () => undefined,
       );
@@ -504,10 +508,11 @@ export class EntitlementService {
     customerId: string,
   ): { adapter: VendorAdapter; customerId: string } {
     const resolvedKey = `${vendor}\u0000${customerId}`;
-    let resolved = this.resolvedCustomers.get(resolvedKey);
+    this.resolvedMemo ??= new Map();
+    let resolved = this.resolvedMemo.get(resolvedKey);
     if (resolved === undefined) {
       resolved = this.resolveCustomer(vendor, customerId);
-      this.resolvedCustomers.set(resolvedKey, resolved);
+      this.resolvedMemo.set(resolvedKey, resolved);
     }
     return resolved;
   }
@@ -523,9 +528,10 @@ export class EntitlementService {
   ): { adapter: VendorAdapter; entitlements: Entitlement[]; cache: CacheReport } | undefined {
     const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
     const memoKey = `${vendor}\u0000-\u0000${canonicalId}`;
-    let result = this.settled.get(memoKey);
+    let result = this.settledMemo?.get(memoKey);
     if (result === undefined) {
-      if (this.snapshots.has(memoKey) || this.deps.loadSnapshotNow === undefined) return undefined;
+      if (this.pendingMemo?.has(memoKey) === true || this.deps.loadSnapshotNow === undefined)
+        return undefined;
       result = this.deps.loadSnapshotNow({
         vendor,
         customerId: canonicalId,
@@ -535,7 +541,8 @@ export class EntitlementService {
       if (result === undefined) return undefined;
       this.deps.countSnapshotHitNow?.();
       this.cacheReports.push(result.cache);
-      this.settled.set(memoKey, result);
+      this.settledMemo ??= new Map();
+      this.settledMemo.set(memoKey, result);
     }
     const entitlements = normalizeAt(adapter, result.snapshot, this.deps.now(), true).entitlements;
     return { adapter, entitlements, cache: result.cache };

@@ -23,14 +23,6 @@ function digestsEqual(left: Uint8Array, right: Uint8Array): boolean {
   return difference === 0;
 }
 
-/** Compares two strings without an early exit on the first differing character. */
-function stringsEqual(left: string, right: string): boolean {
-  let difference = left.length ^ right.length;
-  for (let index = 0; index < left.length; index++)
-    difference |= left.charCodeAt(index) ^ (right.charCodeAt(index) || 0);
-  return difference === 0;
-}
-
 /**
  * Presented keys already verified against a configured hash, and their tenant, so a repeat caller
  * costs a map lookup instead of a SHA-256. Only keys that matched a configured hash are ever stored,
@@ -42,10 +34,11 @@ function stringsEqual(left: string, right: string): boolean {
  *
  * The lookup is a hash-map lookup: a wrong key lands in another bucket (or fails the engine's hash
  * comparison) without its characters being compared with a stored key's, so its timing does not
- * tell how much of a key was right; the found entry is then compared in constant time as well.
+ * tell how much of a key was right. A found entry's key is the presented key (the map compared them
+ * whole), so there is nothing left to compare.
  */
 export class VerifiedKeys {
-  private readonly keys = new Map<string, { key: string; tenant: TenantConfig; keyHash: string }>();
+  private readonly keys = new Map<string, { tenant: TenantConfig; keyHash: string }>();
 
   constructor(readonly maxEntries: number) {}
 
@@ -61,14 +54,13 @@ export class VerifiedKeys {
 
   /** The tenant and the key's SHA-256 (hex) of a key verified before, or undefined. */
   lookup(presented: string): { tenant: TenantConfig; keyHash: string } | undefined {
-    const entry = this.keys.get(presented);
-    return entry !== undefined && stringsEqual(entry.key, presented) ? entry : undefined;
+    return this.keys.get(presented);
   }
 
   /** Remembers a key that has just matched a configured hash (`keyHash`: its hex SHA-256). */
   remember(presented: string, tenant: TenantConfig, keyHash: string): void {
     if (this.keys.size >= this.maxEntries) this.keys.clear();
-    this.keys.set(presented, { key: presented, tenant, keyHash });
+    this.keys.set(presented, { tenant, keyHash });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CACHE_KEY_VERSION, cacheKey, lockKeyOf } from '../../../src/cache/cache-key';
+import { CACHE_KEY_VERSION, cacheKey, encodeKeySegment, lockKeyOf } from '../../../src/cache/cache-key';
 
 describe('cacheKey', () => {
   it('builds eg:<version>:<tenant>:<vendor>:<namespace>:<id>', () => {
@@ -27,5 +27,21 @@ describe('cacheKey', () => {
     const key = cacheKey({ tenant: 't', vendor: 'v', namespace: 'n', id: 'lock' });
     expect(lockKeyOf(key)).toBe(`${key}:lock`);
     expect(lockKeyOf(key).split(':')).toHaveLength(7);
+  });
+
+  it('encodes a segment exactly as encodeURIComponent does, whether or not the call can be skipped', () => {
+    const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
+    const samples = [
+      ...ascii,
+      ...ascii.map((char) => `cus_${char}1`),
+      '',
+      'c1',
+      "cus_AbC-9.~*()!'",
+      'é',
+      'a b',
+      '%41',
+      '💳',
+    ];
+    for (const segment of samples) expect(encodeKeySegment(segment)).toBe(encodeURIComponent(segment));
   });
 });

@@ -16,6 +16,34 @@ describe('MemoryLru', () => {
     expect(lru.evictions).toBe(1);
   });
 
+  it('moves a read entry only when it is outside the most recent quarter, and never lets a read entry be evicted early', () => {
+    const lru = new MemoryLru<number>({ maxEntries: 100, maxBytes: 1_000_000 });
+    const keys = Array.from({ length: 100 }, (_, index) => `k${String(index).padStart(2, '0')}`);
+    for (const [index, key] of keys.entries()) lru.set(key, index, 1);
+
+    // k80..k99 were placed after at most 19 others (< a quarter of 100): a read leaves the order as it is.
+    expect(lru.get('k80')).toBe(80);
+    expect(lru.get('k99')).toBe(99);
+    expect(lru.keys()).toEqual(keys);
+
+    // k74 has 25 entries after it: a read moves it to the most recent end, like the oldest entry.
+    expect(lru.get('k74')).toBe(74);
+    expect(lru.get('k00')).toBe(0);
+    expect(lru.keys().slice(-2)).toEqual(['k74', 'k00']);
+    expect(lru.keys()[0]).toBe('k01');
+
+    // 75 new entries evict the 75 least recently placed; the two read entries and the newest keys stay.
+    for (let index = 0; index < 75; index++) lru.set(`new${index}`, index, 1);
+    expect(lru.size).toBe(100);
+    expect(lru.evictions).toBe(75);
+    expect(lru.peek('k00')).toBe(0);
+    expect(lru.peek('k74')).toBe(74);
+    expect(lru.peek('k99')).toBe(99);
+    expect(lru.peek('k01')).toBeUndefined();
+    expect(lru.peek('k76')).toBeUndefined();
+    expect(lru.peek('k77')).toBe(77);
+  });
+
   it('evicts least recently used entries until the byte bound holds, counting key length', () => {
     // sizes: value bytes + key length (1)
     const lru = new MemoryLru<string>({ maxEntries: 100, maxBytes: 100 });
