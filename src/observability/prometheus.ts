@@ -6,6 +6,7 @@ import type { CacheMetrics } from '../cache/cache-metrics';
 import { standaloneProblemResponse } from '../errors/problem';
 import type { CircuitState } from '../http/circuit-breaker';
 import type { RequestOutcome } from '../routes/middleware/request-context';
+import { registerRequestMetrics } from './request-metrics';
 
 /**
  * The Node entry's `GET /metrics` (Prometheus text format, prom-client). Node only: the Worker never
@@ -62,19 +63,8 @@ function mirroredCounter(
 /** Creates the registry and every gateway metric. */
 export function createGatewayPrometheus(sources: PrometheusSources): GatewayPrometheus {
   const registry = new Registry();
-  const requests = new Counter({
-    name: 'gateway_http_requests_total',
-    help: 'Requests answered, by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  });
-  const requestDuration = new Histogram({
-    name: 'gateway_http_request_duration_seconds',
-    help: 'Time to answer a request, by method and route pattern.',
-    labelNames: ['method', 'route'],
-    buckets: latencyBuckets,
-    registers: [registry],
-  });
+  // Recorded by every request: kept outside prom-client's label hashing (request-metrics.ts).
+  const requests = registerRequestMetrics(registry, latencyBuckets);
   const upstreamCalls = new Counter({
     name: 'gateway_upstream_calls_total',
     help: 'Logical vendor calls (retries included in one call), by vendor and outcome (ok or the gateway error code).',
@@ -197,11 +187,7 @@ export function createGatewayPrometheus(sources: PrometheusSources): GatewayProm
 
   return {
     registry,
-    observeRequest(outcome) {
-      const labels = { method: outcome.method, route: outcome.route };
-      requests.inc({ ...labels, status: String(outcome.status) });
-      requestDuration.observe(labels, outcome.durationMs / 1000);
-    },
+    observeRequest: (outcome) => requests.observe(outcome),
     observeUpstreamCall(report) {
       const vendor = report.vendor;
       upstreamCalls.inc({ vendor, outcome: report.errorCode ?? 'ok' });
