@@ -3,21 +3,20 @@
  * - a bare Hono app answering `/sized/<bytes>` (GET, and POST reading the request body) with a
  *   precomputed JSON body (UTF-8 bytes) of exactly that many bytes: the floor each gateway answer is compared
  *   with, at the same body size, in the same process and the same run;
- * - the gateway in sandbox mode (in-process vendor simulators) behind @hono/node-server, with
- *   logging at `warn` so the measurement is not a measurement of stdout.
+ * - the gateway in sandbox mode (in-process vendor simulators) as the Node entry serves it
+ *   (src/node-app.ts and the entry's server, metrics included), with logging at `warn` so the
+ *   measurement is not a measurement of stdout.
  * Prints one JSON line with both ports, then serves until killed.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { adapterFactories } from '../adapters/registry';
-import { createApp } from '../src/app';
 import { BackgroundTasks } from '../src/background-tasks';
 import { parseConfig } from '../src/config';
-import { createGateway } from '../src/gateway';
 import { createUndiciTransport } from '../src/http/undici-transport';
 import { createJsonLogger } from '../src/logger';
+import { createNodeApp } from '../src/node-app';
+import { listenNodeServer } from '../src/node-server';
 import { sandboxCustomerLinks } from '../src/sandbox/multi-vendor-demo';
-import { startSandbox } from '../src/sandbox/sandbox';
 
 /**
  * `{"padding":"xxx…"}` of exactly `bytes` bytes (ASCII), at least the 14 bytes of the empty form,
@@ -62,24 +61,26 @@ const config = await parseConfig({
 });
 const logger = createJsonLogger({ level: config.logLevel, secrets: config.secrets });
 const background = new BackgroundTasks(logger);
-const sandbox = startSandbox(config);
-const platform = createGateway({
-  config: sandbox.config,
+// The gateway as `npm start` runs it: the Node entry's composition (Prometheus metrics fed by every
+// request included) behind the Node entry's server (its timeouts and in-flight tracking).
+const { gateway, fetch } = createNodeApp({
+  config,
   logger,
-  transport: config.mode === 'sandbox' ? sandbox.transport : createUndiciTransport(),
-  adapterFactories,
-  redis: { mode: 'shared' },
-  background: (promise) => background.add(promise),
+  background,
+  transport: createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs }),
 });
-if (config.redisUrl !== null) await platform.redisReady(5000);
-const gateway = createApp(platform.runtime, () => ({ waitUntil: (promise) => background.add(promise) }));
+if (config.redisUrl !== null) await gateway.redisReady(5000);
 
-const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
-  new Promise<number>((resolve) => {
-    serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve(info.port));
-  });
-
-const [barePort, gatewayPort] = await Promise.all([listen(bare.fetch), listen(gateway.fetch)]);
+const barePort = await new Promise<number>((resolve) => {
+  serve({ fetch: bare.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve(info.port));
+});
+const { port: gatewayPort } = await listenNodeServer({
+  fetch,
+  port: 0,
+  host: '127.0.0.1',
+  settings: config.server,
+  logger,
+});
 console.log(JSON.stringify({ barePort, gatewayPort, redis: config.redisUrl !== null }));
 
 // Exit cleanly on signals so `--cpu-prof` runs can write their profile.

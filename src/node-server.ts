@@ -133,14 +133,16 @@ export function listenNodeServer(options: NodeServerOptions): Promise<RunningNod
   const inFlight = new Set<ServerResponse>();
   let draining = false;
 
+  // One listener function for every response (a response closes once): no closure per request.
+  function settled(this: ServerResponse) {
+    inFlight.delete(this);
+    // The answer went out on a connection that is now idle: close it rather than wait for the
+    // client to reuse it.
+    if (draining) setImmediate(() => server.closeIdleConnections());
+  }
   server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     inFlight.add(response);
-    response.once('close', () => {
-      inFlight.delete(response);
-      // The answer went out on a connection that is now idle: close it rather than wait for the
-      // client to reuse it.
-      if (draining) setImmediate(() => server.closeIdleConnections());
-    });
+    response.on('close', settled);
     if (draining) {
       response.setHeader('connection', 'close');
     } else if (hasBody(request)) {

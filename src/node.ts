@@ -1,15 +1,12 @@
-import { adapterFactories } from '../adapters/registry';
-import { createApp } from './app';
 import { BackgroundTasks } from './background-tasks';
 import { ConfigError, type GatewayConfig, parseConfig } from './config';
 import { standaloneProblemResponse } from './errors/problem';
-import { createGateway } from './gateway';
 import { createUndiciTransport } from './http/undici-transport';
 import { createJsonLogger } from './logger';
-import { ListenError, listenNodeServer, type NodeFetch, type RunningNodeServer } from './node-server';
-import { createGatewayPrometheus, type GatewayPrometheus, metricsResponse } from './observability/prometheus';
-import { registerDocsAssets } from './routes/system/docs-assets-node';
-import { sandboxBanner, startSandbox } from './sandbox/sandbox';
+import { createNodeApp, isMetricsPath } from './node-app';
+import { ListenError, listenNodeServer, type RunningNodeServer } from './node-server';
+import { metricsResponse } from './observability/prometheus';
+import { sandboxBanner } from './sandbox/sandbox';
 
 /**
  * The Node entry: parse configuration once, serve the app with @hono/node-server, and on
@@ -33,37 +30,8 @@ async function main(): Promise<void> {
   const configLogger = createJsonLogger({ level: config.logLevel });
   for (const warning of config.warnings) configLogger.warn('config_warning', { warning });
   const background = new BackgroundTasks(logger);
-  const sandbox = config.mode === 'sandbox' ? startSandbox(config) : null;
   const transport = createUndiciTransport({ connectTimeoutMs: config.upstream.attemptTimeoutMs });
-  // Created before the runtime reports into it; read at scrape time.
-  let prometheus: GatewayPrometheus | undefined;
-  const gateway = createGateway({
-    config: sandbox?.config ?? config,
-    logger,
-    transport: sandbox?.transport ?? transport,
-    adapterFactories,
-    redis: { mode: 'shared' },
-    background: (promise) => background.add(promise),
-    onUpstreamCall: (report) => prometheus?.observeUpstreamCall(report),
-  });
-  prometheus = createGatewayPrometheus({
-    cache: gateway.cacheState.metrics,
-    breakers: () => gateway.breakers(),
-    fallbackAnswers: () => gateway.fallbackAnswers(),
-  });
-  const metrics = prometheus;
-  const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }), {
-    observeRequest: (outcome) => metrics.observeRequest(outcome),
-  });
-  // GET /metrics: on the main port behind METRICS_KEY, or alone on METRICS_PORT; else not served.
-  const metricsOnMainPort = config.metrics.port === null && config.metrics.key !== null;
-  const fetch: NodeFetch = metricsOnMainPort
-    ? (request, bindings) =>
-        isMetricsPath(bindings.incoming.url)
-          ? metricsResponse(metrics, request, config.metrics.key)
-          : app.fetch(request, bindings)
-    : app.fetch;
-  registerDocsAssets(app);
+  const { sandbox, gateway, metrics, fetch } = createNodeApp({ config, logger, background, transport });
   // The shared Redis client does not queue commands while connecting: wait (briefly) for it, so the
   // first requests do not fail their Redis commands and trip the cache's Redis breaker.
   if (config.redisUrl !== null && !(await gateway.redisReady(2_000))) {
@@ -155,11 +123,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-/** Whether a request target is the metrics path (the raw target: no URL parsing on the hot path). */
-function isMetricsPath(target: string | undefined): boolean {
-  return target === '/metrics' || target?.startsWith('/metrics?') === true;
 }
 
 /** The address a person on this machine would use for the listen address. */
