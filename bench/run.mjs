@@ -8,7 +8,7 @@
 // `apt-get install wrk`) when installed, autocannon (in this Node process, so it shares the cores)
 // otherwise. Each pair alternates bare and gateway runs so drifting background load hits both.
 //
-// Usage: npm run bench [-- --seconds 5 --rounds 2 --connections 50 --tool wrk|autocannon
+// Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 50 --tool wrk|autocannon
 //                          --skip-workerd --skip-cold --only throughput|workerd|cold
 //                          --scenarios healthz,check,check-usage,list-3,page-50,batch-100,merged]
 // Writes bench/results.json and bench/results.md. Set REDIS_URL to put the Redis tier under the
@@ -28,7 +28,7 @@ const option = (name, fallback) => {
 };
 const flag = (name) => args.includes(`--${name}`);
 const seconds = Number(option('seconds', '5'));
-const rounds = Number(option('rounds', '2'));
+const rounds = Number(option('rounds', '3'));
 const connections = Number(option('connections', '50'));
 const only = option('only', undefined);
 const pick = option('scenarios', undefined)?.split(',');
@@ -172,9 +172,21 @@ async function load(target, duration) {
   return { ...result, cpuSeconds: before === null || after === null ? null : after - before };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 /**
  * Measures a gateway target against the bare endpoint of the same body size: a short warm-up of each
  * (JIT, cache fill, keep-alive sockets), then `rounds` alternations of bare and gateway runs.
+ *
+ * The ratio is the median of the rounds' own ratios (each gateway run over the bare run just before
+ * it): on a shared virtual machine the speed of both sides drifts by tens of percent within a
+ * minute, and a slow stretch that falls on one gateway run would move a ratio of means, while the
+ * median of paired ratios keeps it (req/s shown are the medians of each side's runs).
  */
 async function measurePair(bare, gateway, duration, rounds, warmup) {
   await load(bare, warmup);
@@ -185,7 +197,7 @@ async function measurePair(bare, gateway, duration, rounds, warmup) {
     runs.gateway.push(await load(gateway, duration));
   }
   const combine = (list) => ({
-    rps: list.reduce((sum, run) => sum + run.rps, 0) / list.length,
+    rps: median(list.map((run) => run.rps)),
     cpuUsPerRequest: list.some((run) => run.cpuSeconds === null)
       ? null
       : (list.reduce((sum, run) => sum + run.cpuSeconds, 0) * 1e6) /
@@ -194,7 +206,12 @@ async function measurePair(bare, gateway, duration, rounds, warmup) {
     p99: Math.max(...list.map((run) => run.p99)),
     failures: list.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
   });
-  return { bare: combine(runs.bare), gateway: combine(runs.gateway) };
+  return {
+    bare: combine(runs.bare),
+    gateway: combine(runs.gateway),
+    ratio: median(runs.gateway.map((run, round) => run.rps / runs.bare[round].rps)),
+    roundRatios: runs.gateway.map((run, round) => Number((run.rps / runs.bare[round].rps).toFixed(3))),
+  };
 }
 
 async function bodyBytes(target) {
@@ -312,7 +329,7 @@ async function throughput() {
         serverPid: server.pid,
       };
       const measured = await measurePair(bare, { ...scenario, serverPid: server.pid }, seconds, rounds, 1);
-      const ratio = measured.gateway.rps / measured.bare.rps;
+      const ratio = measured.ratio;
       rows.push({
         id: scenario.id,
         name: scenario.name,
@@ -320,6 +337,7 @@ async function throughput() {
         bareRps: Math.round(measured.bare.rps),
         gatewayRps: Math.round(measured.gateway.rps),
         ratio: Number(ratio.toFixed(3)),
+        roundRatios: measured.roundRatios,
         ...(measured.gateway.cpuUsPerRequest === null
           ? {}
           : {
@@ -337,7 +355,7 @@ async function throughput() {
       });
       const last = rows.at(-1);
       process.stderr.write(
-        `  ${scenario.name}: ${Math.round(measured.gateway.rps)} req/s (${ratio.toFixed(2)}× bare); CPU per request ${last.gatewayCpuUsPerRequest} µs vs bare ${last.bareCpuUsPerRequest} µs (${last.cpuRatio}×)\n`,
+        `  ${scenario.name}: ${Math.round(measured.gateway.rps)} req/s (${ratio.toFixed(2)}× bare; rounds ${measured.roundRatios.join(', ')}); CPU per request ${last.gatewayCpuUsPerRequest} µs vs bare ${last.bareCpuUsPerRequest} µs (${last.cpuRatio}×)\n`,
       );
     }
   } finally {
@@ -423,7 +441,8 @@ async function workerd() {
         bodyBytes: bytes,
         bareRps: Math.round(measured.bare.rps),
         gatewayRps: Math.round(measured.gateway.rps),
-        ratio: Number((measured.gateway.rps / measured.bare.rps).toFixed(3)),
+        ratio: Number(measured.ratio.toFixed(3)),
+        roundRatios: measured.roundRatios,
         gatewayP50Ms: measured.gateway.p50,
         gatewayP99Ms: measured.gateway.p99,
         failures: measured.bare.failures + measured.gateway.failures,
@@ -562,7 +581,7 @@ try {
 }
 results.loadAverageAfter = loadavg().map((value) => Number(value.toFixed(2)));
 
-const header = `${results.tool}, ${seconds} s × ${rounds} alternating rounds per side after 1 s warm-ups; Node ${process.version}; ${results.cpus} CPUs; load average ${results.loadAverageBefore.join(' ')} before, ${results.loadAverageAfter.join(' ')} after; ${results.startedAt}`;
+const header = `${results.tool}, ${seconds} s × ${rounds} alternating rounds per side after 1 s warm-ups (ratio: median of the rounds' ratios); Node ${process.version}; ${results.cpus} CPUs; load average ${results.loadAverageBefore.join(' ')} before, ${results.loadAverageAfter.join(' ')} after; ${results.startedAt}`;
 const sections = [`# npm run bench\n\n${header}`];
 if (results.throughput)
   sections.push(
