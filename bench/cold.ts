@@ -23,6 +23,8 @@ import type { CustomerSnapshot } from '../adapters/kit';
 import { paygenticSandboxCredentials } from '../adapters/paygentic/fixtures';
 import { createPaygenticSimulator } from '../adapters/paygentic/simulator';
 import { adapterFactories } from '../adapters/registry';
+import { stripeSandboxCredentials } from '../adapters/stripe/fixtures';
+import { createStripeSimulator } from '../adapters/stripe/simulator';
 import { zenskarDemoCustomerIds, zenskarSandboxCredentials } from '../adapters/zenskar/fixtures';
 import { createZenskarSimulator } from '../adapters/zenskar/simulator';
 import { createApp } from '../src/app';
@@ -42,19 +44,21 @@ const MEMORY_CUSTOMERS = 100_000;
 const KEY = 'bench-key-0123456789abcdef';
 const RUN_ID = `bench-${process.pid}-${Date.now().toString(36)}`;
 
-type VendorName = 'zenskar' | 'paygentic' | 'chargebee';
+type VendorName = 'zenskar' | 'paygentic' | 'chargebee' | 'stripe';
 
-/** The three simulators on loopback and a gateway wired like the Node entry, under this run's tenant id. */
+/** The four simulators on loopback and a gateway wired like the Node entry, under this run's tenant id. */
 async function startStack(redisUrl: string | undefined) {
   const simulators = {
     zenskar: createZenskarSimulator(),
     paygentic: createPaygenticSimulator(),
     chargebee: createChargebeeSimulator(),
+    stripe: createStripeSimulator(),
   };
-  const [zenskar, paygentic, chargebee] = await Promise.all([
+  const [zenskar, paygentic, chargebee, stripe] = await Promise.all([
     startHttpServer(simulators.zenskar.app),
     startHttpServer(simulators.paygentic.app),
     startHttpServer(simulators.chargebee.app),
+    startHttpServer(simulators.stripe.app),
   ]);
   const parsed = await parseConfig({
     GATEWAY_API_KEYS: KEY,
@@ -67,9 +71,12 @@ async function startStack(redisUrl: string | undefined) {
     CHARGEBEE_SITE: chargebeeSandboxCredentials.site,
     CHARGEBEE_API_KEY: chargebeeSandboxCredentials.apiKey,
     CHARGEBEE_BASE_URL: `${chargebee?.url}/api/v2`,
+    STRIPE_API_KEY: stripeSandboxCredentials.apiKey,
+    STRIPE_BASE_URL: stripe?.url,
     CHARGEBEE_REQUESTS_PER_MINUTE: '100000',
     ZENSKAR_REQUESTS_PER_MINUTE: '100000',
     PAYGENTIC_REQUESTS_PER_MINUTE: '100000',
+    STRIPE_REQUESTS_PER_MINUTE: '100000',
     VENDOR_MAX_CONCURRENCY: '64',
     LOG_LEVEL: 'warn',
     REDIS_URL: redisUrl,
@@ -102,7 +109,7 @@ async function startStack(redisUrl: string | undefined) {
       await background.drain();
       await platform.close();
       await transport.close();
-      await Promise.all([zenskar, paygentic, chargebee].map((server) => server?.close()));
+      await Promise.all([zenskar, paygentic, chargebee, stripe].map((server) => server?.close()));
     },
   };
 }
@@ -136,6 +143,8 @@ function wavesOf(startTimes: number[]): number {
  * - Paygentic: `limit`/`offset`/`total`: page 1 tells the total, every other page can be asked at
  *   once: 2 round trips (1 for a single page).
  * - Chargebee: `next_offset` chains the listing; the feature catalogue is independent of it.
+ * - Stripe: keyset pagination, `starting_after` is the last row of the previous page: one round trip
+ *   per page. Its load reads the active-entitlements listing only (features come expanded in it).
  */
 const coldCases: Array<{
   vendor: VendorName;
@@ -161,6 +170,12 @@ const coldCases: Array<{
     floor: (pages) => pages,
     rule: 'next_offset: one page after another (catalogue alongside)',
   },
+  {
+    vendor: 'stripe',
+    customer: 'cus_demoBigco',
+    floor: (pages) => pages,
+    rule: 'starting_after: one page after another',
+  },
 ];
 
 async function coldLoads(stack: Awaited<ReturnType<typeof startStack>>) {
@@ -183,6 +198,8 @@ async function coldLoads(stack: Awaited<ReturnType<typeof startStack>>) {
         });
         durations.push(performance.now() - started);
         requests = kit.recorded.length;
+        // Every request but a feature catalogue read (Chargebee's `/features`; Stripe's
+        // `/v1/entitlements/features` would count as one too, though its load never calls it).
         listingPages = kit.recorded.filter((request) => !request.path.endsWith('/features')).length;
         waves = wavesOf(kit.recorded.map((request) => request.startedAt));
         peak = kit.inFlight.peak;
