@@ -41,7 +41,7 @@ import { type CallerRateLimiter, createCallerRateLimiter } from './rate-limit/ca
 import { CursorCodec } from './services/cursor';
 import { CustomerLinkService, LinkMemo } from './services/customer-link-service';
 import { createRedisLinkStore } from './services/customer-link-store';
-import { EntitlementService } from './services/entitlement-service';
+import { EntitlementService, type FallbackEvent } from './services/entitlement-service';
 import { readinessOf } from './services/readiness';
 import {
   createSnapshotStore,
@@ -389,6 +389,35 @@ export function createGateway(options: GatewayOptions) {
     return links;
   };
 
+  const clockNow = () => clock.now();
+  const logUnexpectedError = (error: unknown) => logger.error('batch_item_failed', { error });
+  /** What a request's entitlement service needs that depends on the tenant (and its links) alone. */
+  const tenantPartsOf = (tenant: TenantConfig, links: CustomerLinkService) => ({
+    adapterFor: (vendor: VendorId) => adapterFor(tenant, vendor),
+    ...(links.enabled
+      ? {
+          resolveLinks: (customerId: string) => links.resolve(customerId),
+          resolveLinksNow: (customerId: string) => links.resolveNow(customerId),
+        }
+      : {}),
+    // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
+    onFallback: (event: FallbackEvent) => {
+      fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;
+      logger.warn('fallback_answered', { tenant: tenant.id, ...event });
+    },
+  });
+  /** Node: built once per tenant (its link service is the process's); Workers: per request. */
+  const sharedTenantParts = new Map<TenantConfig, ReturnType<typeof tenantPartsOf>>();
+  const tenantPartsFor = (tenant: TenantConfig, links: CustomerLinkService) => {
+    if (sharedOpened === null) return tenantPartsOf(tenant, links);
+    let parts = sharedTenantParts.get(tenant);
+    if (parts === undefined) {
+      parts = tenantPartsOf(tenant, links);
+      sharedTenantParts.set(tenant, parts);
+    }
+    return parts;
+  };
+
   const runtime: AppScope = {
     config,
     logger,
@@ -418,28 +447,22 @@ export function createGateway(options: GatewayOptions) {
       };
       const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
       const links = linksFor(tenant, redis);
+      const parts = tenantPartsFor(tenant, links);
       const entitlements = new EntitlementService({
         tenant,
-        adapterFor: (vendor) => adapterFor(tenant, vendor),
+        adapterFor: parts.adapterFor,
         loadSnapshot: snapshots.load,
         cursors,
-        now: () => clock.now(),
+        now: clockNow,
         forceRefresh,
         loadContext,
-        onUnexpectedError: (error) => logger.error('batch_item_failed', { error }),
+        onUnexpectedError: logUnexpectedError,
         loadSnapshotNow: snapshots.loadNow,
         countSnapshotHitNow: snapshots.countHitNow,
-        ...(links.enabled
-          ? {
-              resolveLinks: (customerId: string) => links.resolve(customerId),
-              resolveLinksNow: (customerId: string) => links.resolveNow(customerId),
-            }
-          : {}),
-        // A declared answer instead of vendor data: worth a warning each time (an outage in progress).
-        onFallback: (event) => {
-          fallbackAnswers[event.policy] = (fallbackAnswers[event.policy] ?? 0) + 1;
-          logger.warn('fallback_answered', { tenant: tenant.id, ...event });
-        },
+        ...(parts.resolveLinks === undefined
+          ? {}
+          : { resolveLinks: parts.resolveLinks, resolveLinksNow: parts.resolveLinksNow }),
+        onFallback: parts.onFallback,
       });
       return {
         entitlements,

@@ -54,7 +54,7 @@ export function ageSecondsOf(entry: CacheEntry<unknown>, now: number): number {
  * Remaining freshness in whole seconds, as RFC 9211's `ttl`: negative exactly when the entry is stale
  * (flooring makes 0.4 s past `freshUntil` read as -1, not 0).
  */
-export function ttlSecondsOf(entry: CacheEntry<unknown>, now: number): number {
+export function ttlSecondsOf(entry: Pick<CacheEntry<unknown>, 'freshUntil'>, now: number): number {
   return Math.floor((entry.freshUntil - now) / 1000);
 }
 

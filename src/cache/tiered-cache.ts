@@ -108,7 +108,7 @@ function toResult<T>(
     status,
     tier,
     ageSeconds: ageSecondsOf(entry, now),
-    ttlSeconds: ttlSecondsOf({ ...entry, freshUntil }, now),
+    ttlSeconds: ttlSecondsOf({ freshUntil }, now),
     staleIfError: flags.staleIfError ?? false,
     collapsed: flags.collapsed ?? false,
     storedAt: entry.storedAt,

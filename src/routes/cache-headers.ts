@@ -14,6 +14,19 @@ export const CACHE_NAME = 'entitlements-gateway';
  * - forced by `Cache-Control: no-cache` or the refresh route: `fwd=request; stored`
  */
 export function cacheStatusValue(report: CacheReport): string {
+  // A fresh memory hit says the same thing for a second at a time (its ttl counts down in seconds):
+  // the last one written is reused instead of assembled again for every request.
+  if (report.status === 'hit' && report.tier === 'memory') {
+    if (report.ttlSeconds !== lastMemoryHit.ttlSeconds)
+      lastMemoryHit = { ttlSeconds: report.ttlSeconds, value: statusValueOf(report) };
+    return lastMemoryHit.value;
+  }
+  return statusValueOf(report);
+}
+
+let lastMemoryHit = { ttlSeconds: Number.NaN, value: '' };
+
+function statusValueOf(report: CacheReport): string {
   const collapsed = report.collapsed ? '; collapsed' : '';
   switch (report.status) {
     case 'hit':

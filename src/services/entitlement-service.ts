@@ -334,20 +334,55 @@ export function combineCacheReports(reports: CacheReport[]): CacheReport | null 
 }
 
 /**
+ * A request's memo keyed by (vendor, instant, id). Most requests look up one key (a single check,
+ * a page): it sits in plain fields, compared part by part, so no key string is built, hashed or
+ * stored; further keys (a batch naming several customers) go to a map. NUL cannot occur in a vendor
+ * id or an instant, so the map's joined keys stay apart.
+ */
+class RequestMemo<V> {
+  #vendor: VendorId | undefined;
+  #instant = '';
+  #id = '';
+  #value: V | undefined;
+  #more: Map<string, V> | undefined;
+
+  get(vendor: VendorId, instant: string, id: string): V | undefined {
+    if (vendor === this.#vendor && instant === this.#instant && id === this.#id) return this.#value;
+    return this.#more?.get(`${vendor}\u0000${instant}\u0000${id}`);
+  }
+
+  set(vendor: VendorId, instant: string, id: string, value: V): void {
+    if (
+      this.#vendor === undefined ||
+      (vendor === this.#vendor && instant === this.#instant && id === this.#id)
+    ) {
+      this.#vendor = vendor;
+      this.#instant = instant;
+      this.#id = id;
+      this.#value = value;
+      return;
+    }
+    this.#more ??= new Map();
+    this.#more.set(`${vendor}\u0000${instant}\u0000${id}`, value);
+  }
+}
+
+/** The instant part of a snapshot memo key: `-` for "now", else `@` and the vendor-evaluated instant. */
+const instantKey = (vendorAt: string | undefined) => (vendorAt === undefined ? '-' : `@${vendorAt}`);
+
+/**
  * Answers every entitlement question of one request for one tenant from customer snapshots: list
  * pages (keyset pagination on `featureKey`), single checks and batch checks.
  */
 export class EntitlementService {
   /** Cache reports of every snapshot this request used. */
   readonly cacheReports: CacheReport[] = [];
-  // The request memos below are made on first use: every request builds a service, and a cached
-  // check answered without waiting never needs the pending one.
   /** Snapshots already requested by this request: a batch naming one customer 100 times loads it once. */
-  private pendingMemo: Map<string, Promise<SnapshotResult>> | undefined;
+  private readonly pending = new RequestMemo<Promise<SnapshotResult>>();
   /** The same snapshots once obtained, for the synchronous path (its hits are recorded here too). */
-  private settledMemo: Map<string, SnapshotResult> | undefined;
+  private readonly settled = new RequestMemo<SnapshotResult>();
   /** Customer ids this request already validated and canonicalized, per vendor. */
-  private resolvedMemo: Map<string, { adapter: VendorAdapter; customerId: string }> | undefined;
+  private readonly resolved = new RequestMemo<{ adapter: VendorAdapter; customerId: string }>();
 
   constructor(private readonly deps: ServiceDependencies) {}
 
@@ -467,9 +502,8 @@ export class EntitlementService {
   ): Promise<{ entitlements: Entitlement[]; cache: CacheReport }> {
     const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
     const vendorAt = adapter.timeEvaluation === 'vendor' ? at : undefined;
-    // NUL cannot occur in a vendor id or an instant; `at` absent is spelled apart from any instant.
-    const memoKey = `${vendor}\u0000${vendorAt === undefined ? '-' : `@${vendorAt}`}\u0000${canonicalId}`;
-    const settled = this.settledMemo?.get(memoKey);
+    const instant = instantKey(vendorAt);
+    const settled = this.settled.get(vendor, instant, canonicalId);
     if (settled !== undefined) {
       const evaluateAt = at === undefined ? this.deps.now() : Date.parse(at);
       return {
@@ -477,8 +511,7 @@ export class EntitlementService {
         cache: settled.cache,
       };
     }
-    this.pendingMemo ??= new Map();
-    let pending = this.pendingMemo.get(memoKey);
+    let pending = this.pending.get(vendor, instant, canonicalId);
     if (pending === undefined) {
       pending = this.deps.loadSnapshot({
         vendor,
@@ -487,12 +520,11 @@ export class EntitlementService {
         vendorAt,
         forceRefresh: this.deps.forceRefresh,
       });
-      this.pendingMemo.set(memoKey, pending);
+      this.pending.set(vendor, instant, canonicalId, pending);
       pending.then(
         (result) => {
           this.cacheReports.push(result.cache);
-          this.settledMemo ??= new Map();
-          this.settledMemo.set(memoKey, result);
+          this.settled.set(vendor, instant, canonicalId, result);
         },
         () => undefined,
       );
@@ -507,12 +539,10 @@ export class EntitlementService {
     vendor: VendorId,
     customerId: string,
   ): { adapter: VendorAdapter; customerId: string } {
-    const resolvedKey = `${vendor}\u0000${customerId}`;
-    this.resolvedMemo ??= new Map();
-    let resolved = this.resolvedMemo.get(resolvedKey);
+    let resolved = this.resolved.get(vendor, '', customerId);
     if (resolved === undefined) {
       resolved = this.resolveCustomer(vendor, customerId);
-      this.resolvedMemo.set(resolvedKey, resolved);
+      this.resolved.set(vendor, '', customerId, resolved);
     }
     return resolved;
   }
@@ -527,10 +557,9 @@ export class EntitlementService {
     customerId: string,
   ): { adapter: VendorAdapter; entitlements: Entitlement[]; cache: CacheReport } | undefined {
     const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
-    const memoKey = `${vendor}\u0000-\u0000${canonicalId}`;
-    let result = this.settledMemo?.get(memoKey);
+    let result = this.settled.get(vendor, '-', canonicalId);
     if (result === undefined) {
-      if (this.pendingMemo?.has(memoKey) === true || this.deps.loadSnapshotNow === undefined)
+      if (this.pending.get(vendor, '-', canonicalId) !== undefined || this.deps.loadSnapshotNow === undefined)
         return undefined;
       result = this.deps.loadSnapshotNow({
         vendor,
@@ -541,8 +570,7 @@ export class EntitlementService {
       if (result === undefined) return undefined;
       this.deps.countSnapshotHitNow?.();
       this.cacheReports.push(result.cache);
-      this.settledMemo ??= new Map();
-      this.settledMemo.set(memoKey, result);
+      this.settled.set(vendor, '-', canonicalId, result);
     }
     const entitlements = normalizeAt(adapter, result.snapshot, this.deps.now(), true).entitlements;
     return { adapter, entitlements, cache: result.cache };
