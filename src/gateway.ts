@@ -47,6 +47,9 @@ import {
   createSnapshotStore,
   type GatewayCache,
   type GatewayCacheNamespaces,
+  type SnapshotHits,
+  type SnapshotStore,
+  snapshotHitsOf,
 } from './services/snapshot-store';
 import { observedUpstream, type UpstreamCallCollector } from './services/upstream-observation';
 
@@ -406,6 +409,17 @@ export function createGateway(options: GatewayOptions) {
       logger.warn('fallback_answered', { tenant: tenant.id, ...event });
     },
   });
+  /** Node: a tenant's snapshot hits over the process's cache, built once; Workers: per request cache. */
+  const sharedSnapshotHits = new Map<TenantConfig, SnapshotHits>();
+  const snapshotHitsFor = (tenant: TenantConfig, cache: GatewayCache): SnapshotHits => {
+    if (sharedCache === null) return snapshotHitsOf(cache, tenant);
+    let hits = sharedSnapshotHits.get(tenant);
+    if (hits === undefined) {
+      hits = snapshotHitsOf(sharedCache, tenant);
+      sharedSnapshotHits.set(tenant, hits);
+    }
+    return hits;
+  };
   /** Node: built once per tenant (its link service is the process's); Workers: per request. */
   const sharedTenantParts = new Map<TenantConfig, ReturnType<typeof tenantPartsOf>>();
   const tenantPartsFor = (tenant: TenantConfig, links: CustomerLinkService) => {
@@ -430,35 +444,41 @@ export function createGateway(options: GatewayOptions) {
       const platform: PlatformServices = request;
       const forceRefresh = request.forceRefresh;
       const { cache, redis, release } = openCache(platform);
-      const snapshots = createSnapshotStore({
-        cache,
-        cacheConfig: config.cache,
-        tenant,
-        platform,
-        // Workers: the isolate-wide shared budget uses the loading request's own Redis client. Node's
-        // one client needs no context (and entering one would tax every promise).
-        ...(sharedCache === null ? { runLoad: (work) => runWithRequestRedis(redis, work) } : {}),
-      });
+      // The store is built on the first load: an answer from memory only needs the tenant's hits.
+      let store: SnapshotStore | undefined;
+      const snapshotStore = () => {
+        store ??= createSnapshotStore({
+          cache,
+          cacheConfig: config.cache,
+          tenant,
+          platform,
+          // Workers: the isolate-wide shared budget uses the loading request's own Redis client. Node's
+          // one client needs no context (and entering one would tax every promise).
+          ...(sharedCache === null ? { runLoad: (work) => runWithRequestRedis(redis, work) } : {}),
+        });
+        return store;
+      };
+      const hits = snapshotHitsFor(tenant, cache);
       // Only webhook deliveries claim events: built on first use, not for every read.
       let events: ReturnType<typeof createEventDeduplicator> | undefined;
       const eventsOf = () => {
         events ??= createEventDeduplicator({ state: cacheState, redis });
         return events;
       };
-      const loadContext = (vendor: VendorId) => ({ remember: snapshots.remember(vendor) });
+      const loadContext = (vendor: VendorId) => ({ remember: snapshotStore().remember(vendor) });
       const links = linksFor(tenant, redis);
       const parts = tenantPartsFor(tenant, links);
       const entitlements = new EntitlementService({
         tenant,
         adapterFor: parts.adapterFor,
-        loadSnapshot: snapshots.load,
+        loadSnapshot: (request) => snapshotStore().load(request),
         cursors,
         now: clockNow,
         forceRefresh,
         loadContext,
         onUnexpectedError: logUnexpectedError,
-        loadSnapshotNow: snapshots.loadNow,
-        countSnapshotHitNow: snapshots.countHitNow,
+        loadSnapshotNow: hits.loadNow,
+        countSnapshotHitNow: hits.countHitNow,
         ...(parts.resolveLinks === undefined
           ? {}
           : { resolveLinks: parts.resolveLinks, resolveLinksNow: parts.resolveLinksNow }),
@@ -469,7 +489,7 @@ export function createGateway(options: GatewayOptions) {
         links,
         invalidateCustomer(vendor, customerId) {
           const adapter = adapterFor(tenant, vendor);
-          return snapshots.invalidateCustomer(
+          return snapshotStore().invalidateCustomer(
             vendor,
             adapter.canonicalCustomerId?.(customerId) ?? customerId,
           );
@@ -478,7 +498,7 @@ export function createGateway(options: GatewayOptions) {
           const { adapter, customerId: canonicalId } = entitlements.resolveCustomer(vendor, customerId);
           // Load first, replace only on success: a vendor failure is reported and the copy already
           // cached keeps being served (it was never deleted).
-          const { snapshot } = await snapshots.load({
+          const { snapshot } = await snapshotStore().load({
             vendor,
             adapter,
             customerId: canonicalId,
@@ -498,7 +518,7 @@ export function createGateway(options: GatewayOptions) {
             fetchedAt: snapshot.fetchedAt,
           };
         },
-        invalidateCatalog: (vendor) => snapshots.invalidateCatalog(vendor),
+        invalidateCatalog: (vendor) => snapshotStore().invalidateCatalog(vendor),
         claimEvent: (vendor, eventId) =>
           eventsOf().rememberOnce({ tenant: tenant.id, vendor, id: eventId }, EVENT_DEDUPLICATION_MS),
         releaseEvent: (vendor, eventId) => eventsOf().forget({ tenant: tenant.id, vendor, id: eventId }),

@@ -54,6 +54,39 @@ export interface SnapshotStoreOptions {
   runLoad?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
+/**
+ * A tenant's snapshots as `load` would answer them without waiting: request-free (no platform, no
+ * load), so Node builds them once per tenant while every request builds its own store.
+ */
+export function snapshotHitsOf(cache: GatewayCache, tenant: TenantConfig) {
+  return {
+    /**
+     * The snapshot `load` would answer without waiting (a fresh memory hit, see `hitNow`), or
+     * undefined (then `load`). Not counted: `countHitNow` counts it once it is served.
+     */
+    loadNow(request: {
+      vendor: VendorId;
+      customerId: string;
+      vendorAt: string | undefined;
+      forceRefresh: boolean;
+    }): SnapshotResult | undefined {
+      if (request.forceRefresh) return undefined;
+      const result = cache.snapshot.hitNow({
+        tenant: tenant.id,
+        vendor: request.vendor,
+        id: snapshotId(request.customerId, request.vendorAt),
+      });
+      if (result === undefined || result.value === null) return undefined;
+      return { snapshot: result.value, cache: cacheReportOf(result) };
+    },
+    /** Counts a hit served through `loadNow` (the cache's memory-hit metric). */
+    countHitNow: () => cache.snapshot.countHitNow(),
+  };
+}
+
+/** The snapshot hits of one tenant (see {@link snapshotHitsOf}). */
+export type SnapshotHits = ReturnType<typeof snapshotHitsOf>;
+
 /** The catalogue entry ids adapters use (see each adapter's `remember('catalog', …)`). */
 const CATALOG_IDS = ['features'];
 
@@ -125,26 +158,6 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
     return { snapshot: result.value, cache: cacheReportOf(result) };
   };
 
-  /**
-   * The snapshot `load` would answer without waiting (a fresh memory hit, see `hitNow`), or
-   * undefined (then `load`). `commit` counts the hit: called only when the answer is served.
-   */
-  const loadNow = (request: {
-    vendor: VendorId;
-    customerId: string;
-    vendorAt: string | undefined;
-    forceRefresh: boolean;
-  }): SnapshotResult | undefined => {
-    if (request.forceRefresh) return undefined;
-    const result = cache.snapshot.hitNow({
-      tenant: tenant.id,
-      vendor: request.vendor,
-      id: snapshotId(request.customerId, request.vendorAt),
-    });
-    if (result === undefined || result.value === null) return undefined;
-    return { snapshot: result.value, cache: cacheReportOf(result) };
-  };
-
   /** Other instances would keep serving an entry Redis could not drop: the caller must retry. */
   const unreachable = () =>
     new GatewayError(
@@ -155,9 +168,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions) {
 
   return {
     load,
-    loadNow,
-    /** Counts a hit served through `loadNow` (the cache's memory-hit metric). */
-    countHitNow: () => cache.snapshot.countHitNow(),
+    ...snapshotHitsOf(cache, tenant),
     remember,
     /** Drops a customer's "now" snapshot from every tier. */
     async invalidateCustomer(vendor: VendorId, customerId: string): Promise<void> {
