@@ -9,7 +9,7 @@
 // otherwise. Each pair alternates bare and gateway runs so drifting background load hits both.
 //
 // Usage: npm run bench [-- --seconds 5 --rounds 3 --connections 50 --tool wrk|autocannon
-//                          --skip-workerd --skip-cold --only throughput|workerd|cold
+//                          --skip-workerd --skip-fetch --skip-cold --only throughput|workerd|fetch|cold
 //                          --scenarios healthz,check,check-usage,list-3,page-50,batch-100,merged]
 // Writes bench/results.json and bench/results.md. Set REDIS_URL to put the Redis tier under the
 // throughput runs (the memory tier still answers; Redis is re-checked every 2 s per key); the cold
@@ -455,6 +455,39 @@ async function workerd() {
   }
 }
 
+// ---------- the app's own cost per request ----------
+
+function fetchCost() {
+  bundle('bench/fetch-cost.ts', 'dist/bench-fetch-cost.mjs');
+  const run = spawnSync(process.execPath, ['dist/bench-fetch-cost.mjs'], {
+    cwd: root,
+    // Sandbox mode, like the throughput server.
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !/^(GATEWAY_|ZENSKAR_|PAYGENTIC_|CHARGEBEE_|STRIPE_)/.test(name),
+      ),
+    ),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (run.status !== 0) throw new Error(`bench/fetch-cost.ts failed (${run.status ?? run.signal})`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1));
+}
+
+function fetchCostTable(result) {
+  return [
+    `In process, no network: the app's \`fetch\` called ${result.rounds} × ${fmt(result.callsPerRound)} times per path (bench/fetch-cost.ts).`,
+    '',
+    '| path | ns per fetch (median) | fastest round | routed (not hot) |',
+    '|---|---:|---:|---:|',
+    ...result.rows.map(
+      (row) =>
+        `| \`${row.path}\` | ${fmt(row.medianNs)} | ${fmt(row.fastestNs)} | ${fmt(row.routed)} of ${fmt(row.calls)} |`,
+    ),
+  ].join('\n');
+}
+
 // ---------- cold paths and memory ----------
 
 function cold() {
@@ -572,6 +605,10 @@ try {
       results.workerd = { skipped: error.message };
     }
   }
+  if (wants('fetch')) {
+    process.stderr.write("the app's own cost per request…\n");
+    results.fetchCost = fetchCost();
+  }
   if (wants('cold')) {
     process.stderr.write('cold paths, L2, memory…\n');
     results.cold = cold();
@@ -588,6 +625,8 @@ if (results.throughput)
     `## Node (@hono/node-server), redis tier ${results.throughput.redis ? 'on' : 'off'}\n\n${throughputTable(results.throughput)}`,
   );
 if (results.workerd) sections.push(`## workerd (wrangler dev)\n\n${workerdTable(results.workerd)}`);
+if (results.fetchCost)
+  sections.push(`## The app's own cost per request\n\n${fetchCostTable(results.fetchCost)}`);
 if (results.cold) sections.push(`## Cache and cold paths\n\n${coldTables(results.cold)}`);
 const markdown = `${sections.join('\n\n')}\n`;
 console.log(`\n${markdown}`);
