@@ -47,7 +47,6 @@ import {
   createSnapshotStore,
   type GatewayCache,
   type GatewayCacheNamespaces,
-  type SnapshotHits,
   type SnapshotStore,
   snapshotHitsOf,
 } from './services/snapshot-store';
@@ -380,17 +379,26 @@ export function createGateway(options: GatewayOptions) {
           detail: error.message,
         }),
     });
-  /** Node: one link service per tenant for the process (it holds no per-request state). */
-  const sharedLinkServices = new Map<TenantConfig, CustomerLinkService>();
-  const linksFor = (tenant: TenantConfig, redis: Redis | null): CustomerLinkService => {
-    if (sharedOpened === null) return linkServiceOf(tenant, redis);
-    let links = sharedLinkServices.get(tenant);
-    if (links === undefined) {
-      links = linkServiceOf(tenant, redis);
-      sharedLinkServices.set(tenant, links);
-    }
-    return links;
+  /**
+   * Per tenant, what a request would otherwise build for itself from `build(tenant, from)`. Node: one
+   * for the process, built by the tenant's first request (`from`, the process's Redis client, cache
+   * or link service, is the same for every request). Workers: built per request, from the request's
+   * own client and cache.
+   */
+  const perTenant = <From, T>(build: (tenant: TenantConfig, from: From) => T) => {
+    const built = new Map<TenantConfig, T>();
+    return (tenant: TenantConfig, from: From): T => {
+      if (sharedCache === null) return build(tenant, from);
+      let value = built.get(tenant);
+      if (value === undefined) {
+        value = build(tenant, from);
+        built.set(tenant, value);
+      }
+      return value;
+    };
   };
+  /** The tenant's link service (it holds no per-request state). */
+  const linksFor = perTenant(linkServiceOf);
 
   const clockNow = () => clock.now();
   const logUnexpectedError = (error: unknown) => logger.error('batch_item_failed', { error });
@@ -409,28 +417,11 @@ export function createGateway(options: GatewayOptions) {
       logger.warn('fallback_answered', { tenant: tenant.id, ...event });
     },
   });
-  /** Node: a tenant's snapshot hits over the process's cache, built once; Workers: per request cache. */
-  const sharedSnapshotHits = new Map<TenantConfig, SnapshotHits>();
-  const snapshotHitsFor = (tenant: TenantConfig, cache: GatewayCache): SnapshotHits => {
-    if (sharedCache === null) return snapshotHitsOf(cache, tenant);
-    let hits = sharedSnapshotHits.get(tenant);
-    if (hits === undefined) {
-      hits = snapshotHitsOf(sharedCache, tenant);
-      sharedSnapshotHits.set(tenant, hits);
-    }
-    return hits;
-  };
-  /** Node: built once per tenant (its link service is the process's); Workers: per request. */
-  const sharedTenantParts = new Map<TenantConfig, ReturnType<typeof tenantPartsOf>>();
-  const tenantPartsFor = (tenant: TenantConfig, links: CustomerLinkService) => {
-    if (sharedOpened === null) return tenantPartsOf(tenant, links);
-    let parts = sharedTenantParts.get(tenant);
-    if (parts === undefined) {
-      parts = tenantPartsOf(tenant, links);
-      sharedTenantParts.set(tenant, parts);
-    }
-    return parts;
-  };
+  /** The tenant's snapshot hits (no per-request state either). */
+  const snapshotHitsFor = perTenant((tenant: TenantConfig, cache: GatewayCache) =>
+    snapshotHitsOf(cache, tenant),
+  );
+  const tenantPartsFor = perTenant(tenantPartsOf);
 
   const runtime: AppScope = {
     config,
