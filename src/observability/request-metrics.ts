@@ -76,31 +76,31 @@ export function registerRequestMetrics(
     for (const byRoute of byMethod.values()) yield* byRoute.values();
   };
 
-  const requestsName = 'gateway_http_requests_total';
-  const requestsHelp = 'Requests answered, by method, route pattern and status.';
-  registry.registerMetric({
-    name: requestsName,
-    get: async () => {
-      const values: MetricValue[] = [];
+  registerRendered(
+    registry,
+    'gateway_http_requests_total',
+    'Requests answered, by method, route pattern and status.',
+    'counter',
+    (values) => {
       for (const series of allSeries())
         for (const [status, count] of series.byStatus)
           values.push({
             labels: { method: series.method, route: series.route, status: String(status) },
             value: count,
           });
-      return { name: requestsName, help: requestsHelp, type: 'counter', values, aggregator: 'sum' };
     },
-  } as unknown as Parameters<Registry['registerMetric']>[0]);
+  );
 
   const durationName = 'gateway_http_request_duration_seconds';
-  const durationHelp = 'Time to answer a request, by method and route pattern.';
-  registry.registerMetric({
-    name: durationName,
-    get: async () => {
-      const values: MetricValue[] = [];
+  const bucketName = `${durationName}_bucket`;
+  registerRendered(
+    registry,
+    durationName,
+    'Time to answer a request, by method and route pattern.',
+    'histogram',
+    (values) => {
       for (const series of allSeries()) {
         const { labels } = series;
-        const bucketName = `${durationName}_bucket`;
         let cumulative = 0;
         bounds.forEach((bound, index) => {
           cumulative += series.buckets[index] as number;
@@ -117,9 +117,8 @@ export function registerRequestMetrics(
           { labels: {}, sharedLabels: labels, value: series.count, metricName: `${durationName}_count` },
         );
       }
-      return { name: durationName, help: durationHelp, type: 'histogram', values, aggregator: 'sum' };
     },
-  } as unknown as Parameters<Registry['registerMetric']>[0]);
+  );
 
   return {
     observe({ method, route, status, durationMs }) {
@@ -134,4 +133,25 @@ export function registerRequestMetrics(
       series.count += 1;
     },
   };
+}
+
+/**
+ * Registers a metric whose samples `fill` writes at scrape time, in the shape prom-client's own
+ * metrics return from `get()` (the registry renders both the same way).
+ */
+function registerRendered(
+  registry: Registry,
+  name: string,
+  help: string,
+  type: 'counter' | 'histogram',
+  fill: (values: MetricValue[]) => void,
+): void {
+  registry.registerMetric({
+    name,
+    get: async () => {
+      const values: MetricValue[] = [];
+      fill(values);
+      return { name, help, type, values, aggregator: 'sum' };
+    },
+  } as unknown as Parameters<Registry['registerMetric']>[0]);
 }

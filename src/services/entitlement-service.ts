@@ -367,8 +367,11 @@ class RequestMemo<V> {
   }
 }
 
-/** The instant part of a snapshot memo key: `-` for "now", else `@` and the vendor-evaluated instant. */
-const instantKey = (vendorAt: string | undefined) => (vendorAt === undefined ? '-' : `@${vendorAt}`);
+/** The instant part of a snapshot memo key for "now" (no vendor-evaluated instant). */
+const NOW_INSTANT = '-';
+
+/** The instant part of a snapshot memo key: {@link NOW_INSTANT}, else `@` and the vendor-evaluated instant. */
+const instantKey = (vendorAt: string | undefined) => (vendorAt === undefined ? NOW_INSTANT : `@${vendorAt}`);
 
 /**
  * Answers every entitlement question of one request for one tenant from customer snapshots: list
@@ -557,9 +560,12 @@ export class EntitlementService {
     customerId: string,
   ): { adapter: VendorAdapter; entitlements: Entitlement[]; cache: CacheReport } | undefined {
     const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
-    let result = this.settled.get(vendor, '-', canonicalId);
+    let result = this.settled.get(vendor, NOW_INSTANT, canonicalId);
     if (result === undefined) {
-      if (this.pending.get(vendor, '-', canonicalId) !== undefined || this.deps.loadSnapshotNow === undefined)
+      if (
+        this.pending.get(vendor, NOW_INSTANT, canonicalId) !== undefined ||
+        this.deps.loadSnapshotNow === undefined
+      )
         return undefined;
       result = this.deps.loadSnapshotNow({
         vendor,
@@ -570,7 +576,7 @@ export class EntitlementService {
       if (result === undefined) return undefined;
       this.deps.countSnapshotHitNow?.();
       this.cacheReports.push(result.cache);
-      this.settled.set(vendor, '-', canonicalId, result);
+      this.settled.set(vendor, NOW_INSTANT, canonicalId, result);
     }
     const entitlements = normalizeAt(adapter, result.snapshot, this.deps.now(), true).entitlements;
     return { adapter, entitlements, cache: result.cache };
