@@ -17,6 +17,13 @@ export function tenthsOfMs(ms: number): string {
   return `${(tenths - fraction) / 10}.${fraction}`;
 }
 
+/** Time spent in a request's vendor calls, in milliseconds (`Server-Timing` and the access line). */
+function upstreamMsOf(calls: readonly UpstreamCallReport[]): number {
+  let upstreamMs = 0;
+  for (const call of calls) upstreamMs += call.durationMs;
+  return upstreamMs;
+}
+
 /**
  * The `Server-Timing` value of a request so far: total time, what the cache did, time spent upstream.
  * The response helpers (`respondJson`, problems) write it as they build the response, because touching a
@@ -29,9 +36,7 @@ export function serverTimingValue(scope: RequestScope, now: () => number = monot
   const cacheStatus = scope.cacheStatus;
   if (cacheStatus !== undefined) timing += `, cache;desc="${cacheStatus}"`;
   if (calls.length > 0) {
-    let upstreamMs = 0;
-    for (const call of calls) upstreamMs += call.durationMs;
-    timing += `, upstream;dur=${tenthsOfMs(upstreamMs)};desc="${calls.length} calls"`;
+    timing += `, upstream;dur=${tenthsOfMs(upstreamMsOf(calls))};desc="${calls.length} calls"`;
   }
   return timing;
 }
@@ -52,7 +57,7 @@ export type RequestObserver = (outcome: RequestOutcome) => void;
  * (docs/operations.md): calls and attempts, failures by vendor, operation and code, and time spent
  * waiting for (or refused by) a connection's rate budget.
  */
-function upstreamFields(calls: UpstreamCallReport[], upstreamMs: number) {
+function upstreamFields(calls: UpstreamCallReport[]) {
   let attempts = 0;
   let budgetWaits = 0;
   let budgetWaitMs = 0;
@@ -68,7 +73,7 @@ function upstreamFields(calls: UpstreamCallReport[], upstreamMs: number) {
   return {
     calls: calls.length,
     attempts,
-    durationMs: Math.round(upstreamMs * 10) / 10,
+    durationMs: Math.round(upstreamMsOf(calls) * 10) / 10,
     errors: calls
       .filter((call) => call.errorCode !== undefined)
       .map((call) => `${call.vendor}:${call.operation}:${call.errorCode}`),
@@ -107,8 +112,6 @@ export function finishRequest(
   const method = scope.request.method;
   if (writes) {
     const calls = scope.upstreamCalls;
-    let upstreamMs = 0;
-    for (const call of calls) upstreamMs += call.durationMs;
     const tenant = scope.boundTenant;
     const trace = scope.trace;
     const fields = {
@@ -123,7 +126,7 @@ export function finishRequest(
       ...(scope.vendor ? { vendor: scope.vendor } : {}),
       ...(scope.cacheStatus ? { cache: scope.cacheStatus } : {}),
       ...(scope.cacheTier ? { cacheTier: scope.cacheTier } : {}),
-      ...(calls.length > 0 ? { upstream: upstreamFields(calls, upstreamMs) } : {}),
+      ...(calls.length > 0 ? { upstream: upstreamFields(calls) } : {}),
     };
     if (status >= 500) logger.error('request', fields);
     else logger.info('request', fields);
