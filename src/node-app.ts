@@ -42,7 +42,9 @@ export function createNodeApp(options: {
     fallbackAnswers: () => gateway.fallbackAnswers(),
   });
   const metrics = prometheus;
-  const app = createApp(gateway.runtime, () => ({ waitUntil: (promise) => background.add(promise) }), {
+  // One platform for every request: Node's background work outlives requests in `background`.
+  const platform = { waitUntil: (promise: Promise<unknown>) => background.add(promise) };
+  const app = createApp(gateway.runtime, () => platform, {
     observeRequest: (outcome) => metrics.observeRequest(outcome),
   });
   // GET /metrics: on the main port behind METRICS_KEY, or alone on METRICS_PORT; else not served.
