@@ -470,6 +470,8 @@ export function createGateway(options: GatewayOptions) {
         onUnexpectedError: logUnexpectedError,
         loadSnapshotNow: hits.loadNow,
         countSnapshotHitNow: hits.countHitNow,
+        snapshotKeyNow: hits.keyNow,
+        loadSnapshotNowAt: hits.loadNowAt,
         ...(parts.resolveLinks === undefined
           ? {}
           : { resolveLinks: parts.resolveLinks, resolveLinksNow: parts.resolveLinksNow }),

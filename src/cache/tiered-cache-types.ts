@@ -115,6 +115,8 @@ export interface CacheNamespace<T> {
    * undefined; not counted until {@link countHitNow}. The synchronous path of cached answers.
    */
   hitNow(parts: CacheKeyParts): SwrResult<T> | undefined;
+  /** {@link hitNow} of a key this namespace's `key` built before (a caller that kept it skips building it again). */
+  hitNowAt(key: string): SwrResult<T> | undefined;
   /** Counts a memory hit that was served through `hitNow`. */
   countHitNow(): void;
   /** Reads a usable entry from memory, else Redis (backfilling memory); never loads or refreshes. */

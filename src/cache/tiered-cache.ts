@@ -712,6 +712,7 @@ export function createTieredCache<N extends NamespaceValues>(options: TieredCach
           swrOptions.staleIfError !== false,
         ),
       hitNow: (parts) => engine.hitNow(keyOf(parts)),
+      hitNowAt: (key) => engine.hitNow(key),
       countHitNow: () => engine.countHitNow(),
       get: (parts) => engine.get(keyOf(parts)),
       set: async (parts, value, setOptions = {}) =>

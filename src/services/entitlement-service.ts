@@ -118,6 +118,12 @@ export interface ServiceDependencies {
   countSnapshotHitNow?(): void;
   /** What `resolveLinks` answers without waiting, or undefined (then `resolveLinks`). */
   resolveLinksNow?(customerId: string): CustomerLinks | null | undefined;
+  /**
+   * Repeated checks (see `repeatedAnswers`): the cache key `loadSnapshotNow` reads for a customer's
+   * "now" snapshot, and `loadSnapshotNow` of such a key. Left out, a repeat takes the whole path.
+   */
+  snapshotKeyNow?(vendor: VendorId, customerId: string): string;
+  loadSnapshotNowAt?(key: string): SnapshotResult | undefined;
 }
 
 /** A check answered by a fallback policy instead of vendor data (wholly, or for some vendors of a merged check). */
@@ -131,6 +137,18 @@ export interface FallbackEvent {
   code: string;
   /** Merged checks only: every linked vendor whose part of the answer is the policy, in vendor order. */
   vendors?: VendorId[];
+}
+
+/** A vendor's "now" snapshot as the synchronous path obtained it (see `loadVendorNow`). */
+interface LoadedNow {
+  adapter: VendorAdapter;
+  entitlements: Entitlement[];
+  /** The instant the entitlements were evaluated at. */
+  evaluatedAt: number;
+  /** When the normalization stops holding (a grant starts or ends), or null. */
+  changesAt: number | null;
+  snapshot: CustomerSnapshot;
+  canonicalId: string;
 }
 
 /** Whom a request is about: one vendor account, or every account linked to an app customer. */
@@ -223,6 +241,29 @@ function rememberAnswer(
   if (answers.size >= ANSWERS_PER_SET) answers.clear();
   answers.set(key, answer);
 }
+
+/**
+ * Repeated single-vendor checks of the synchronous path. Where a question's snapshot is, per tenant
+ * (the vendor account it was about, the canonical id and the cache key), and the answer per
+ * snapshot object with the instant its normalization stops holding (`changesAt`). A repeat is that
+ * answer when the memory tier gives the same snapshot object for the kept key as a fresh hit (an
+ * exact `hitNow`: the same freshness, generation and Redis-trust rules) before that instant: the
+ * inputs of the remembered answer, so the same answer, without validating the id again, building
+ * the key again, or the normalization, relabelling and remembered-answer lookups between. Answers
+ * are held per snapshot (weakly: they go with it); sources are strings, at most
+ * {@link CHECK_SOURCES_PER_TENANT} per tenant (then the map starts over).
+ */
+interface CheckSource {
+  vendorCustomerId: string;
+  canonicalId: string;
+  snapshotKey: string;
+}
+const checkSources = new WeakMap<TenantConfig, Map<string, CheckSource>>();
+const repeatedAnswers = new WeakMap<
+  CustomerSnapshot,
+  Map<string, { answer: CheckResult; validFrom: number; validUntil: number }>
+>();
+const CHECK_SOURCES_PER_TENANT = 4096;
 
 /** The remembered-answer key of a first list page: everything that shapes it but the set itself. */
 function pageKey(
@@ -555,10 +596,7 @@ export class EntitlementService {
    * fresh memory hit (counted and reported here, so a later `loadVendor` of the same snapshot in
    * this request reuses it), else undefined. Throws what `loadVendor` throws for an impossible id.
    */
-  private loadVendorNow(
-    vendor: VendorId,
-    customerId: string,
-  ): { adapter: VendorAdapter; entitlements: Entitlement[]; cache: CacheReport } | undefined {
+  private loadVendorNow(vendor: VendorId, customerId: string): LoadedNow | undefined {
     const { adapter, customerId: canonicalId } = this.resolvedCustomer(vendor, customerId);
     let result = this.settled.get(vendor, NOW_INSTANT, canonicalId);
     if (result === undefined) {
@@ -578,8 +616,80 @@ export class EntitlementService {
       this.cacheReports.push(result.cache);
       this.settled.set(vendor, NOW_INSTANT, canonicalId, result);
     }
-    const entitlements = normalizeAt(adapter, result.snapshot, this.deps.now(), true).entitlements;
-    return { adapter, entitlements, cache: result.cache };
+    const evaluatedAt = this.deps.now();
+    const { entitlements, changesAt } = normalizeAt(adapter, result.snapshot, evaluatedAt, true);
+    return { adapter, entitlements, evaluatedAt, changesAt, snapshot: result.snapshot, canonicalId };
+  }
+
+  /**
+   * A repeated check's answer (see `repeatedAnswers`), or undefined (then the whole path). Reads
+   * and counts the snapshot like {@link loadVendorNow}: once per request, which keeps it.
+   */
+  private repeatedCheckNow(
+    target: Extract<Target, { kind: 'single' }>,
+    answerKey: string,
+  ): CheckResult | undefined {
+    const loadAt = this.deps.loadSnapshotNowAt;
+    if (loadAt === undefined || this.deps.forceRefresh) return undefined;
+    const source = checkSources.get(this.deps.tenant)?.get(answerKey);
+    // Links can move the question to another account: only the account it was answered for.
+    if (source === undefined || source.vendorCustomerId !== target.vendorCustomerId) return undefined;
+    const { canonicalId } = source;
+    let result = this.settled.get(target.vendor, NOW_INSTANT, canonicalId);
+    const obtainedHere = result === undefined;
+    if (result === undefined) {
+      if (this.pending.get(target.vendor, NOW_INSTANT, canonicalId) !== undefined) return undefined;
+      result = loadAt(source.snapshotKey);
+      if (result === undefined) return undefined;
+    }
+    const repeated = repeatedAnswers.get(result.snapshot)?.get(answerKey);
+    if (repeated === undefined) return undefined;
+    // Within the instants the normalization was found to hold for (a clock set back is not).
+    const now = this.deps.now();
+    if (!(now >= repeated.validFrom && now < repeated.validUntil)) return undefined;
+    if (obtainedHere) {
+      this.deps.countSnapshotHitNow?.();
+      this.cacheReports.push(result.cache);
+      this.settled.set(target.vendor, NOW_INSTANT, canonicalId, result);
+    }
+    return repeated.answer;
+  }
+
+  /** Keeps where a synchronous check's snapshot is and its answer, for {@link repeatedCheckNow}. */
+  private rememberRepeatedCheck(
+    target: Extract<Target, { kind: 'single' }>,
+    answerKey: string,
+    loaded: LoadedNow,
+    answer: CheckResult,
+  ): void {
+    const keyNow = this.deps.snapshotKeyNow;
+    if (keyNow === undefined) return;
+    let sources = checkSources.get(this.deps.tenant);
+    if (sources === undefined) {
+      sources = new Map();
+      checkSources.set(this.deps.tenant, sources);
+    }
+    const known = sources.get(answerKey);
+    if (known?.vendorCustomerId !== target.vendorCustomerId || known.canonicalId !== loaded.canonicalId) {
+      // Bounded: unknown feature keys or customers cannot grow it past the bound.
+      if (sources.size >= CHECK_SOURCES_PER_TENANT) sources.clear();
+      sources.set(answerKey, {
+        vendorCustomerId: target.vendorCustomerId,
+        canonicalId: loaded.canonicalId,
+        snapshotKey: keyNow(target.vendor, loaded.canonicalId),
+      });
+    }
+    let answers = repeatedAnswers.get(loaded.snapshot);
+    if (answers === undefined) {
+      answers = new Map();
+      repeatedAnswers.set(loaded.snapshot, answers);
+    }
+    if (answers.size >= ANSWERS_PER_SET) answers.clear();
+    answers.set(answerKey, {
+      answer,
+      validFrom: loaded.evaluatedAt,
+      validUntil: loaded.changesAt ?? Number.POSITIVE_INFINITY,
+    });
   }
 
   /**
@@ -726,9 +836,6 @@ export class EntitlementService {
       const target = this.targetNow(customerId, query.vendor);
       if (target === undefined) return undefined;
       if (target.kind === 'merged') return this.checkMergedNow(customerId, featureKey, target.links, query);
-      const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
-      if (loaded === undefined) return undefined;
-      const entitlements = this.relabelled(target, customerId, loaded.entitlements);
       // An answer given here needed no soft-limit lookup, so with `requestedUsage` too it is a function
       // of the set and the question: remembered under both (`check` only remembers answers without it).
       const answerKey = checkKey(
@@ -738,21 +845,29 @@ export class EntitlementService {
         featureKey,
         query.requestedUsage,
       );
-      const remembered = rememberedAnswer(entitlements, answerKey);
-      if (remembered !== undefined) return remembered as CheckResult;
-      const adapter = loaded.adapter;
-      const answer = checkResultOf(
-        {
-          vendor: target.vendor,
-          customerId,
-          featureKey,
-          found: findEntitlement(entitlements, featureKey),
-          requestedUsage: query.requestedUsage ?? null,
-        },
-        // A vendor with soft limits is asked (it may call the vendor): that waits.
-        () => (adapter.isSoftLimit === undefined ? false : undefined),
-      );
-      if (answer !== undefined) rememberAnswer(entitlements, answerKey, answer);
+      const repeated = this.repeatedCheckNow(target, answerKey);
+      if (repeated !== undefined) return repeated;
+      const loaded = this.loadVendorNow(target.vendor, target.vendorCustomerId);
+      if (loaded === undefined) return undefined;
+      const entitlements = this.relabelled(target, customerId, loaded.entitlements);
+      let answer = rememberedAnswer(entitlements, answerKey) as CheckResult | undefined;
+      if (answer === undefined) {
+        const adapter = loaded.adapter;
+        answer = checkResultOf(
+          {
+            vendor: target.vendor,
+            customerId,
+            featureKey,
+            found: findEntitlement(entitlements, featureKey),
+            requestedUsage: query.requestedUsage ?? null,
+          },
+          // A vendor with soft limits is asked (it may call the vendor): that waits.
+          () => (adapter.isSoftLimit === undefined ? false : undefined),
+        );
+        if (answer === undefined) return undefined;
+        rememberAnswer(entitlements, answerKey, answer);
+      }
+      this.rememberRepeatedCheck(target, answerKey, loaded, answer);
       return answer;
     } catch {
       return undefined;

@@ -33,6 +33,12 @@ export function cacheReportOf(result: SwrResult<unknown>): CacheReport {
   };
 }
 
+/** A fresh memory hit as a snapshot result (a cached "does not exist" is left to `load`). */
+function hitOf(result: SwrResult<CustomerSnapshot> | undefined): SnapshotResult | undefined {
+  if (result === undefined || result.value === null) return undefined;
+  return { snapshot: result.value, cache: cacheReportOf(result) };
+}
+
 /**
  * The cache key id of a snapshot: the customer id for "now"; for an explicit `at` evaluated by the
  * vendor, `<customerId>@<instant>`, since that answer is a different snapshot.
@@ -71,15 +77,20 @@ export function snapshotHitsOf(cache: GatewayCache, tenant: TenantConfig) {
       forceRefresh: boolean;
     }): SnapshotResult | undefined {
       if (request.forceRefresh) return undefined;
-      const result = cache.snapshot.hitNow({
-        tenant: tenant.id,
-        vendor: request.vendor,
-        id: snapshotId(request.customerId, request.vendorAt),
-      });
-      if (result === undefined || result.value === null) return undefined;
-      return { snapshot: result.value, cache: cacheReportOf(result) };
+      return hitOf(
+        cache.snapshot.hitNow({
+          tenant: tenant.id,
+          vendor: request.vendor,
+          id: snapshotId(request.customerId, request.vendorAt),
+        }),
+      );
     },
-    /** Counts a hit served through `loadNow` (the cache's memory-hit metric). */
+    /** The cache key of a customer's "now" snapshot, for `loadNowAt`. */
+    keyNow: (vendor: VendorId, customerId: string): string =>
+      cache.snapshot.key({ tenant: tenant.id, vendor, id: snapshotId(customerId, undefined) }),
+    /** `loadNow` of a key from `keyNow` (the caller has checked `forceRefresh`). */
+    loadNowAt: (key: string): SnapshotResult | undefined => hitOf(cache.snapshot.hitNowAt(key)),
+    /** Counts a hit served through `loadNow` or `loadNowAt` (the cache's memory-hit metric). */
     countHitNow: () => cache.snapshot.countHitNow(),
   };
 }

@@ -29,8 +29,8 @@ async function sandboxApp(env: Record<string, string> = {}) {
   const logger = createJsonLogger({ level: 'warn', write: () => {} });
   const background = new BackgroundTasks(logger);
   const sandbox = startSandbox(config);
-  // A frozen clock: `Age` and `ttl` are the same on every answer.
-  const now = Date.parse('2026-06-01T12:00:00Z');
+  // A frozen clock (moved only by `advance`): `Age` and `ttl` are the same on every answer.
+  let now = Date.parse('2026-06-01T12:00:00Z');
   const gateway = createGateway({
     config: sandbox.config,
     logger,
@@ -47,7 +47,10 @@ async function sandboxApp(env: Record<string, string> = {}) {
   });
   const send = (path: string, headers: Record<string, string> = auth) =>
     app.fetch(new Request(`http://localhost${path}`, { headers: { 'x-request-id': 'r-1', ...headers } }));
-  return { send, metrics: gateway.cacheState.metrics };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { send, advance, metrics: gateway.cacheState.metrics };
 }
 
 /** What an answer says, but for its timing. */
@@ -85,6 +88,27 @@ describe('hot answers', () => {
     const health = send('/healthz');
     expect(health).toBeInstanceOf(Response);
     expect(await answer(health)).toMatchObject({ status: 200, body: '{"status":"ok"}' });
+  });
+
+  it('answer a check asked again and again only while its snapshot is a fresh memory hit', async () => {
+    const { send, advance, metrics } = await sandboxApp({ CACHE_TTL_SECONDS: '60' });
+    const first = await answer(send(CHECK));
+    // The second answer is computed at once, the later ones are its repeats: all the same answer.
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const hits = metrics.memoryHits;
+      const hot = send(CHECK);
+      expect(hot).toBeInstanceOf(Response);
+      expect((await answer(hot)).body).toBe(first.body);
+      expect(metrics.memoryHits - hits).toBe(1);
+    }
+    // Fresh up to and including its 60th second.
+    advance(60_000);
+    expect(send(CHECK)).toBeInstanceOf(Response);
+    // Stale now: the router serves it and refreshes it, as for any stale entry.
+    advance(1);
+    const stale = send(CHECK);
+    expect(stale).toBeInstanceOf(Promise);
+    expect((await answer(stale)).headers['cache-status']).toContain('detail=stale-while-revalidate');
   });
 
   it('route everything they do not answer exactly like the router', async () => {

@@ -83,6 +83,22 @@ function world(tenantId: string) {
   };
   let now = START;
   const vendorAdapter = adapter();
+  /** What the synchronous path asked of the cache, by way. */
+  const reads = { byRequest: 0, byKey: [] as string[], counted: 0 };
+  /** App customers linked to an account of the vendor (links can move, as through the links API). */
+  const links = new Map<string, string>();
+  const linksOf = (customerId: string) => {
+    const linked = links.get(customerId);
+    return linked === undefined
+      ? null
+      : { links: { chargebee: linked }, origins: { chargebee: 'dynamic' as const } };
+  };
+  const hit = (customerId: string) => {
+    const snapshot = snapshots.get(customerId);
+    return snapshot === undefined
+      ? undefined
+      : { snapshot, cache: { status: 'hit' as const, ageSeconds: 0, ttlSeconds: 60 } };
+  };
   const loadSnapshot: SnapshotLoader = async ({ customerId }) => {
     const snapshot = snapshots.get(customerId);
     if (snapshot === undefined) throw new Error(`no snapshot for ${customerId}`);
@@ -101,23 +117,41 @@ function world(tenantId: string) {
     advance(ms: number) {
       now += ms;
     },
+    link(appCustomerId: string, vendorCustomerId: string) {
+      links.set(appCustomerId, vendorCustomerId);
+    },
+    /** Drops a customer's snapshot, as an eviction or an invalidation does. */
+    forget(customerId: string) {
+      snapshots.delete(customerId);
+    },
+    reads,
     /** A request's service (one per request, as the routes build them). */
-    service() {
+    service(options: { forceRefresh?: boolean } = {}) {
+      const forceRefresh = options.forceRefresh ?? false;
       return new EntitlementService({
         tenant,
         adapterFor: () => vendorAdapter,
         loadSnapshot,
         cursors: new CursorCodec('remembered-answers-cursor-secret-0123456789'),
         now: () => now,
-        forceRefresh: false,
+        forceRefresh,
         loadContext: () => ({ remember: async (_namespace, _id, load) => load() }),
         onUnexpectedError: () => {},
-        // The synchronous path (checkNow, listNow, batch items): the same snapshots, found at once.
-        loadSnapshotNow: ({ customerId }) => {
-          const snapshot = snapshots.get(customerId);
-          return snapshot === undefined
-            ? undefined
-            : { snapshot, cache: { status: 'hit', ageSeconds: 0, ttlSeconds: 60 } };
+        resolveLinks: async (customerId) => linksOf(customerId),
+        resolveLinksNow: linksOf,
+        // The synchronous path (checkNow, listNow, batch items): the same snapshots, found at once
+        // (a forced refresh finds none, like the cache).
+        loadSnapshotNow: (request) => {
+          reads.byRequest += 1;
+          return request.forceRefresh ? undefined : hit(request.customerId);
+        },
+        countSnapshotHitNow: () => {
+          reads.counted += 1;
+        },
+        snapshotKeyNow: (vendor, customerId) => `${tenantId}:${vendor}:${customerId}`,
+        loadSnapshotNowAt: (key) => {
+          reads.byKey.push(key);
+          return hit(key.slice(`${tenantId}:chargebee:`.length));
         },
       });
     },
@@ -275,5 +309,112 @@ describe('remembered answers', () => {
       });
     }
     expect((await check(w, 'c1', 'seats')).json.limit).toBe(5);
+  });
+});
+
+describe('repeated checks (the synchronous path, asked again)', () => {
+  const checkNow = (w: ReturnType<typeof world>, customerId: string, featureKey: string) =>
+    w.service().checkNow(customerId, featureKey, {});
+
+  it('a repeat reads the kept snapshot key once, counts the hit, and is the same answer', () => {
+    const w = world('t1');
+    w.store('acme', [{ key: 'seats', limit: 5 }]);
+    const first = checkNow(w, 'ACME', 'seats');
+    expect(first).toMatchObject({ customerId: 'ACME', featureKey: 'seats', limit: 5 });
+    expect(w.reads).toEqual({ byRequest: 1, byKey: [], counted: 1 });
+    const service = w.service();
+    const again = service.checkNow('ACME', 'seats', {});
+    expect(again).toBe(first);
+    // The canonical id's key, kept from the first answer; the request-shaped read is not repeated.
+    expect(w.reads).toEqual({ byRequest: 1, byKey: ['t1:chargebee:acme'], counted: 2 });
+    expect(service.cacheReports).toEqual([{ status: 'hit', ageSeconds: 0, ttlSeconds: 60 }]);
+  });
+
+  it('one request asking the same check many times (a batch) reads and counts the snapshot once', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    checkNow(w, 'c1', 'seats');
+    const service = w.service();
+    for (let item = 0; item < 3; item++) expect(service.checkNow('c1', 'seats', {})?.limit).toBe(5);
+    expect(w.reads.byKey).toHaveLength(1);
+    expect(w.reads.counted).toBe(2);
+    expect(service.cacheReports).toHaveLength(1);
+  });
+
+  it('a new snapshot under the kept key is answered from its own data', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(5);
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(5);
+    w.store('c1', [{ key: 'seats', limit: 9 }]);
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(9);
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(9);
+  });
+
+  it('no repeat once the snapshot is gone from memory (the whole path decides, here: wait)', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    checkNow(w, 'c1', 'seats');
+    checkNow(w, 'c1', 'seats');
+    w.forget('c1');
+    expect(checkNow(w, 'c1', 'seats')).toBeUndefined();
+  });
+
+  it('a feature ending ends the repeat at its instant', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5, endsAt: START + 1000 }]);
+    expect(checkNow(w, 'c1', 'seats')?.hasAccess).toBe(true);
+    w.advance(999);
+    expect(checkNow(w, 'c1', 'seats')?.hasAccess).toBe(true);
+    w.advance(1);
+    expect(checkNow(w, 'c1', 'seats')).toMatchObject({ hasAccess: false, reason: 'expired' });
+  });
+
+  it('a clock set back before the answer was computed is not a repeat', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    checkNow(w, 'c1', 'seats');
+    w.advance(1000);
+    checkNow(w, 'c1', 'seats');
+    const read = w.reads.byKey.length;
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(5);
+    expect(w.reads.byKey).toHaveLength(read + 1);
+    w.advance(-2000);
+    const before = w.reads.byRequest;
+    expect(checkNow(w, 'c1', 'seats')?.limit).toBe(5);
+    // Answered by the whole path (its own request-shaped read), not as a repeat.
+    expect(w.reads.byRequest).toBe(before + 1);
+  });
+
+  it('a forced refresh (Cache-Control: no-cache) is never a repeat', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 5 }]);
+    checkNow(w, 'c1', 'seats');
+    checkNow(w, 'c1', 'seats');
+    expect(w.service({ forceRefresh: true }).checkNow('c1', 'seats', {})).toBeUndefined();
+  });
+
+  it('an app customer linked to another account is answered from that account', () => {
+    const w = world('t1');
+    w.store('c1', [{ key: 'seats', limit: 1 }]);
+    w.store('c2', [{ key: 'seats', limit: 2 }]);
+    w.link('app-1', 'c1');
+    const ask = () => w.service().checkNow('app-1', 'seats', { vendor: 'chargebee' });
+    expect(ask()).toMatchObject({ customerId: 'app-1', limit: 1 });
+    expect(ask()).toMatchObject({ customerId: 'app-1', limit: 1 });
+    w.link('app-1', 'c2');
+    expect(ask()).toMatchObject({ customerId: 'app-1', limit: 2 });
+    expect(ask()).toMatchObject({ customerId: 'app-1', limit: 2 });
+  });
+
+  it('tenants with the same customer, feature and keys never share a repeat', () => {
+    const a = world('shared-id');
+    const b = world('shared-id');
+    a.store('c1', [{ key: 'seats', limit: 1 }]);
+    b.store('c1', [{ key: 'seats', limit: 2 }]);
+    for (let round = 0; round < 3; round++) {
+      expect(checkNow(a, 'c1', 'seats')?.limit).toBe(1);
+      expect(checkNow(b, 'c1', 'seats')?.limit).toBe(2);
+    }
   });
 });
