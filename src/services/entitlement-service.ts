@@ -245,11 +245,12 @@ function rememberAnswer(
 /**
  * Repeated single-vendor checks of the synchronous path. Where a question's snapshot is, per tenant
  * (the vendor account it was about, the canonical id and the cache key), and the answer per
- * snapshot object with the instant its normalization stops holding (`changesAt`). A repeat is that
- * answer when the memory tier gives the same snapshot object for the kept key as a fresh hit (an
- * exact `hitNow`: the same freshness, generation and Redis-trust rules) before that instant: the
- * inputs of the remembered answer, so the same answer, without validating the id again, building
- * the key again, or the normalization, relabelling and remembered-answer lookups between. Answers
+ * snapshot object with the instants its normalization holds for (from the request that computed it
+ * to `changesAt`). A repeat is that answer when the memory tier gives the same snapshot object for
+ * the kept key as a fresh hit (an exact `hitNow`: the same freshness, generation and Redis-trust
+ * rules) within those instants: the inputs of the remembered answer, so the same answer, without
+ * validating the id again, building the key again, or the normalization, relabelling and
+ * remembered-answer lookups between. Answers
  * are held per snapshot (weakly: they go with it); sources are strings, at most
  * {@link CHECK_SOURCES_PER_TENANT} per tenant (then the map starts over).
  */
