@@ -232,14 +232,26 @@ function rememberAnswer(
   key: string,
   answer: CheckResult | EntitlementPage,
 ): void {
-  let answers = rememberedAnswers.get(set);
-  if (answers === undefined) {
-    answers = new Map();
-    rememberedAnswers.set(set, answers);
+  setBounded(memoOf(rememberedAnswers, set), key, answer, ANSWERS_PER_SET);
+}
+
+/** The string-keyed memo `memos` holds for `owner`, made on first use. */
+function memoOf<K extends object, V>(memos: WeakMap<K, Map<string, V>>, owner: K): Map<string, V> {
+  let memo = memos.get(owner);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(owner, memo);
   }
-  // Bounded: unknown feature keys or filter combinations cannot grow it past the bound.
-  if (answers.size >= ANSWERS_PER_SET) answers.clear();
-  answers.set(key, answer);
+  return memo;
+}
+
+/**
+ * Sets `key` in a memo of at most `most` entries; a full memo starts over, so unknown feature keys,
+ * customers or filter combinations cannot grow it past the bound.
+ */
+function setBounded<V>(memo: Map<string, V>, key: string, value: V, most: number): void {
+  if (memo.size >= most) memo.clear();
+  memo.set(key, value);
 }
 
 /**
@@ -250,9 +262,9 @@ function rememberAnswer(
  * the kept key as a fresh hit (an exact `hitNow`: the same freshness, generation and Redis-trust
  * rules) within those instants: the inputs of the remembered answer, so the same answer, without
  * validating the id again, building the key again, or the normalization, relabelling and
- * remembered-answer lookups between. Answers
- * are held per snapshot (weakly: they go with it); sources are strings, at most
- * {@link CHECK_SOURCES_PER_TENANT} per tenant (then the map starts over).
+ * remembered-answer lookups between. Answers are held per snapshot (weakly: they go with it);
+ * sources are strings, at most {@link CHECK_SOURCES_PER_TENANT} per tenant (then the map starts
+ * over).
  */
 interface CheckSource {
   vendorCustomerId: string;
@@ -613,9 +625,7 @@ export class EntitlementService {
         forceRefresh: this.deps.forceRefresh,
       });
       if (result === undefined) return undefined;
-      this.deps.countSnapshotHitNow?.();
-      this.cacheReports.push(result.cache);
-      this.settled.set(vendor, NOW_INSTANT, canonicalId, result);
+      this.keepHitNow(vendor, canonicalId, result);
     }
     const evaluatedAt = this.deps.now();
     const { entitlements, changesAt } = normalizeAt(adapter, result.snapshot, evaluatedAt, true);
@@ -648,12 +658,18 @@ export class EntitlementService {
     // Within the instants the normalization was found to hold for (a clock set back is not).
     const now = this.deps.now();
     if (!(now >= repeated.validFrom && now < repeated.validUntil)) return undefined;
-    if (obtainedHere) {
-      this.deps.countSnapshotHitNow?.();
-      this.cacheReports.push(result.cache);
-      this.settled.set(target.vendor, NOW_INSTANT, canonicalId, result);
-    }
+    if (obtainedHere) this.keepHitNow(target.vendor, canonicalId, result);
     return repeated.answer;
+  }
+
+  /**
+   * A fresh memory hit this request serves: counted and reported once, and kept for the rest of the
+   * request (its other checks, and its asynchronous path if it gives up on the synchronous one).
+   */
+  private keepHitNow(vendor: VendorId, canonicalId: string, result: SnapshotResult): void {
+    this.deps.countSnapshotHitNow?.();
+    this.cacheReports.push(result.cache);
+    this.settled.set(vendor, NOW_INSTANT, canonicalId, result);
   }
 
   /** Keeps where a synchronous check's snapshot is and its answer, for {@link repeatedCheckNow}. */
@@ -665,32 +681,22 @@ export class EntitlementService {
   ): void {
     const keyNow = this.deps.snapshotKeyNow;
     if (keyNow === undefined) return;
-    let sources = checkSources.get(this.deps.tenant);
-    if (sources === undefined) {
-      sources = new Map();
-      checkSources.set(this.deps.tenant, sources);
-    }
+    const sources = memoOf(checkSources, this.deps.tenant);
     const known = sources.get(answerKey);
     if (known?.vendorCustomerId !== target.vendorCustomerId || known.canonicalId !== loaded.canonicalId) {
-      // Bounded: unknown feature keys or customers cannot grow it past the bound.
-      if (sources.size >= CHECK_SOURCES_PER_TENANT) sources.clear();
-      sources.set(answerKey, {
+      const source = {
         vendorCustomerId: target.vendorCustomerId,
         canonicalId: loaded.canonicalId,
         snapshotKey: keyNow(target.vendor, loaded.canonicalId),
-      });
+      };
+      setBounded(sources, answerKey, source, CHECK_SOURCES_PER_TENANT);
     }
-    let answers = repeatedAnswers.get(loaded.snapshot);
-    if (answers === undefined) {
-      answers = new Map();
-      repeatedAnswers.set(loaded.snapshot, answers);
-    }
-    if (answers.size >= ANSWERS_PER_SET) answers.clear();
-    answers.set(answerKey, {
+    const repeated = {
       answer,
       validFrom: loaded.evaluatedAt,
       validUntil: loaded.changesAt ?? Number.POSITIVE_INFINITY,
-    });
+    };
+    setBounded(memoOf(repeatedAnswers, loaded.snapshot), answerKey, repeated, ANSWERS_PER_SET);
   }
 
   /**
@@ -705,11 +711,7 @@ export class EntitlementService {
   ): Entitlement[] {
     if (this.deps.tenant.features === undefined && target.vendorCustomerId === customerId)
       return entitlements;
-    let byCustomer = relabelMemo.get(entitlements);
-    if (byCustomer === undefined) {
-      byCustomer = new Map();
-      relabelMemo.set(entitlements, byCustomer);
-    }
+    const byCustomer = memoOf(relabelMemo, entitlements);
     // Keyed by tenant too: the catalogue is the tenant's.
     const memoKey = `${this.deps.tenant.id}\u0000${customerId}`;
     let relabelled = byCustomer.get(memoKey);
@@ -972,11 +974,7 @@ export class EntitlementService {
     }
     const first = answered[0];
     if (first === undefined) return undefined;
-    let views = mergedViews.get(first.entitlements);
-    if (views === undefined) {
-      views = new Map();
-      mergedViews.set(first.entitlements, views);
-    }
+    const views = memoOf(mergedViews, first.entitlements);
     // The sets are compared by identity below; the key names everything else the view depends on.
     const key = `${this.deps.tenant.id}\u0000${customerId}\u0000${answered.map((item) => `${item.vendor}:${item.customerId}`).join('\u0000')}`;
     const memo = views.get(key);
@@ -991,8 +989,7 @@ export class EntitlementService {
       })),
       partial: false,
     };
-    if (views.size >= ANSWERS_PER_SET) views.clear();
-    views.set(key, { sets: answered.map((item) => item.entitlements), view });
+    setBounded(views, key, { sets: answered.map((item) => item.entitlements), view }, ANSWERS_PER_SET);
     return view;
   }
 
